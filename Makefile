@@ -1,0 +1,26 @@
+# Developer tasks. `make test` is what CI runs (see .ci/run).
+GO ?= go
+
+.PHONY: test test-short lint bench fuzz build
+
+build:
+	$(GO) build -o bin/aksupgrade ./cmd/aksupgrade
+
+# The README's test command, with vet first.
+test:
+	$(GO) vet ./...
+	$(GO) test ./...
+
+# A quick run: fewer random fleets in the property tests.
+test-short:
+	$(GO) test -short ./...
+
+lint:
+	@out=$$(gofmt -l .); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
+	$(GO) vet ./...
+
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem -count 5 ./internal/planner/ ./internal/window/
+
+fuzz:
+	$(GO) test -run '^$$' -fuzz FuzzParse -fuzztime 30s ./internal/policy/

@@ -1,0 +1,83 @@
+package aksupgrade
+
+import "strings"
+
+// Cluster is an AKS managed cluster as observed in Azure.
+type Cluster struct {
+	// ID is the ARM resource ID. Compare with SameID: Azure returns IDs in
+	// varying case.
+	ID             string `json:"id"`
+	Name           string `json:"name"`
+	SubscriptionID string `json:"subscriptionId"`
+	ResourceGroup  string `json:"resourceGroup"`
+	Location       string `json:"location"`
+	// KubernetesVersion is the control plane's current version
+	// (currentKubernetesVersion in ARM).
+	KubernetesVersion string            `json:"kubernetesVersion"`
+	NodePools         []NodePool        `json:"nodePools"`
+	Tags              map[string]string `json:"tags,omitempty"`
+	// ProvisioningState is ARM's: Succeeded when idle; Upgrading, Updating,
+	// Creating or Failed otherwise.
+	ProvisioningState string `json:"provisioningState,omitempty"`
+	// PowerState is Running or Stopped.
+	PowerState string `json:"powerState,omitempty"`
+	// SupportPlan is KubernetesOfficial (default) or AKSLongTermSupport.
+	SupportPlan string `json:"supportPlan,omitempty"`
+	// AutoUpgradeChannel is the cluster's own AKS auto-upgrade channel:
+	// none, patch, stable, rapid or node-image. Anything but none conflicts
+	// with aksupgrade.
+	AutoUpgradeChannel string `json:"autoUpgradeChannel,omitempty"`
+	// NodeOSUpgradeChannel is None, Unmanaged, SecurityPatch or NodeImage.
+	NodeOSUpgradeChannel string `json:"nodeOSUpgradeChannel,omitempty"`
+	// AutoUpgradeWindow is the cluster's aksManagedAutoUpgradeSchedule
+	// maintenance configuration, when it has one.
+	AutoUpgradeWindow *Window `json:"autoUpgradeWindow,omitempty"`
+}
+
+// NodePool is an agent pool of a cluster.
+type NodePool struct {
+	Name string `json:"name"`
+	// Mode is System or User.
+	Mode              string `json:"mode,omitempty"`
+	OSType            string `json:"osType,omitempty"`
+	Count             int    `json:"count"`
+	KubernetesVersion string `json:"kubernetesVersion"`
+	// NodeImageVersion is the image the nodes run, for example
+	// AKSUbuntu-2204gen2containerd-202501.12.0.
+	NodeImageVersion string `json:"nodeImageVersion,omitempty"`
+	// LatestNodeImageVersion is the newest image AKS offers this pool
+	// (from the pool's upgrade profile).
+	LatestNodeImageVersion string `json:"latestNodeImageVersion,omitempty"`
+	ProvisioningState      string `json:"provisioningState,omitempty"`
+}
+
+// Idle reports whether ARM would accept a new operation on the cluster: it
+// and all its pools are provisioned (Succeeded, or unset in a snapshot).
+func (c *Cluster) Idle() bool {
+	if !idleState(c.ProvisioningState) {
+		return false
+	}
+	for _, p := range c.NodePools {
+		if !idleState(p.ProvisioningState) {
+			return false
+		}
+	}
+	return true
+}
+
+func idleState(s string) bool { return s == "" || strings.EqualFold(s, "Succeeded") }
+
+// Stopped reports whether the cluster is powered off.
+func (c *Cluster) Stopped() bool { return strings.EqualFold(c.PowerState, "Stopped") }
+
+// AutoUpgradeEnabled reports whether AKS itself upgrades the cluster's
+// Kubernetes version, which would race with aksupgrade.
+func (c *Cluster) AutoUpgradeEnabled() bool {
+	return c.AutoUpgradeChannel != "" && !strings.EqualFold(c.AutoUpgradeChannel, "none")
+}
+
+// NormalizeID returns the comparable form of an ARM resource ID.
+func NormalizeID(id string) string { return strings.ToLower(strings.TrimRight(id, "/")) }
+
+// SameID reports whether two ARM resource IDs name the same resource.
+func SameID(a, b string) bool { return NormalizeID(a) == NormalizeID(b) }

@@ -1,0 +1,157 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files under testdata/")
+
+// run executes the CLI in-process, as main does.
+func run(t *testing.T, args ...string) (code int, stdout, stderr string) {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	code = Run(context.Background(), args, &out, &errOut)
+	return code, out.String(), errOut.String()
+}
+
+func golden(t *testing.T, name, got string) {
+	t.Helper()
+	path := filepath.Join("testdata", name)
+	if *update {
+		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run go test -update to create it)", err)
+	}
+	if d := cmp.Diff(string(want), got); d != "" {
+		t.Errorf("%s differs (-want +got):\n%s", path, d)
+	}
+}
+
+const (
+	examplePolicy = "../../examples/policy.yaml"
+	exampleFleet  = "../../examples/fleet.yaml"
+	exampleNow    = "2026-03-10T21:00:00Z"
+)
+
+func TestPlanExampleTable(t *testing.T) {
+	code, out, errOut := run(t, "plan", "--policy", examplePolicy, "--fleet", exampleFleet, "--now", exampleNow)
+	if code != ExitOK {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	golden(t, "plan-example.txt", out)
+}
+
+func TestPlanExampleJSON(t *testing.T) {
+	code, out, errOut := run(t, "plan", "--policy", examplePolicy, "--fleet", exampleFleet, "--now", exampleNow, "--output", "json")
+	if code != ExitOK {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	var v map[string]any
+	if err := json.Unmarshal([]byte(out), &v); err != nil {
+		t.Fatalf("not JSON: %v", err)
+	}
+	for _, k := range []string{"now", "actions", "stages", "unmanaged", "conflicts", "errors"} {
+		if _, ok := v[k]; !ok {
+			t.Errorf("plan JSON lacks %q", k)
+		}
+	}
+	golden(t, "plan-example.json", out)
+}
+
+func TestPlanErrors(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		args []string
+		code int
+		want string
+	}{
+		{"missing flags", []string{"plan"}, ExitUsage, `required flag(s) "fleet", "policy" not set`},
+		{"bad output", []string{"plan", "--policy", examplePolicy, "--fleet", exampleFleet, "--output", "yaml"}, ExitUsage, `--output "yaml" is not known`},
+		{"bad now", []string{"plan", "--policy", examplePolicy, "--fleet", exampleFleet, "--now", "yesterday"}, ExitUsage, "write it like 2026-03-10T02:00:00+01:00"},
+		{"invalid policy", []string{"plan", "--policy", "../policy/testdata/bad/several.yaml", "--fleet", exampleFleet}, ExitFailure, "several.yaml:4:18: kubernetes.minorUpgrades"},
+		{"missing fleet", []string{"plan", "--policy", examplePolicy, "--fleet", "nope.yaml"}, ExitFailure, "nope.yaml"},
+		{"bad fleet", []string{"plan", "--policy", examplePolicy, "--fleet", "testdata/fleet-unknown-key.yaml"}, ExitFailure, "fleet-unknown-key.yaml:3:5"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			code, _, errOut := run(t, tc.args...)
+			if code != tc.code || !strings.Contains(errOut, tc.want) {
+				t.Errorf("exit %d, stderr %q; want exit %d mentioning %q", code, errOut, tc.code, tc.want)
+			}
+		})
+	}
+}
+
+func TestPolicyCheck(t *testing.T) {
+	code, out, _ := run(t, "policy", "check", examplePolicy)
+	if code != ExitOK || !strings.Contains(out, "valid, 4 stages (sandbox → dev → test → prod)") {
+		t.Errorf("valid policy: exit %d, %q", code, out)
+	}
+	bad := "../policy/testdata/bad/several.yaml"
+	code, _, errOut := run(t, "policy", "check", examplePolicy, bad)
+	if code != ExitFailure {
+		t.Errorf("invalid policy: exit %d, want 1", code)
+	}
+	want, err := os.ReadFile("../policy/testdata/bad/several.err")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The golden names the file relative to the policy package.
+	wantLines := strings.ReplaceAll(string(want), "testdata/bad/several.yaml", bad)
+	if d := cmp.Diff(wantLines, errOut); d != "" {
+		t.Errorf("errors, one FILE:LINE:COL per line (-want +got):\n%s", d)
+	}
+}
+
+func TestPolicySchema(t *testing.T) {
+	code, out, _ := run(t, "policy", "schema")
+	var v map[string]any
+	if code != ExitOK || json.Unmarshal([]byte(out), &v) != nil || v["$schema"] == nil {
+		t.Errorf("schema: exit %d, not a JSON Schema: %.200s", code, out)
+	}
+}
+
+func TestWindowNext(t *testing.T) {
+	code, out, errOut := run(t, "window", "next", "--window", "testdata/window.yaml", "--after", "2026-03-03T03:00:00Z", "--count", "3", "--output", "json")
+	if code != ExitOK {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	var got []map[string]string
+	if err := json.Unmarshal([]byte(out), &got); err != nil {
+		t.Fatal(err)
+	}
+	// Tuesdays 02:00 Europe/Oslo for 4h; the window open at --after comes
+	// first; 2026-03-10 is not allowed; DST starts 2026-03-29.
+	want := []map[string]string{
+		{"start": "2026-03-03T02:00:00+01:00", "end": "2026-03-03T06:00:00+01:00"},
+		{"start": "2026-03-17T02:00:00+01:00", "end": "2026-03-17T06:00:00+01:00"},
+		{"start": "2026-03-24T02:00:00+01:00", "end": "2026-03-24T06:00:00+01:00"},
+	}
+	if d := cmp.Diff(want, got); d != "" {
+		t.Errorf("occurrences (-want +got):\n%s", d)
+	}
+	code, _, errOut = run(t, "window", "next", "--window", "testdata/window-bad.yaml")
+	if code != ExitFailure || !strings.Contains(errOut, "testdata/window-bad.yaml:3:16: durationHours: found 2, allowed 4 to 24") {
+		t.Errorf("bad window: exit %d, %q", code, errOut)
+	}
+}
+
+func TestVersions(t *testing.T) {
+	code, out, errOut := run(t, "versions", "--catalog", "../version/testdata/eastus-2025-02-01.json", "--now", "2026-03-10T00:00:00Z")
+	if code != ExitOK {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	golden(t, "versions-eastus.txt", out)
+}

@@ -1,0 +1,93 @@
+// Package cli is the aksupgrade command line: one cobra command per file,
+// each reading its flags, calling the packages that do the work, and
+// printing for people (table) or programs (json).
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/spf13/cobra"
+)
+
+// Exit codes.
+const (
+	ExitOK      = 0
+	ExitFailure = 1 // the input is invalid or the work failed
+	ExitUsage   = 2 // the command line is wrong
+)
+
+// exitError carries an exit code with a message already fit for people.
+type exitError struct {
+	code int
+	msg  string
+}
+
+func (e *exitError) Error() string { return e.msg }
+
+func failure(format string, args ...any) error {
+	return &exitError{code: ExitFailure, msg: fmt.Sprintf(format, args...)}
+}
+
+// env is what every command needs from the outside world.
+type env struct {
+	stdout, stderr io.Writer
+	now            func() time.Time
+}
+
+// Run executes the command line args and returns the process exit code.
+func Run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	e := &env{stdout: stdout, stderr: stderr, now: time.Now}
+	root := newRoot(e)
+	root.SetArgs(args)
+	root.SetOut(stdout)
+	root.SetErr(stderr)
+	err := root.ExecuteContext(ctx)
+	if err == nil {
+		return ExitOK
+	}
+	var ee *exitError
+	if errors.As(err, &ee) {
+		if ee.msg != "" {
+			fmt.Fprintln(stderr, ee.msg)
+		}
+		return ee.code
+	}
+	fmt.Fprintf(stderr, "aksupgrade: %v\nRun 'aksupgrade --help' for usage.\n", err)
+	return ExitUsage
+}
+
+func newRoot(e *env) *cobra.Command {
+	root := &cobra.Command{
+		Use:   "aksupgrade",
+		Short: "Ordered, gated Kubernetes upgrades for fleets of AKS clusters",
+		Long: `aksupgrade rolls Kubernetes and node image upgrades through a fleet's stages
+(sandbox → dev → test → prod) inside maintenance windows, with soak times and
+approvals, so production only receives versions the stages before it ran.`,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	root.AddCommand(newPlan(e), newPolicy(e), newWindow(e), newVersions(e))
+	return root
+}
+
+// parseTime reads an RFC 3339 flag value.
+func parseTime(flag, s string) (time.Time, error) {
+	t, err := time.Parse(time.RFC3339, s)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("--%s %q is not an RFC 3339 time; write it like 2026-03-10T02:00:00+01:00", flag, s)
+	}
+	return t, nil
+}
+
+func checkOutput(o string, allowed ...string) error {
+	for _, a := range allowed {
+		if o == a {
+			return nil
+		}
+	}
+	return fmt.Errorf("--output %q is not known; use %q", o, allowed)
+}

@@ -1,0 +1,77 @@
+package cli
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/aksupgrade/aksupgrade/internal/policy"
+)
+
+func newWindow(e *env) *cobra.Command {
+	cmd := &cobra.Command{Use: "window", Short: "Maintenance-window arithmetic"}
+	var file, after, output string
+	var count int
+	next := &cobra.Command{
+		Use:     "next --window FILE",
+		Short:   "Print the next occurrences of a window (those that end after --after, an open one first)",
+		Example: `  aksupgrade window next --window prod-window.yaml --after 2026-03-01T00:00:00Z --count 5 --output json`,
+		Args:    cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := checkOutput(output, "table", "json"); err != nil {
+				return err
+			}
+			if count < 1 {
+				return fmt.Errorf("--count %d: want 1 or more", count)
+			}
+			at := e.now()
+			if after != "" {
+				t, err := parseTime("after", after)
+				if err != nil {
+					return err
+				}
+				at = t
+			}
+			data, err := os.ReadFile(file)
+			if err != nil {
+				return failure("read window: %v", err)
+			}
+			sched, err := policy.ParseWindow(file, data)
+			if err != nil {
+				return failure("%v", err)
+			}
+			occ := sched.Next(at, count)
+			if output == "json" {
+				type span struct {
+					Start string `json:"start"`
+					End   string `json:"end"`
+				}
+				out := make([]span, len(occ))
+				for i, o := range occ {
+					out[i] = span{o.Start.Format(time.RFC3339), o.End.Format(time.RFC3339)}
+				}
+				enc := json.NewEncoder(e.stdout)
+				enc.SetIndent("", "  ")
+				return enc.Encode(out)
+			}
+			for _, o := range occ {
+				fmt.Fprintf(e.stdout, "%s  →  %s  (%s)\n", o.Start.Format("Mon 2006-01-02 15:04 -07:00"), o.End.Format("Mon 2006-01-02 15:04 -07:00"), o.End.Sub(o.Start))
+			}
+			if len(occ) < count {
+				fmt.Fprintf(e.stderr, "only %d occurrences within five years of %s\n", len(occ), at.Format(time.RFC3339))
+			}
+			return nil
+		},
+	}
+	f := next.Flags()
+	f.StringVar(&file, "window", "", "file holding one window in the policy's window shape (YAML)")
+	f.StringVar(&after, "after", "", "list occurrences that end after this time (RFC 3339); default: now")
+	f.IntVar(&count, "count", 5, "how many occurrences")
+	f.StringVarP(&output, "output", "o", "table", "output format: table or json")
+	next.MarkFlagRequired("window")
+	cmd.AddCommand(next)
+	return cmd
+}

@@ -1,0 +1,45 @@
+package planner
+
+import (
+	"time"
+
+	"github.com/aksupgrade/aksupgrade"
+	"github.com/aksupgrade/aksupgrade/internal/version"
+)
+
+// Duration model of AKS operations, used to fit upgrades into windows and
+// to project the schedule. It errs long: a window too short for the
+// estimate is skipped rather than overrun.
+const (
+	// ControlPlaneDuration is the time AKS takes to upgrade a control
+	// plane.
+	ControlPlaneDuration = 10 * time.Minute
+	// BatchDuration is the time one surge batch takes: surge nodes join,
+	// old nodes are cordoned, drained and reimaged.
+	BatchDuration = 8 * time.Minute
+)
+
+// estimateKube is the time a cluster needs to move every part that is
+// below hop to hop.
+func (s *stageRun) estimateKube(m *member, hop version.Version) time.Duration {
+	var d time.Duration
+	if m.cp.Less(hop) {
+		d += ControlPlaneDuration
+	}
+	for i := range m.c.NodePools {
+		if m.pools[i].Less(hop) {
+			d += s.poolDuration(&m.c.NodePools[i])
+		}
+	}
+	return d
+}
+
+// poolDuration is the time to roll every node of a pool: nodes go in
+// batches of maxSurge, each batch drained, reimaged and soaked.
+func (s *stageRun) poolDuration(np *aksupgrade.NodePool) time.Duration {
+	u := s.st.UpgradeSettings
+	count := max(np.Count, 1)
+	surge := u.SurgeNodes(count)
+	batches := (count + surge - 1) / surge
+	return time.Duration(batches) * (BatchDuration + time.Duration(u.NodeSoakDurationInMinutes)*time.Minute)
+}

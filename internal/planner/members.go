@@ -1,0 +1,115 @@
+package planner
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/aksupgrade/aksupgrade"
+	"github.com/aksupgrade/aksupgrade/internal/version"
+)
+
+// member is a managed cluster of a stage, with its versions parsed.
+type member struct {
+	c   *aksupgrade.Cluster
+	key string // normalized resource ID
+	cat *version.Catalog
+	// cp is the control plane's version; low the lowest of the control
+	// plane and every pool, from which the next hop is computed.
+	cp, low version.Version
+	pools   []version.Version
+	lowText string // low as written in the cluster
+	filter  version.Filter
+	bad     string // why the cluster's versions cannot be read
+}
+
+// NormalizeLocation returns the comparable form of an Azure region name:
+// "West Europe" and "westeurope" are the same region.
+func NormalizeLocation(loc string) string {
+	return strings.ToLower(strings.ReplaceAll(loc, " ", ""))
+}
+
+// assign places every cluster in its stage, or in the plan's notes.
+func (p *planner) assign() [][]*member {
+	stages := make([][]*member, len(p.in.Policy.Stages))
+	type keyed struct {
+		key string
+		c   *aksupgrade.Cluster
+	}
+	order := make([]keyed, len(p.in.Clusters))
+	for i := range p.in.Clusters {
+		order[i] = keyed{aksupgrade.NormalizeID(p.in.Clusters[i].ID), &p.in.Clusters[i]}
+	}
+	slices.SortFunc(order, func(a, b keyed) int { return strings.Compare(a.key, b.key) })
+	for _, k := range order {
+		c := k.c
+		si, names := p.in.Policy.StageOf(c)
+		switch {
+		case si < 0:
+			p.out.Unmanaged = append(p.out.Unmanaged, note(c, "no stage selects it"))
+		case len(names) > 1:
+			p.out.Errors = append(p.out.Errors, note(c, fmt.Sprintf("selected by stages %s: a cluster belongs to exactly one stage; make the selectors exclusive", quoteList(names))))
+		case c.AutoUpgradeEnabled():
+			p.out.Conflicts = append(p.out.Conflicts, note(c, fmt.Sprintf("AKS auto-upgrade channel is %q: AKS upgrades it on its own schedule; set the channel to none to let stage %q manage it", c.AutoUpgradeChannel, p.in.Policy.Stages[si].Name)))
+			p.conflicts[si] = append(p.conflicts[si], c)
+		default:
+			m := p.member(c)
+			m.key = k.key
+			stages[si] = append(stages[si], m)
+		}
+	}
+	return stages
+}
+
+func note(c *aksupgrade.Cluster, reason string) ClusterNote {
+	return ClusterNote{Cluster: c.ID, Name: c.Name, Reason: reason}
+}
+
+func quoteList(names []string) string {
+	q := make([]string, len(names))
+	for i, n := range names {
+		q[i] = fmt.Sprintf("%q", n)
+	}
+	return strings.Join(q, " and ")
+}
+
+func (p *planner) member(c *aksupgrade.Cluster) *member {
+	m := &member{c: c, cat: p.in.Catalogs[NormalizeLocation(c.Location)]}
+	m.filter = version.Filter{AllowPreview: p.in.Policy.Kubernetes.AllowPreview, SupportPlan: c.SupportPlan}
+	cp, err := version.Parse(c.KubernetesVersion)
+	if err != nil {
+		m.bad = fmt.Sprintf("control plane version %q cannot be read", c.KubernetesVersion)
+		return m
+	}
+	m.cp, m.low, m.lowText = cp, cp, c.KubernetesVersion
+	m.pools = make([]version.Version, len(c.NodePools))
+	for i, np := range c.NodePools {
+		v, err := version.Parse(np.KubernetesVersion)
+		if err != nil {
+			m.bad = fmt.Sprintf("node pool %q version %q cannot be read", np.Name, np.KubernetesVersion)
+			return m
+		}
+		m.pools[i] = v
+		if v.Less(m.low) {
+			m.low, m.lowText = v, np.KubernetesVersion
+		}
+	}
+	return m
+}
+
+// has reports whether every part of the cluster runs v or newer.
+func (m *member) has(v version.Version) bool { return m.bad == "" && !m.low.Less(v) }
+
+// midUpgrade reports whether the control plane has moved ahead of a pool:
+// a Kubernetes upgrade of the cluster is under way.
+func (m *member) midUpgrade() bool { return m.bad == "" && m.low.Less(m.cp) }
+
+// str formats a version once per plan.
+func (p *planner) str(v version.Version) string {
+	s, ok := p.strs[v]
+	if !ok {
+		s = v.String()
+		p.strs[v] = s
+	}
+	return s
+}

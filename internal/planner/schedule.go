@@ -1,0 +1,249 @@
+package planner
+
+import (
+	"container/heap"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/aksupgrade/aksupgrade"
+	"github.com/aksupgrade/aksupgrade/internal/window"
+)
+
+// schedule projects every job of the stage onto its windows with at most
+// maxParallel clusters under way, and marks the jobs that start now.
+// Clusters already under way hold their slots first; the rest go in order
+// of target, then resource ID.
+func (s *stageRun) schedule() {
+	order := slices.Clone(s.jobs)
+	slices.SortStableFunc(order, func(a, b *job) int {
+		if a.inProgress != b.inProgress {
+			if a.inProgress {
+				return -1
+			}
+			return 1
+		}
+		if (a.target == nil) != (b.target == nil) {
+			if a.target == nil {
+				return 1
+			}
+			return -1
+		}
+		if a.target != nil && *a.target != *b.target {
+			return compareTargets(*a.target, *b.target)
+		}
+		return strings.Compare(a.m.key, b.m.key)
+	})
+	slots := make(timeHeap, s.st.MaxParallel)
+	for i := range slots {
+		slots[i] = s.now()
+	}
+	finished := map[*targetState]bool{}
+	for _, j := range order {
+		if j.inProgress {
+			s.continueJob(j, &slots)
+			continue
+		}
+		if j.target == nil {
+			continue
+		}
+		if !j.known {
+			continue
+		}
+		if gate, ok := s.soakGate(j, finished); !ok {
+			continue
+		} else if gate.After(j.availableAt) {
+			j.availableAt = gate
+		}
+		s.startJob(j, &slots)
+	}
+	for _, ts := range s.targets {
+		if !finished[ts] {
+			s.finish(ts)
+		}
+	}
+}
+
+// continueJob handles a cluster whose upgrade is under way: busy in ARM, or
+// idle between steps. Steps continue only while a window is open.
+func (s *stageRun) continueJob(j *job, slots *timeHeap) {
+	// A cluster under way beyond maxParallel (started by hand, or before
+	// the policy changed) holds no slot: there is none left to hold.
+	held := slots.Len() > 0
+	if held {
+		heap.Pop(slots)
+	}
+	hold := func(t time.Time) {
+		if held {
+			heap.Push(slots, t)
+		}
+	}
+	if j.busy {
+		// Without a known remaining time, assume a control plane's worth.
+		est := max(j.est, ControlPlaneDuration)
+		j.start, j.finish, j.scheduled = s.now(), s.now().Add(est), true
+		hold(j.finish)
+		return
+	}
+	if j.target == nil || !j.ready {
+		// Under way but unable to go on: its slot stays taken.
+		hold(farFuture())
+		return
+	}
+	sched, why := s.windowOf(j.m)
+	if sched == nil {
+		j.state, j.reason = ClusterBlocked, why
+		hold(farFuture())
+		return
+	}
+	if occ, open := sched.Open(s.now()); open {
+		j.start, j.finish, j.scheduled, j.act = s.now(), s.now().Add(j.est), true, true
+		j.state = ClusterUpgrading
+		j.reason = fmt.Sprintf("continuing: %s in window %s until %s", describeStep(&j.step), s.windowName(j.m), s.fmtTime(occ.End))
+		hold(j.finish)
+		return
+	}
+	next := sched.Next(s.now(), 1)
+	if len(next) == 0 {
+		j.state, j.reason = ClusterBlocked, "no occurrence of window "+s.windowName(j.m)+" within five years"
+		hold(farFuture())
+		return
+	}
+	j.start, j.finish, j.scheduled = next[0].Start, next[0].Start.Add(j.est), true
+	j.state = ClusterWaiting
+	j.reason = fmt.Sprintf("under way; continues in window %s %s", s.windowName(j.m), s.fmtTime(next[0].Start))
+	hold(j.finish)
+}
+
+// startJob fits a new cluster upgrade into the first window, on or after
+// the time its target is available and a slot is free, that leaves room
+// for its estimated duration.
+func (s *stageRun) startJob(j *job, slots *timeHeap) {
+	sched, why := s.windowOf(j.m)
+	if sched == nil {
+		j.state, j.reason = ClusterBlocked, why
+		return
+	}
+	if slots.Len() == 0 {
+		j.state, j.reason = ClusterWaiting, fmt.Sprintf("waiting: more clusters than maxParallel (%d) are under way", s.st.MaxParallel)
+		return
+	}
+	free := heap.Pop(slots).(time.Time)
+	if free.Equal(farFuture()) {
+		heap.Push(slots, free)
+		j.state, j.reason = ClusterWaiting, fmt.Sprintf("waiting: all %d slots (maxParallel) are held by clusters under way that cannot go on", s.st.MaxParallel)
+		return
+	}
+	from := j.availableAt
+	if free.After(from) {
+		from = free
+	}
+	start, occ, ok := sched.NextFit(from, j.est)
+	if !ok {
+		heap.Push(slots, free)
+		j.state = ClusterBlocked
+		j.reason = fmt.Sprintf("no occurrence of window %s within five years leaves the %s this upgrade needs", s.windowName(j.m), fmtDur(j.est))
+		return
+	}
+	j.start, j.finish, j.scheduled = start, start.Add(j.est), true
+	heap.Push(slots, j.finish)
+	if start.Equal(s.now()) && j.ready {
+		j.act, j.state = true, ClusterStarting
+		end := occ.End
+		j.step.WindowEnd = &end
+		j.reason = fmt.Sprintf("starting %s → %s: %s, in window %s until %s (needs about %s)", j.from, j.target.Version, describeStep(&j.step), s.windowName(j.m), s.fmtTime(occ.End), fmtDur(j.est))
+		return
+	}
+	if j.reason != "" { // waiting on the stage before: keep that reason
+		j.reason += fmt.Sprintf("; then window %s %s", s.windowName(j.m), s.fmtTime(start))
+		return
+	}
+	j.state = ClusterWaiting
+	switch {
+	case free.After(j.availableAt) && !free.Before(start):
+		j.reason = fmt.Sprintf("waiting for a free slot (maxParallel %d) at %s", s.st.MaxParallel, s.fmtTime(start))
+	case start.After(occ.Start):
+		j.reason = fmt.Sprintf("waiting for a free slot (maxParallel %d), then window %s %s", s.st.MaxParallel, s.windowName(j.m), s.fmtTime(start))
+	default:
+		j.reason = fmt.Sprintf("waiting for window %s %s", s.windowName(j.m), s.fmtTime(start))
+	}
+}
+
+// soakGate keeps a cluster on a target that it reached in this stage
+// until that target is proven here: each hop of a multi-minor gap soaks.
+func (s *stageRun) soakGate(j *job, finished map[*targetState]bool) (time.Time, bool) {
+	if j.target.Kind != aksupgrade.TargetKubernetes {
+		return time.Time{}, true
+	}
+	ts := s.targets[aksupgrade.Target{Kind: aksupgrade.TargetKubernetes, Version: j.m.lowText}]
+	if ts == nil || !ts.started() || ts.isProven() {
+		return time.Time{}, true
+	}
+	if !finished[ts] {
+		s.finish(ts)
+		finished[ts] = true
+	}
+	if ts.proven.IsZero() {
+		j.state, j.known = ClusterWaiting, false
+		j.reason = fmt.Sprintf("%s must be reached by every cluster of %s and soak %s before %s", ts.target, s.st.Name, fmtDur(s.st.Soak), j.target.Version)
+		return time.Time{}, false
+	}
+	if ts.proven.After(s.now()) {
+		j.state = ClusterWaiting
+		j.reason = fmt.Sprintf("%s is soaking in %s until %s before %s", ts.target, s.st.Name, s.fmtTime(ts.proven), j.target.Version)
+	}
+	return ts.proven, true
+}
+
+// windowOf returns the schedule that gates the cluster: the stage's own,
+// or the cluster's aksManagedAutoUpgradeSchedule.
+func (s *stageRun) windowOf(m *member) (*window.Schedule, string) {
+	w := &s.st.Window
+	if !w.FromCluster {
+		return w.Schedule, ""
+	}
+	if m.c.AutoUpgradeWindow == nil {
+		return nil, "stage " + s.st.Name + " uses each cluster's aksManagedAutoUpgradeSchedule, and this cluster has none: add one, or give the stage a window"
+	}
+	sched, err := window.Compile(*m.c.AutoUpgradeWindow)
+	if err != nil {
+		return nil, "the cluster's aksManagedAutoUpgradeSchedule cannot be used: " + strings.ReplaceAll(err.Error(), "\n", "; ")
+	}
+	return sched, ""
+}
+
+func (s *stageRun) windowName(m *member) string {
+	if s.st.Window.FromCluster {
+		return "aksManagedAutoUpgradeSchedule of " + m.c.Name
+	}
+	return "'" + s.st.Window.Name + "'"
+}
+
+func describeStep(a *Action) string {
+	switch a.Kind {
+	case ActionUpgradeControlPlane:
+		return "control plane first"
+	case ActionUpgradeNodePool:
+		return "node pool " + a.Pool
+	case ActionUpgradeNodeImage:
+		return "node image of pool " + a.Pool
+	}
+	return string(a.Kind)
+}
+
+// farFuture stands for a slot that frees at no known time.
+func farFuture() time.Time { return time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC) }
+
+type timeHeap []time.Time
+
+func (h timeHeap) Len() int           { return len(h) }
+func (h timeHeap) Less(i, j int) bool { return h[i].Before(h[j]) }
+func (h timeHeap) Swap(i, j int)      { h[i], h[j] = h[j], h[i] }
+func (h *timeHeap) Push(x any)        { *h = append(*h, x.(time.Time)) }
+func (h *timeHeap) Pop() any {
+	old := *h
+	x := old[len(old)-1]
+	*h = old[:len(old)-1]
+	return x
+}

@@ -1,0 +1,97 @@
+package aksupgrade
+
+import "time"
+
+// TargetKind says what a target changes.
+type TargetKind string
+
+const (
+	// TargetKubernetes is a Kubernetes version of control plane and pools.
+	TargetKubernetes TargetKind = "kubernetes"
+	// TargetNodeImage is a node image release ("202501.12.0"), the part of
+	// a pool's node image version after its last '-'.
+	TargetNodeImage TargetKind = "nodeImage"
+)
+
+// Target is what a rollout moves through the stages.
+type Target struct {
+	Kind    TargetKind `json:"kind"`
+	Version string     `json:"version"`
+}
+
+func (t Target) String() string {
+	if t.Kind == TargetNodeImage {
+		return "node image " + t.Version
+	}
+	return t.Version
+}
+
+// UpdateKind classifies a single upgrade for approval rules.
+type UpdateKind string
+
+const (
+	UpdatePatch     UpdateKind = "patch"
+	UpdateMinor     UpdateKind = "minor"
+	UpdateNodeImage UpdateKind = "nodeImage"
+)
+
+// Rollout is the record of one target moving through the stages.
+type Rollout struct {
+	ID     string          `json:"id,omitempty"`
+	Target Target          `json:"target"`
+	Stages []StageProgress `json:"stages"`
+}
+
+// StageProgress is what happened to a rollout in one stage.
+type StageProgress struct {
+	Stage string `json:"stage"`
+	// StartedAt is when the first cluster of the stage started towards the
+	// target.
+	StartedAt *time.Time `json:"startedAt,omitempty"`
+	// ReachedAt is when every cluster of the stage had reached the target;
+	// the soak starts then.
+	ReachedAt *time.Time `json:"reachedAt,omitempty"`
+	// ProvenAt is when the soak ended with no failure: from then on the
+	// next stage may receive the target.
+	ProvenAt *time.Time `json:"provenAt,omitempty"`
+	// Evidence names the clusters that ran the target through the soak.
+	Evidence []string `json:"evidence,omitempty"`
+	// Approval is set once a person approved the target for this stage.
+	Approval *Approval `json:"approval,omitempty"`
+	// Halt is set while the stage is halted by a failure.
+	Halt *Halt `json:"halt,omitempty"`
+}
+
+// Approval records who allowed a target into a stage.
+type Approval struct {
+	By string    `json:"by"`
+	At time.Time `json:"at"`
+}
+
+// Halt records the failure that stopped a stage.
+type Halt struct {
+	Cluster string    `json:"cluster,omitempty"`
+	Reason  string    `json:"reason"`
+	At      time.Time `json:"at"`
+}
+
+// History is every rollout the planner must know of.
+type History struct {
+	Rollouts []Rollout `json:"rollouts,omitempty"`
+}
+
+// Progress returns the record of target in stage, or nil.
+func (h *History) Progress(stage string, t Target) *StageProgress {
+	for i := range h.Rollouts {
+		r := &h.Rollouts[i]
+		if r.Target != t {
+			continue
+		}
+		for j := range r.Stages {
+			if r.Stages[j].Stage == stage {
+				return &r.Stages[j]
+			}
+		}
+	}
+	return nil
+}
