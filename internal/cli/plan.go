@@ -8,6 +8,7 @@ import (
 	"github.com/aksupgrade/aksupgrade/internal/planner"
 	"github.com/aksupgrade/aksupgrade/internal/policy"
 	"github.com/aksupgrade/aksupgrade/internal/snapshot"
+	"github.com/aksupgrade/aksupgrade/internal/version"
 )
 
 func newPlan(e *env) *cobra.Command {
@@ -28,13 +29,9 @@ version catalogue of each region, and the rollout history.`,
 			if err := checkOutput(output, "table", "json"); err != nil {
 				return err
 			}
-			at := e.now()
-			if now != "" {
-				t, err := parseTime("now", now)
-				if err != nil {
-					return err
-				}
-				at = t
+			at, err := e.timeFlag("now", now)
+			if err != nil {
+				return err
 			}
 			pol, err := policy.Load(policyFile)
 			if err != nil {
@@ -48,7 +45,8 @@ version catalogue of each region, and the rollout history.`,
 			if err != nil {
 				return failure("%s: %v", fleetFile, err)
 			}
-			res := planner.Plan(planner.Input{Now: at, Policy: pol, Clusters: snap.Clusters, Catalogs: cats, History: snap.History})
+			res := planner.Plan(planner.Input{Now: at, Policy: pol, Clusters: snap.Clusters, Catalogs: cats, History: snap.History,
+				Calendar: version.DefaultCalendar()})
 			if output == "json" {
 				enc := json.NewEncoder(e.stdout)
 				enc.SetIndent("", "  ")

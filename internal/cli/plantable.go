@@ -56,7 +56,7 @@ func writePlan(w io.Writer, res *planner.Result, pol *policy.Policy) error {
 			continue
 		}
 		tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-		fmt.Fprintln(tw, "  CLUSTER\tLOCATION\tCURRENT\tTARGET\tSTATE\tSTART\tFINISH\tREASON")
+		fmt.Fprintln(tw, "  CLUSTER\tLOCATION\tCURRENT\tSUPPORT\tTARGET\tSTATE\tSTART\tFINISH\tREASON")
 		for _, c := range st.Clusters {
 			target := "-"
 			if c.Target != nil {
@@ -65,7 +65,7 @@ func writePlan(w io.Writer, res *planner.Result, pol *policy.Policy) error {
 					target += " (→ " + c.Goal + ")"
 				}
 			}
-			fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", c.Name, c.Location, c.Current, target, c.State,
+			fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", c.Name, c.Location, c.Current, shortSupport(c.Support), target, c.State,
 				when(c.EarliestStart, loc), when(c.ExpectedFinish, loc), c.Reason)
 		}
 		tw.Flush()
@@ -103,4 +103,21 @@ func when(t *time.Time, loc *time.Location) string {
 func clusterName(id string) string {
 	id = strings.TrimRight(id, "/")
 	return id[strings.LastIndexByte(id, '/')+1:]
+}
+
+// shortSupport fits a support status in a table column.
+func shortSupport(s string) string {
+	switch {
+	case s == "":
+		return "-"
+	case strings.HasPrefix(s, "supported (long-term support) until "):
+		return "LTS to " + strings.TrimPrefix(s, "supported (long-term support) until ")
+	case strings.HasPrefix(s, "supported until "):
+		return "to " + strings.TrimPrefix(s, "supported until ")
+	case strings.HasPrefix(s, "platform support"):
+		return "platform only"
+	case strings.HasPrefix(s, "out of support"):
+		return "OUT OF SUPPORT"
+	}
+	return s
 }

@@ -74,8 +74,11 @@ approvals, so production only receives versions the stages before it ran.`,
 	return root
 }
 
-// parseTime reads an RFC 3339 flag value.
-func parseTime(flag, s string) (time.Time, error) {
+// timeFlag reads an RFC 3339 flag value; empty means now.
+func (e *env) timeFlag(flag, s string) (time.Time, error) {
+	if s == "" {
+		return e.now(), nil
+	}
 	t, err := time.Parse(time.RFC3339, s)
 	if err != nil {
 		return time.Time{}, fmt.Errorf("--%s %q is not an RFC 3339 time; write it like 2026-03-10T02:00:00+01:00", flag, s)

@@ -28,13 +28,9 @@ calendar.`,
   aksupgrade versions --catalog westeurope.json`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			at := e.now()
-			if now != "" {
-				t, err := parseTime("now", now)
-				if err != nil {
-					return err
-				}
-				at = t
+			at, err := e.timeFlag("now", now)
+			if err != nil {
+				return err
 			}
 			var list aksupgrade.KubernetesVersionList
 			if err := snapshot.DecodeFile(file, &list); err != nil {

@@ -27,13 +27,9 @@ func newWindow(e *env) *cobra.Command {
 			if count < 1 {
 				return fmt.Errorf("--count %d: want 1 or more", count)
 			}
-			at := e.now()
-			if after != "" {
-				t, err := parseTime("after", after)
-				if err != nil {
-					return err
-				}
-				at = t
+			at, err := e.timeFlag("after", after)
+			if err != nil {
+				return err
 			}
 			data, err := os.ReadFile(file)
 			if err != nil {

@@ -42,6 +42,9 @@ func (j *job) clusterPlan(s *stageRun) ClusterPlan {
 	c := j.m.c
 	cp := ClusterPlan{Cluster: c.ID, Name: c.Name, Location: c.Location, Current: currentText(j.m), NodeImage: nodeImageText(c),
 		State: j.state, Reason: j.reason, Target: j.target, Kind: string(j.kind)}
+	if s.p.in.Calendar != nil && j.m.bad == "" {
+		cp.Support = s.p.support(j.m)
+	}
 	if j.goal != "" && j.target != nil && j.goal != j.target.Version {
 		cp.Goal = j.goal
 	}

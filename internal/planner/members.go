@@ -113,3 +113,20 @@ func (p *planner) str(v version.Version) string {
 	}
 	return s
 }
+
+// support describes the support status of the cluster's control plane,
+// once per minor and plan.
+func (p *planner) support(m *member) string {
+	key := supportKey{m.cp.MinorOf(), m.c.SupportPlan}
+	text, ok := p.supports[key]
+	if !ok {
+		text = p.in.Calendar.Status(m.cp, m.c.SupportPlan, p.in.Now).Describe(m.c.SupportPlan)
+		p.supports[key] = text
+	}
+	return text
+}
+
+type supportKey struct {
+	minor version.Version
+	plan  string
+}

@@ -17,6 +17,8 @@ type Input struct {
 	// NormalizeLocation of the region.
 	Catalogs map[string]*version.Catalog
 	History  aksupgrade.History
+	// Calendar, when set, gives each cluster's support status.
+	Calendar *version.Calendar
 }
 
 // ActionKind names what an action does.
@@ -132,12 +134,15 @@ const (
 
 // ClusterPlan is one cluster's next step and when it is expected.
 type ClusterPlan struct {
-	Cluster   string       `json:"cluster"`
-	Name      string       `json:"name"`
-	Location  string       `json:"location"`
-	Current   string       `json:"current"`
-	NodeImage string       `json:"nodeImage,omitempty"`
-	State     ClusterState `json:"state"`
+	Cluster   string `json:"cluster"`
+	Name      string `json:"name"`
+	Location  string `json:"location"`
+	Current   string `json:"current"`
+	NodeImage string `json:"nodeImage,omitempty"`
+	// Support is the AKS support status of the control plane's minor on
+	// the cluster's support plan, when a calendar is given.
+	Support string       `json:"support,omitempty"`
+	State   ClusterState `json:"state"`
 	// Target is the next hop; Goal the version the cluster is heading to
 	// when that takes more than one hop.
 	Target *aksupgrade.Target `json:"target,omitempty"`

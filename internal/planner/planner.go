@@ -22,8 +22,9 @@ type planner struct {
 	halts map[string]*aksupgrade.Halt
 	// targets holds, per stage, the state of every target seen there; the
 	// next stage reads it to learn what is proven or soon will be.
-	targets []map[aksupgrade.Target]*targetState
-	strs    map[version.Version]string
+	targets  []map[aksupgrade.Target]*targetState
+	strs     map[version.Version]string
+	supports map[supportKey]string
 }
 
 type progressKey struct {
@@ -41,6 +42,7 @@ func Plan(in Input) *Result {
 		halts:     map[string]*aksupgrade.Halt{},
 		targets:   make([]map[aksupgrade.Target]*targetState, len(in.Policy.Stages)),
 		strs:      map[version.Version]string{},
+		supports:  map[supportKey]string{},
 	}
 	p.indexHistory()
 	stages := p.assign()

@@ -80,3 +80,33 @@ func (c *Calendar) Status(v Version, plan string, now time.Time) Status {
 func through(now, last time.Time) bool {
 	return now.Before(last.AddDate(0, 0, 1))
 }
+
+// Describe says the status in a few words for people, for a cluster on
+// support plan plan: "supported until 2026-03-31", "platform support only
+// until 2026-06-01", "out of support since 2026-06-02".
+func (s Status) Describe(plan string) string {
+	const day = "2006-01-02"
+	lts := strings.EqualFold(plan, aksupgrade.SupportPlanLTS) && !s.LTSEnd.IsZero()
+	switch s.Support {
+	case Supported:
+		if lts {
+			return "supported (long-term support) until " + s.LTSEnd.Format(day)
+		}
+		return "supported until " + s.EndOfSupport.Format(day)
+	case PlatformSupport:
+		if s.EndOfPlatformSupport.IsZero() {
+			return "platform support only, since " + s.EndOfSupport.AddDate(0, 0, 1).Format(day)
+		}
+		return "platform support only, until " + s.EndOfPlatformSupport.Format(day)
+	case OutOfSupport:
+		last := s.EndOfSupport
+		switch {
+		case lts:
+			last = s.LTSEnd
+		case !s.EndOfPlatformSupport.IsZero():
+			last = s.EndOfPlatformSupport
+		}
+		return "out of support since " + last.AddDate(0, 0, 1).Format(day)
+	}
+	return "support unknown"
+}

@@ -138,3 +138,23 @@ func TestStatusWithoutLTS(t *testing.T) {
 		}
 	}
 }
+
+func TestStatusDescribe(t *testing.T) {
+	cal := DefaultCalendar()
+	for _, tt := range []struct {
+		v, plan, at, want string
+	}{
+		{"1.32.4", "", "2026-01-10", "supported until 2026-03-31"},
+		{"1.32.4", "", "2026-04-10", "platform support only, until 2026-06-01"},
+		{"1.32.4", "", "2026-06-02", "out of support since 2026-06-02"},
+		{"1.32.4", "AKSLongTermSupport", "2026-06-02", "supported (long-term support) until 2027-03-31"},
+		{"1.32.4", "AKSLongTermSupport", "2027-04-01", "out of support since 2027-04-01"},
+		{"1.35.1", "", "2027-05-01", "platform support only, since 2027-04-01"},
+		{"1.99.0", "", "2027-05-01", "support unknown"},
+	} {
+		now, _ := time.Parse("2006-01-02", tt.at)
+		if got := cal.Status(MustParse(tt.v), tt.plan, now).Describe(tt.plan); got != tt.want {
+			t.Errorf("%s (%s) at %s: %q, want %q", tt.v, tt.plan, tt.at, got, tt.want)
+		}
+	}
+}
