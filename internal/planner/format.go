@@ -35,7 +35,22 @@ func fmtDur(d time.Duration) string { return policy.FormatDuration(d) }
 // timeLayout reads well and says its offset: "Tue 2026-03-10 02:00 +01:00".
 const timeLayout = "Mon 2006-01-02 15:04 -07:00"
 
-func (s *stageRun) fmtTime(t time.Time) string { return t.In(s.p.stageLoc(s.si)).Format(timeLayout) }
+// fmtTime formats t in the stage's zone; many clusters wait for the same
+// window, so each instant is formatted once.
+func (s *stageRun) fmtTime(t time.Time) string {
+	key := timeKey{t.UnixNano(), s.si}
+	text, ok := s.p.times[key]
+	if !ok {
+		text = t.In(s.p.stageLoc(s.si)).Format(timeLayout)
+		s.p.times[key] = text
+	}
+	return text
+}
+
+type timeKey struct {
+	unixNano int64
+	stage    int
+}
 
 // stageLoc is the zone a stage's times are shown in: its window's.
 func (p *planner) stageLoc(si int) *time.Location {

@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"github.com/aksupgrade/aksupgrade"
+	"github.com/aksupgrade/aksupgrade/internal/version"
 )
 
 // job is a cluster's next piece of work in a stage: one hop towards one
@@ -40,7 +41,7 @@ type job struct {
 
 func (j *job) clusterPlan(s *stageRun) ClusterPlan {
 	c := j.m.c
-	cp := ClusterPlan{Cluster: c.ID, Name: c.Name, Location: c.Location, Current: currentText(j.m), NodeImage: nodeImageText(c),
+	cp := ClusterPlan{Cluster: c.ID, Name: c.Name, Location: c.Location, Current: currentText(j.m), NodeImage: j.m.lowImage,
 		State: j.state, Reason: j.reason, Target: j.target, Kind: string(j.kind)}
 	if s.p.in.Calendar != nil && j.m.bad == "" {
 		cp.Support = s.p.support(j.m)
@@ -60,17 +61,6 @@ func currentText(m *member) string {
 		return m.c.KubernetesVersion
 	}
 	return m.c.KubernetesVersion + " (pools from " + m.lowText + ")"
-}
-
-func nodeImageText(c *aksupgrade.Cluster) string {
-	low := ""
-	for _, np := range c.NodePools {
-		r := release(np.NodeImageVersion)
-		if r != "" && (low == "" || compareVersionStrings(r, low) < 0) {
-			low = r
-		}
-	}
-	return low
 }
 
 // job decides the cluster's next hop: Kubernetes first; node images when
@@ -103,11 +93,11 @@ func (s *stageRun) chooseJob(m *member) *job {
 	case k != nil:
 		return k
 	}
-	return &job{m: m, state: ClusterUpToDate, reason: s.upToDateReason(m)}
+	return &job{m: m, state: ClusterUpToDate, reason: s.upToDateReason()}
 }
 
-func (s *stageRun) upToDateReason(m *member) string {
-	if s.p.in.Policy.Kubernetes.Channel == "none" {
+func (s *stageRun) upToDateReason() string {
+	if s.p.in.Policy.Kubernetes.Channel == version.ChannelNone {
 		return "channel none: versions are reported, never changed"
 	}
 	return "up to date"

@@ -32,7 +32,7 @@ func (s *stageRun) firstStageKube(m *member) *job {
 	if k.Channel == version.ChannelPatch {
 		current = m.cp.MinorOf()
 	}
-	goal, ok, why := version.Resolve(m.cat, k.Channel, current, k.Pinned, m.filter)
+	goal, ok, why := s.p.resolve(m.cat, current, m.filter)
 	if !ok {
 		return &job{m: m, state: ClusterBlocked, reason: why + " (region " + m.c.Location + ")"}
 	}
@@ -145,7 +145,7 @@ func (s *stageRun) kubeHop(m *member, hop, goal version.Version) *job {
 	if m.cp.Less(hop) {
 		j.step = Action{Kind: ActionUpgradeControlPlane, From: m.c.KubernetesVersion, To: t.Version}
 	} else {
-		for _, i := range poolOrder(c) {
+		for _, i := range m.poolOrder {
 			if m.pools[i].Less(hop) {
 				j.step = Action{Kind: ActionUpgradeNodePool, Pool: c.NodePools[i].Name, From: c.NodePools[i].KubernetesVersion, To: t.Version}
 				break
@@ -173,4 +173,29 @@ func poolOrder(c *aksupgrade.Cluster) []int {
 		return compareStrings(c.NodePools[a].Name, c.NodePools[b].Name)
 	})
 	return idx
+}
+
+// resolve is version.Resolve of the policy's channel, once per catalogue,
+// minor and filter.
+func (p *planner) resolve(cat *version.Catalog, current version.Version, f version.Filter) (version.Version, bool, string) {
+	key := resolveKey{cat, current, f}
+	r, ok := p.resolved[key]
+	if !ok {
+		k := &p.in.Policy.Kubernetes
+		r.v, r.ok, r.why = version.Resolve(cat, k.Channel, current, k.Pinned, f)
+		p.resolved[key] = r
+	}
+	return r.v, r.ok, r.why
+}
+
+type resolveKey struct {
+	cat     *version.Catalog
+	current version.Version
+	filter  version.Filter
+}
+
+type resolution struct {
+	v   version.Version
+	ok  bool
+	why string
 }

@@ -19,8 +19,14 @@ type member struct {
 	cp, low version.Version
 	pools   []version.Version
 	lowText string // low as written in the cluster
-	filter  version.Filter
-	bad     string // why the cluster's versions cannot be read
+	// poolOrder lists pool indexes, system pools first, then by name.
+	poolOrder []int
+	// images holds each pool's node image releases.
+	images []poolImage
+	// lowImage is the oldest node image release of the pools.
+	lowImage string
+	filter   version.Filter
+	bad      string // why the cluster's versions cannot be read
 }
 
 // NormalizeLocation returns the comparable form of an Azure region name:
@@ -82,6 +88,16 @@ func (p *planner) member(c *aksupgrade.Cluster) *member {
 		return m
 	}
 	m.cp, m.low, m.lowText = cp, cp, c.KubernetesVersion
+	m.poolOrder = poolOrder(c)
+	m.images = make([]poolImage, len(c.NodePools))
+	for i := range c.NodePools {
+		im := &m.images[i]
+		im.current, im.latest = release(c.NodePools[i].NodeImageVersion), release(c.NodePools[i].LatestNodeImageVersion)
+		im.behind = im.latest != "" && compareVersionStrings(im.current, im.latest) < 0
+		if im.current != "" && (m.lowImage == "" || compareVersionStrings(im.current, m.lowImage) < 0) {
+			m.lowImage = im.current
+		}
+	}
 	m.pools = make([]version.Version, len(c.NodePools))
 	for i, np := range c.NodePools {
 		v, err := version.Parse(np.KubernetesVersion)
@@ -129,4 +145,10 @@ func (p *planner) support(m *member) string {
 type supportKey struct {
 	minor version.Version
 	plan  string
+}
+
+// poolImage is a pool's node image release and the newest AKS offers it.
+type poolImage struct {
+	current, latest string
+	behind          bool
 }

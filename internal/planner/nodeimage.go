@@ -26,12 +26,12 @@ func (s *stageRun) nodeImageJob(m *member) *job {
 	}
 	c := m.c
 	var first *job
-	for _, i := range poolOrder(c) {
-		np := &c.NodePools[i]
-		cur, latest := release(np.NodeImageVersion), release(np.LatestNodeImageVersion)
-		if latest == "" || compareVersionStrings(cur, latest) >= 0 {
+	for _, i := range m.poolOrder {
+		np, im := &c.NodePools[i], m.images[i]
+		if !im.behind {
 			continue
 		}
+		cur, latest := im.current, im.latest
 		if first == nil {
 			t := aksupgrade.Target{Kind: aksupgrade.TargetNodeImage, Version: latest}
 			first = &job{m: m, target: &t, goal: latest, from: cur, kind: aksupgrade.UpdateNodeImage,

@@ -25,6 +25,10 @@ type planner struct {
 	targets  []map[aksupgrade.Target]*targetState
 	strs     map[version.Version]string
 	supports map[supportKey]string
+	// upstreams caches sortedUpstream.
+	upstreams map[upstreamKey][]*targetState
+	times     map[timeKey]string
+	resolved  map[resolveKey]resolution
 }
 
 type progressKey struct {
@@ -43,6 +47,9 @@ func Plan(in Input) *Result {
 		targets:   make([]map[aksupgrade.Target]*targetState, len(in.Policy.Stages)),
 		strs:      map[version.Version]string{},
 		supports:  map[supportKey]string{},
+		upstreams: map[upstreamKey][]*targetState{},
+		times:     map[timeKey]string{},
+		resolved:  map[resolveKey]resolution{},
 	}
 	p.indexHistory()
 	stages := p.assign()

@@ -1,7 +1,6 @@
 package planner
 
 import (
-	"container/heap"
 	"fmt"
 	"slices"
 	"strings"
@@ -72,11 +71,11 @@ func (s *stageRun) continueJob(j *job, slots *timeHeap) {
 	// the policy changed) holds no slot: there is none left to hold.
 	held := slots.Len() > 0
 	if held {
-		heap.Pop(slots)
+		slots.pop()
 	}
 	hold := func(t time.Time) {
 		if held {
-			heap.Push(slots, t)
+			slots.push(t)
 		}
 	}
 	if j.busy {
@@ -129,9 +128,9 @@ func (s *stageRun) startJob(j *job, slots *timeHeap) {
 		j.state, j.reason = ClusterWaiting, fmt.Sprintf("waiting: more clusters than maxParallel (%d) are under way", s.st.MaxParallel)
 		return
 	}
-	free := heap.Pop(slots).(time.Time)
+	free := slots.pop()
 	if free.Equal(farFuture()) {
-		heap.Push(slots, free)
+		slots.push(free)
 		j.state, j.reason = ClusterWaiting, fmt.Sprintf("waiting: all %d slots (maxParallel) are held by clusters under way that cannot go on", s.st.MaxParallel)
 		return
 	}
@@ -141,13 +140,13 @@ func (s *stageRun) startJob(j *job, slots *timeHeap) {
 	}
 	start, occ, ok := sched.NextFit(from, j.est)
 	if !ok {
-		heap.Push(slots, free)
+		slots.push(free)
 		j.state = ClusterBlocked
 		j.reason = fmt.Sprintf("no occurrence of window %s within five years leaves the %s this upgrade needs", s.windowName(j.m), fmtDur(j.est))
 		return
 	}
 	j.start, j.finish, j.scheduled = start, start.Add(j.est), true
-	heap.Push(slots, j.finish)
+	slots.push(j.finish)
 	if start.Equal(s.now()) && j.ready {
 		j.act, j.state = true, ClusterStarting
 		end := occ.End
@@ -235,15 +234,44 @@ func describeStep(a *Action) string {
 // farFuture stands for a slot that frees at no known time.
 func farFuture() time.Time { return time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC) }
 
+// timeHeap is a min-heap of the times at which the stage's slots free.
 type timeHeap []time.Time
 
-func (h timeHeap) Len() int           { return len(h) }
-func (h timeHeap) Less(i, j int) bool { return h[i].Before(h[j]) }
-func (h timeHeap) Swap(i, j int)      { h[i], h[j] = h[j], h[i] }
-func (h *timeHeap) Push(x any)        { *h = append(*h, x.(time.Time)) }
-func (h *timeHeap) Pop() any {
-	old := *h
-	x := old[len(old)-1]
-	*h = old[:len(old)-1]
-	return x
+func (h timeHeap) Len() int { return len(h) }
+
+func (h *timeHeap) push(t time.Time) {
+	*h = append(*h, t)
+	a := *h
+	for i := len(a) - 1; i > 0; {
+		parent := (i - 1) / 2
+		if !a[i].Before(a[parent]) {
+			break
+		}
+		a[i], a[parent] = a[parent], a[i]
+		i = parent
+	}
+}
+
+func (h *timeHeap) pop() time.Time {
+	a := *h
+	top := a[0]
+	last := len(a) - 1
+	a[0] = a[last]
+	a = a[:last]
+	for i := 0; ; {
+		small, l, r := i, 2*i+1, 2*i+2
+		if l < len(a) && a[l].Before(a[small]) {
+			small = l
+		}
+		if r < len(a) && a[r].Before(a[small]) {
+			small = r
+		}
+		if small == i {
+			break
+		}
+		a[i], a[small] = a[small], a[i]
+		i = small
+	}
+	*h = a
+	return top
 }

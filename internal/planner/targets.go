@@ -66,10 +66,9 @@ func (s *stageRun) collectTargets(members []*member) {
 		}
 		settled := j.target == nil || j.target.Kind == aksupgrade.TargetNodeImage
 		s.hold(aksupgrade.Target{Kind: aksupgrade.TargetKubernetes, Version: m.lowText}, holder{m: m, pool: -1}, settled)
-		for pi := range m.c.NodePools {
-			np := &m.c.NodePools[pi]
-			if r := release(np.NodeImageVersion); r != "" {
-				s.hold(aksupgrade.Target{Kind: aksupgrade.TargetNodeImage, Version: r}, holder{m: m, pool: pi}, !s.wantsNodeImage(j, np))
+		for pi, im := range m.images {
+			if im.current != "" {
+				s.hold(aksupgrade.Target{Kind: aksupgrade.TargetNodeImage, Version: im.current}, holder{m: m, pool: pi}, !wantsNodeImage(j, pi))
 			}
 		}
 	}
@@ -101,12 +100,9 @@ func (s *stageRun) hold(t aksupgrade.Target, who holder, settled bool) {
 	ts.unsettled = ts.unsettled || !settled
 }
 
-// wantsNodeImage reports whether the job moves pool np to a new image.
-func (s *stageRun) wantsNodeImage(j *job, np *aksupgrade.NodePool) bool {
-	if j.target == nil || j.target.Kind != aksupgrade.TargetNodeImage {
-		return false
-	}
-	return compareVersionStrings(release(np.NodeImageVersion), release(np.LatestNodeImageVersion)) < 0
+// wantsNodeImage reports whether the job moves pool pi to a new image.
+func wantsNodeImage(j *job, pi int) bool {
+	return j.target != nil && j.target.Kind == aksupgrade.TargetNodeImage && j.m.images[pi].behind
 }
 
 // countWanters counts what still has to reach the target before the stage
@@ -125,8 +121,8 @@ func (s *stageRun) countWanters(ts *targetState) (wanters, uncovered int) {
 				n = 1
 			}
 		case aksupgrade.TargetNodeImage:
-			for pi := range j.m.c.NodePools {
-				if np := &j.m.c.NodePools[pi]; s.wantsNodeImage(j, np) && release(np.LatestNodeImageVersion) == ts.target.Version {
+			for pi, im := range j.m.images {
+				if wantsNodeImage(j, pi) && im.latest == ts.target.Version {
 					n++
 				}
 			}
@@ -215,16 +211,26 @@ func (p *planner) upstream(si int, t aksupgrade.Target) *targetState {
 }
 
 // sortedUpstream lists the candidate targets of kind in the stage before
-// si, newest first.
+// si, newest first. The list is made once per stage and kind.
 func (p *planner) sortedUpstream(si int, kind aksupgrade.TargetKind) []*targetState {
-	var out []*targetState
+	key := upstreamKey{si, kind}
+	if out, ok := p.upstreams[key]; ok {
+		return out
+	}
+	out := []*targetState{}
 	for _, ts := range p.targets[si-1] {
 		if ts.target.Kind == kind && ts.candidate() {
 			out = append(out, ts)
 		}
 	}
 	slices.SortFunc(out, func(a, b *targetState) int { return compareTargets(b.target, a.target) })
+	p.upstreams[key] = out
 	return out
+}
+
+type upstreamKey struct {
+	stage int
+	kind  aksupgrade.TargetKind
 }
 
 // upstreamAvailability sets when j's target is proven in the stage before.

@@ -167,8 +167,8 @@ func containsFold(list []string, s string) bool {
 }
 
 func hasTag(tags map[string]string, key, value string) bool {
-	if v, ok := tags[key]; ok && v == value {
-		return true
+	if v, ok := tags[key]; ok { // Azure tag names are unique ignoring case
+		return v == value
 	}
 	for k, v := range tags {
 		if strings.EqualFold(k, key) && v == value {
