@@ -1,0 +1,51 @@
+package clock
+
+import (
+	"testing"
+	"time"
+)
+
+func TestManualFiresWaitersInOrder(t *testing.T) {
+	start := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
+	m := NewManual(start)
+	late, early := m.After(2*time.Hour), m.After(time.Hour)
+	if m.Waiters() != 2 {
+		t.Fatalf("waiters = %d, want 2", m.Waiters())
+	}
+	m.Advance(30 * time.Minute)
+	select {
+	case <-early:
+		t.Fatal("fired before its time")
+	default:
+	}
+	m.Advance(45 * time.Minute)
+	if got := <-early; !got.Equal(start.Add(75 * time.Minute)) {
+		t.Errorf("early fired with %v", got)
+	}
+	select {
+	case <-late:
+		t.Fatal("late fired early")
+	default:
+	}
+	m.Set(start) // never backwards
+	if !m.Now().Equal(start.Add(75 * time.Minute)) {
+		t.Errorf("clock went back to %v", m.Now())
+	}
+	m.Advance(time.Hour)
+	<-late
+	if m.Waiters() != 0 {
+		t.Errorf("waiters = %d after all fired", m.Waiters())
+	}
+	if got := <-m.After(0); !got.Equal(m.Now()) {
+		t.Errorf("After(0) = %v", got)
+	}
+}
+
+func TestScaledRunsFaster(t *testing.T) {
+	start := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
+	wall := time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)
+	s := &Scaled{start: start, real: wall, speed: 3600, wall: func() time.Time { return wall.Add(2 * time.Second) }}
+	if got, want := s.Now(), start.Add(2*time.Hour); !got.Equal(want) {
+		t.Errorf("Now = %v, want %v (two real seconds at 3600x)", got, want)
+	}
+}

@@ -1,0 +1,83 @@
+package aksupgrade
+
+import (
+	"context"
+	"time"
+)
+
+// Provider is how aksupgrade reads and changes AKS: Azure Resource Manager,
+// or the simulator behind the same HTTP API.
+type Provider interface {
+	// Subscriptions lists the IDs of the subscriptions the identity can
+	// read.
+	Subscriptions(ctx context.Context) ([]string, error)
+	// Clusters lists the managed clusters of the subscriptions, with their
+	// node pools and maintenance configurations.
+	Clusters(ctx context.Context, subscriptions []string) ([]Cluster, error)
+	// NodeImages fills in LatestNodeImageVersion of each pool of c from
+	// the pools' upgrade profiles.
+	NodeImages(ctx context.Context, c *Cluster) error
+	// Catalog returns the version catalogue of a region, as seen from a
+	// subscription.
+	Catalog(ctx context.Context, subscription, location string) (KubernetesVersionList, error)
+	// Start issues one upgrade step and returns the operation to poll. It
+	// reads the cluster first and refuses a step the cluster has already
+	// taken or cannot take (Error codes ErrBusy, ErrAlreadyDone, ...).
+	Start(ctx context.Context, s Step) (Operation, error)
+	// Poll checks an operation once, without waiting. It works from the
+	// operation's resume token alone, so a restarted process resumes
+	// polling instead of issuing the step again.
+	Poll(ctx context.Context, op Operation) (OperationStatus, error)
+}
+
+// StepKind is what one upgrade operation does.
+type StepKind string
+
+const (
+	// StepControlPlane upgrades the control plane (a managed cluster PUT
+	// that leaves the pools' versions untouched).
+	StepControlPlane StepKind = "controlPlane"
+	// StepNodePool upgrades one pool's Kubernetes version.
+	StepNodePool StepKind = "nodePool"
+	// StepNodeImage moves one pool to its latest node image.
+	StepNodeImage StepKind = "nodeImage"
+)
+
+// Step is one upgrade operation on one cluster.
+type Step struct {
+	Kind      StepKind `json:"kind"`
+	ClusterID string   `json:"clusterId"`
+	// Pool names the agent pool of StepNodePool and StepNodeImage.
+	Pool string `json:"pool,omitempty"`
+	// Version is the Kubernetes version of StepControlPlane and
+	// StepNodePool.
+	Version string `json:"version,omitempty"`
+}
+
+// Operation is a long-running ARM operation in flight. ResumeToken is
+// opaque; store it with the step and hand it back to Poll.
+type Operation struct {
+	Step        Step      `json:"step"`
+	ResumeToken string    `json:"resumeToken"`
+	StartedAt   time.Time `json:"startedAt"`
+}
+
+// OperationState is where an operation stands.
+type OperationState string
+
+const (
+	OperationInProgress OperationState = "InProgress"
+	OperationSucceeded  OperationState = "Succeeded"
+	OperationFailed     OperationState = "Failed"
+	OperationCanceled   OperationState = "Canceled"
+)
+
+// OperationStatus is the answer of one Poll.
+type OperationStatus struct {
+	State OperationState `json:"state"`
+	// Err is set when the operation failed; it is an *Error.
+	Err error `json:"-"`
+}
+
+// Done reports whether the operation has ended, well or not.
+func (s OperationStatus) Done() bool { return s.State != OperationInProgress }
