@@ -74,12 +74,13 @@ func TestResolved(t *testing.T) {
 	defaults := policy.UpgradeSettings{MaxSurge: "10%", DrainTimeoutInMinutes: 30, NodeSoakDurationInMinutes: 0}
 	stable := policy.Kubernetes{Channel: version.ChannelStable, MinorUpgrades: policy.MinorApproval}
 	latest := policy.NodeImage{Channel: "latest"}
+	every := []string{"*"} // the default
 	tests := []struct {
 		file string
 		want summary
 	}{
 		{"minimal.yaml", summary{
-			Kubernetes: stable, NodeImage: latest,
+			Subscriptions: every, Kubernetes: stable, NodeImage: latest,
 			Stages: []stageSummary{{
 				Name: "dev", Selector: policy.Selector{Tags: map[string]string{"environment": "dev"}},
 				WindowName: "dev", HasSchedule: true, Zone: "UTC",
@@ -87,7 +88,7 @@ func TestResolved(t *testing.T) {
 			}},
 		}},
 		{"fromcluster.yaml", summary{
-			Kubernetes: stable, NodeImage: policy.NodeImage{Channel: "none"},
+			Subscriptions: every, Kubernetes: stable, NodeImage: policy.NodeImage{Channel: "none"},
 			Stages: []stageSummary{{
 				Name:       "shared",
 				Selector:   policy.Selector{ResourceGroups: []string{"rg-shared"}, Subscriptions: []string{"00000000-0000-0000-0000-000000000001"}},
@@ -114,7 +115,7 @@ func TestResolved(t *testing.T) {
 			}},
 		}},
 		{"timezone.yaml", summary{
-			Kubernetes: stable, NodeImage: latest,
+			Subscriptions: every, Kubernetes: stable, NodeImage: latest,
 			Stages: []stageSummary{{
 				Name: "prod", Selector: policy.Selector{Tags: map[string]string{"environment": "prod"}},
 				WindowName: "prod-nights", HasSchedule: true, Zone: "Europe/Oslo",

@@ -14,8 +14,8 @@ const APIVersion = "aksupgrade/v1"
 
 // Policy is a validated policy file with its defaults filled in.
 type Policy struct {
-	// Subscriptions to discover clusters in; "*" means every subscription
-	// the identity can read.
+	// Subscriptions to discover clusters in; "*" (the default) means every
+	// subscription the identity can read.
 	Subscriptions []string
 	Kubernetes    Kubernetes
 	NodeImage     NodeImage

@@ -48,6 +48,9 @@ func build(doc *fileDoc) (*Policy, []problem) {
 		v.bad("apiVersion", quote(doc.APIVersion), quote(APIVersion))
 	}
 	p := &Policy{Subscriptions: doc.Subscriptions}
+	if len(p.Subscriptions) == 0 {
+		p.Subscriptions = []string{"*"}
+	}
 	for i, s := range doc.Subscriptions {
 		if s != "*" && !guidRE.MatchString(s) {
 			v.bad(index("subscriptions", i), quote(s), `a subscription ID (a GUID) or "*" for every subscription the identity can read`)
