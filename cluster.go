@@ -51,8 +51,10 @@ type NodePool struct {
 	ProvisioningState      string `json:"provisioningState,omitempty"`
 }
 
-// Idle reports whether ARM would accept a new operation on the cluster: it
-// and all its pools are provisioned (Succeeded, or unset in a snapshot).
+// Idle reports whether no operation is in progress on the cluster or any
+// of its pools: provisioningState Succeeded (or unset in a snapshot), or
+// Failed or Canceled — an operation that ended badly, which AKS lets a
+// new request retry.
 func (c *Cluster) Idle() bool {
 	if !idleState(c.ProvisioningState) {
 		return false
@@ -65,7 +67,9 @@ func (c *Cluster) Idle() bool {
 	return true
 }
 
-func idleState(s string) bool { return s == "" || strings.EqualFold(s, "Succeeded") }
+func idleState(s string) bool {
+	return s == "" || strings.EqualFold(s, "Succeeded") || strings.EqualFold(s, "Failed") || strings.EqualFold(s, "Canceled")
+}
 
 // Stopped reports whether the cluster is powered off.
 func (c *Cluster) Stopped() bool { return strings.EqualFold(c.PowerState, "Stopped") }

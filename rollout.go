@@ -40,6 +40,19 @@ type Rollout struct {
 	ID     string          `json:"id,omitempty"`
 	Target Target          `json:"target"`
 	Stages []StageProgress `json:"stages"`
+	// Paused is set while a person holds the rollout: no new step towards
+	// its target starts in any stage.
+	Paused *Mark `json:"paused,omitempty"`
+	// Aborted is set once a person abandoned the target: no stage receives
+	// it any more.
+	Aborted *Mark `json:"aborted,omitempty"`
+}
+
+// Mark records who did something to a rollout, when and why.
+type Mark struct {
+	By     string    `json:"by"`
+	At     time.Time `json:"at"`
+	Reason string    `json:"reason,omitempty"`
 }
 
 // StageProgress is what happened to a rollout in one stage.

@@ -1,6 +1,7 @@
 package planner
 
 import (
+	"fmt"
 	"time"
 
 	"github.com/aksupgrade/aksupgrade"
@@ -108,12 +109,20 @@ func (s *stageRun) upToDateReason() string {
 func (s *stageRun) prepare(j *job) *job {
 	c := j.m.c
 	switch {
+	case j.target != nil && s.p.aborted(*j.target) != nil:
+		a := s.p.aborted(*j.target)
+		j.state, j.known, j.ready = ClusterBlocked, false, false
+		j.reason = fmt.Sprintf("the rollout of %s was aborted by %s%s; waiting for a newer target", j.target, a.By, because(a.Reason))
 	case s.halt != nil:
 		j.state, j.known, j.ready = ClusterHalted, false, false
 		j.reason = "stage " + s.st.Name + " is halted: " + haltText(s.halt) + "; fix the cause, then retry the rollout"
 	case c.Stopped():
 		j.state, j.known, j.ready = ClusterBlocked, false, false
 		j.reason = "the cluster is stopped; AKS upgrades only running clusters: start it"
+	case j.target != nil && s.p.paused(*j.target) != nil:
+		pm := s.p.paused(*j.target)
+		j.state, j.known, j.ready = ClusterWaiting, false, false
+		j.reason = fmt.Sprintf("the rollout of %s is paused by %s%s: aksupgrade rollout resume", j.target, pm.By, because(pm.Reason))
 	case j.known && s.st.Approval.Needs(j.kind) && !j.m.midUpgrade():
 		if sp := s.p.progressOf(s.st.Name, *j.target); sp == nil || sp.Approval == nil {
 			if !j.ready {
@@ -127,4 +136,11 @@ func (s *stageRun) prepare(j *job) *job {
 		}
 	}
 	return j
+}
+
+func because(reason string) string {
+	if reason == "" {
+		return ""
+	}
+	return " (" + reason + ")"
 }

@@ -20,6 +20,8 @@ type planner struct {
 	progress  map[progressKey]*aksupgrade.StageProgress
 	// halts holds each stage's first active halt.
 	halts map[string]*aksupgrade.Halt
+	// rollouts holds the rollout of each target.
+	rollouts map[aksupgrade.Target]*aksupgrade.Rollout
 	// targets holds, per stage, the state of every target seen there; the
 	// next stage reads it to learn what is proven or soon will be.
 	targets  []map[aksupgrade.Target]*targetState
@@ -44,6 +46,7 @@ func Plan(in Input) *Result {
 		conflicts: make([][]*aksupgrade.Cluster, len(in.Policy.Stages)),
 		progress:  map[progressKey]*aksupgrade.StageProgress{},
 		halts:     map[string]*aksupgrade.Halt{},
+		rollouts:  map[aksupgrade.Target]*aksupgrade.Rollout{},
 		targets:   make([]map[aksupgrade.Target]*targetState, len(in.Policy.Stages)),
 		strs:      map[version.Version]string{},
 		supports:  map[supportKey]string{},
@@ -62,6 +65,7 @@ func Plan(in Input) *Result {
 func (p *planner) indexHistory() {
 	for i := range p.in.History.Rollouts {
 		r := &p.in.History.Rollouts[i]
+		p.rollouts[r.Target] = r
 		for j := range r.Stages {
 			sp := &r.Stages[j]
 			p.progress[progressKey{sp.Stage, r.Target}] = sp
@@ -76,6 +80,22 @@ func (p *planner) indexHistory() {
 
 func (p *planner) progressOf(stage string, t aksupgrade.Target) *aksupgrade.StageProgress {
 	return p.progress[progressKey{stage, t}]
+}
+
+// aborted returns the abort mark of t's rollout, if a person aborted it.
+func (p *planner) aborted(t aksupgrade.Target) *aksupgrade.Mark {
+	if r := p.rollouts[t]; r != nil {
+		return r.Aborted
+	}
+	return nil
+}
+
+// paused returns the pause mark of t's rollout, while it is paused.
+func (p *planner) paused(t aksupgrade.Target) *aksupgrade.Mark {
+	if r := p.rollouts[t]; r != nil {
+		return r.Paused
+	}
+	return nil
 }
 
 // proven reports whether t is proven at stage si.

@@ -447,3 +447,47 @@ func TestPlanIsPureAndOrderIndependent(t *testing.T) {
 		t.Error("Plan changed its input")
 	}
 }
+
+func TestPausedAndAbortedRollouts(t *testing.T) {
+	pol := fourStages(t, "")
+	cats := catalogs(t, twoRegions)
+	clusters := []aksupgrade.Cluster{cl("sbx-1", "sandbox", "westeurope", "1.31.2"), cl("dev-1", "dev", "westeurope", "1.31.2")}
+	for _, tc := range []struct {
+		name   string
+		r      aksupgrade.Rollout
+		state  ClusterState
+		reason string
+	}{
+		{"paused", aksupgrade.Rollout{Target: k8s("1.31.4"), Paused: &aksupgrade.Mark{By: "alice", At: t0, Reason: "CVE triage"}},
+			ClusterWaiting, "the rollout of 1.31.4 is paused by alice (CVE triage)"},
+		{"aborted", aksupgrade.Rollout{Target: k8s("1.31.4"), Aborted: &aksupgrade.Mark{By: "bob", At: t0}},
+			ClusterBlocked, "the rollout of 1.31.4 was aborted by bob"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			res := Plan(Input{Now: t0, Policy: pol, Catalogs: cats, Clusters: clusters, History: aksupgrade.History{Rollouts: []aksupgrade.Rollout{tc.r}}})
+			if got := dropRecords(actionsOf(res), "1.31.2"); len(got) != 0 {
+				t.Errorf("actions %v for a %s rollout", got, tc.name)
+			}
+			sbx := clusterPlan(t, res, "sbx-1")
+			if sbx.State != tc.state {
+				t.Errorf("state %s, want %s", sbx.State, tc.state)
+			}
+			mustContain(t, sbx.Reason, tc.reason)
+		})
+	}
+}
+
+func TestFailedOperationCanBeRetried(t *testing.T) {
+	// A pool whose upgrade failed (provisioningState Failed) is no longer
+	// busy: once the stage is not halted, the step is issued again.
+	pol := fourStages(t, "")
+	c := cl("sbx-1", "sandbox", "westeurope", "1.31.4")
+	c.NodePools[1].KubernetesVersion = "1.31.2"
+	c.NodePools[1].ProvisioningState = "Failed"
+	c.ProvisioningState = "Failed"
+	res := Plan(Input{Now: t0, Policy: pol, Catalogs: catalogs(t, twoRegions), Clusters: []aksupgrade.Cluster{c},
+		History: aksupgrade.History{Rollouts: []aksupgrade.Rollout{{Target: k8s("1.31.4"), Stages: []aksupgrade.StageProgress{{Stage: "sandbox", StartedAt: at(t0.Add(-time.Hour))}}}}}})
+	if got := actionsOf(res); !cmp.Equal(got, []string{"upgradeNodePool sandbox sbx-1/user 1.31.2->1.31.4"}) {
+		t.Errorf("actions = %v, want the failed pool's step again", got)
+	}
+}

@@ -185,6 +185,12 @@ func randomHistory(r *rand.Rand, now time.Time, nStages int) aksupgrade.History 
 			continue
 		}
 		ro := aksupgrade.Rollout{Target: tg}
+		switch r.IntN(12) {
+		case 0:
+			ro.Paused = &aksupgrade.Mark{By: "someone", At: now}
+		case 1:
+			ro.Aborted = &aksupgrade.Mark{By: "someone", At: now}
+		}
 		for si := range nStages {
 			if r.IntN(3) == 0 {
 				break
@@ -217,7 +223,11 @@ func checkInvariants(in Input, res *Result) error {
 	}
 	progress := map[progressKey]*aksupgrade.StageProgress{}
 	halted := map[string]bool{}
+	held := map[aksupgrade.Target]bool{} // paused or aborted
+	aborted := map[aksupgrade.Target]bool{}
 	for _, ro := range in.History.Rollouts {
+		held[ro.Target] = ro.Paused != nil || ro.Aborted != nil
+		aborted[ro.Target] = ro.Aborted != nil
 		for i := range ro.Stages {
 			progress[progressKey{ro.Stages[i].Stage, ro.Target}] = &ro.Stages[i]
 			halted[ro.Stages[i].Stage] = halted[ro.Stages[i].Stage] || ro.Stages[i].Halt != nil
@@ -240,6 +250,9 @@ func checkInvariants(in Input, res *Result) error {
 		case ActionRecordStarted:
 			continue
 		case ActionRecordReached:
+			if aborted[a.Target] {
+				return fmt.Errorf("%+v: record of an aborted rollout", a)
+			}
 			if si > 0 && !provenAt(progress, in.Policy.Stages[si-1].Name, a.Target) {
 				return fmt.Errorf("%+v: reached in %s before proven in %s", a, a.Stage, in.Policy.Stages[si-1].Name)
 			}
@@ -271,6 +284,9 @@ func checkInvariants(in Input, res *Result) error {
 		// Invariant 2: never a second operation on a busy cluster.
 		if !c.Idle() || c.Stopped() {
 			return fmt.Errorf("invariant 2: operation on busy or stopped cluster %s (%s/%s)", c.Name, c.ProvisioningState, c.PowerState)
+		}
+		if held[a.Target] {
+			return fmt.Errorf("%+v: step towards a paused or aborted rollout", a)
 		}
 		// Invariant 6.
 		if halted[a.Stage] {
@@ -427,6 +443,13 @@ func (s *simulation) settle() {
 		}
 	}
 	for i := range s.in.History.Rollouts {
+		ro := &s.in.History.Rollouts[i]
+		switch {
+		case ro.Paused != nil && s.r.IntN(3) == 0:
+			ro.Paused = nil
+		case ro.Paused == nil && s.r.IntN(60) == 0:
+			ro.Paused = &aksupgrade.Mark{By: "sim", At: s.in.Now}
+		}
 		for j := range s.in.History.Rollouts[i].Stages {
 			sp := &s.in.History.Rollouts[i].Stages[j]
 			if sp.Halt != nil && s.r.IntN(4) == 0 {

@@ -29,6 +29,7 @@ type targetState struct {
 	upstreamOK bool
 	// projected milestones; zero when unknown.
 	reached, proven time.Time
+	aborted         bool
 	// notProven is the reason the next stage gives while it waits for
 	// this target, computed once.
 	notProven string
@@ -41,7 +42,7 @@ func (ts *targetState) isProven() bool  { return ts.progress != nil && ts.progre
 // candidate reports whether the next stage may plan with this target: it
 // is proven, or on its way to be.
 func (ts *targetState) candidate() bool {
-	return ts.upstreamOK && (ts.isProven() || ts.started() || len(ts.jobs) > 0 || (len(ts.holders) > 0 && !ts.unsettled))
+	return ts.upstreamOK && !ts.aborted && (ts.isProven() || ts.started() || len(ts.jobs) > 0 || (len(ts.holders) > 0 && !ts.unsettled))
 }
 
 // collectTargets gathers every target of the stage: those jobs head to,
@@ -77,6 +78,7 @@ func (s *stageRun) collectTargets(members []*member) {
 			ts.v, _ = version.Parse(t.Version)
 		}
 		ts.upstreamOK = s.si == 0 || s.p.upstream(s.si, t) != nil
+		ts.aborted = s.p.aborted(t) != nil
 		ts.wanters, ts.uncovered = s.countWanters(ts)
 	}
 }
@@ -176,7 +178,7 @@ func (s *stageRun) finish(ts *targetState) {
 func (s *stageRun) recordTargets() {
 	now := s.now()
 	for _, ts := range s.sortedTargets() {
-		if s.halt != nil || !ts.upstreamOK || ts.isProven() || len(ts.holders) == 0 {
+		if s.halt != nil || !ts.upstreamOK || ts.aborted || ts.isProven() || len(ts.holders) == 0 {
 			continue
 		}
 		if !ts.isReached() {
