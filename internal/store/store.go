@@ -6,7 +6,21 @@
 // transaction together with its audit entry.
 //
 // Implementations: sqlite (the default). The conformance suite in
-// storetest is what any implementation must pass.
+// storetest is what any implementation must pass; the rules below are what
+// it checks.
+//
+// Common rules:
+//
+//   - Times come back in UTC with every nanosecond kept.
+//   - Cluster IDs are stored as given and compared like
+//     aksupgrade.SameID (case-insensitively, trailing '/' ignored).
+//   - A limit <= 0 means no limit.
+//   - Input a caller should never send (see the Validate methods) is
+//     refused with ErrInvalid before anything is written.
+//   - A closed or unreachable database gives ErrUnavailable.
+//   - The store has no clock: every time it records comes from its input.
+//   - Audit messages are written by the Describe methods, the same for
+//     every implementation.
 package store
 
 import (
@@ -25,6 +39,21 @@ var (
 	ErrActiveStep = errors.New("the cluster already has an operation in flight")
 	// ErrUnavailable: the database cannot be reached; retry later.
 	ErrUnavailable = errors.New("store unavailable")
+	// ErrInvalid: the input breaks the contract (a transition without its
+	// stage, a step without its cluster, ...); retrying cannot help.
+	ErrInvalid = errors.New("invalid input")
+)
+
+// ActorEngine is the actor of what the engine does on its own.
+const ActorEngine = "engine"
+
+// Audit kinds besides the TransitionKinds (which are audit kinds too).
+const (
+	// AuditKindRun: a cluster's run changed state (SetRun).
+	AuditKindRun = "run"
+	// AuditKindStep: an ARM operation was begun or changed state
+	// (BeginStep, UpdateStep).
+	AuditKindStep = "step"
 )
 
 // Store is everything the engine keeps. Methods are safe for concurrent
@@ -36,47 +65,74 @@ type Store interface {
 	Fleet(ctx context.Context) (Fleet, error)
 
 	// History returns every rollout with its stage progress, ordered by
-	// target kind and creation.
+	// target kind and creation (the At of the rollout's first
+	// transition); a rollout's stages are in the order they were first
+	// recorded. Rollout.ID is assigned by the store: non-empty, unique and
+	// stable.
 	History(ctx context.Context) (aksupgrade.History, error)
 	// Apply records one transition of the rollout history and its audit
-	// entry in one transaction. It is idempotent where the transition is
-	// (recording a reach or proof twice keeps the first time).
+	// entry in one transaction; see TransitionKind for what each kind
+	// does. It is idempotent: a transition that changes nothing (a reach,
+	// proof, approval, pause or abort recorded again, a resume of a
+	// rollout not paused, a retry of a stage not halted) writes nothing,
+	// not even an audit entry. ErrInvalid when t fails Validate.
 	Apply(ctx context.Context, t Transition) error
 
 	// SetRun records where a cluster stands on its way to a target in a
-	// stage (the per-cluster step machine), with an audit entry when the
-	// state changes.
+	// stage (the per-cluster step machine): one current run per cluster,
+	// replaced by the next SetRun for the same cluster. An audit entry
+	// (kind AuditKindRun, actor ActorEngine) goes with it when the state,
+	// stage or target changes. ErrInvalid when r fails Validate.
 	SetRun(ctx context.Context, r Run) error
-	// Runs returns the latest run of every cluster.
+	// Runs returns the current run of every cluster, ordered by cluster
+	// ID.
 	Runs(ctx context.Context) ([]Run, error)
 
 	// BeginStep records that an ARM operation is about to be issued,
-	// before it is; ErrActiveStep when the cluster already has one in
-	// flight.
+	// before it is, in state StepIssuing (an empty State means that), and
+	// returns it with its ID. ErrActiveStep when the cluster already has
+	// a step issuing or running, whatever the case of its ID;
+	// ErrInvalid when s fails ValidateBegin. An audit entry
+	// (AuditKindStep) goes with it.
 	BeginStep(ctx context.Context, s StepRecord) (StepRecord, error)
-	// UpdateStep moves a step on: its resume token once issued, its end.
+	// UpdateStep moves step s.ID on: State, UpdatedAt, ErrorCode, Error,
+	// and ResumeToken when not empty (an empty one keeps the stored
+	// token); the other fields are not changed. A step that has ended
+	// does not change any more: the same end again is a no-op, another
+	// state ErrInvalid. ErrNotFound for an unknown ID; ErrInvalid when s
+	// fails ValidateUpdate or would be running without a resume token.
+	// An audit entry (AuditKindStep) goes with a change of state.
 	UpdateStep(ctx context.Context, s StepRecord) error
-	// ActiveSteps returns the steps issuing or running.
+	// ActiveSteps returns the steps issuing or running, oldest first.
 	ActiveSteps(ctx context.Context) ([]StepRecord, error)
 	// Steps returns the steps of a cluster (all clusters when clusterID is
-	// empty), newest first, at most limit.
+	// empty), newest first (by StartedAt, then ID), at most limit.
 	Steps(ctx context.Context, clusterID string, limit int) ([]StepRecord, error)
 
-	// Audit returns audit entries, newest first.
+	// Audit returns the audit entries q selects, newest first (by At,
+	// then ID).
 	Audit(ctx context.Context, q AuditQuery) ([]AuditEntry, error)
-	// Log appends an audit entry that goes with no other change.
+	// Log appends an audit entry that goes with no other change; its ID
+	// is assigned. ErrInvalid when e fails Validate.
 	Log(ctx context.Context, e AuditEntry) error
 
 	// PutEvent stores an event unless one with the same (source, id) is
-	// stored already; inserted tells which.
+	// stored already; inserted tells which. A duplicate changes nothing,
+	// even when its other fields differ. ErrInvalid when e fails
+	// Validate.
 	PutEvent(ctx context.Context, e Event) (inserted bool, err error)
-	// PendingEvents returns unprocessed events, oldest first.
+	// PendingEvents returns unprocessed events, oldest first (by
+	// ReceivedAt, then the order they were stored), at most limit.
 	PendingEvents(ctx context.Context, limit int) ([]Event, error)
-	// MarkProcessed marks events processed.
+	// MarkProcessed marks events processed at at. An event processed
+	// already keeps its first time; unknown keys are ignored.
 	MarkProcessed(ctx context.Context, keys []EventKey, at time.Time) error
-	// Events returns stored events, newest first.
+	// Events returns stored events, newest first (by ReceivedAt, then the
+	// reverse of the order they were stored), at most limit.
 	Events(ctx context.Context, limit int) ([]Event, error)
 
+	// Close releases the database; the store answers ErrUnavailable
+	// afterwards. Closing twice is harmless.
 	Close() error
 }
 
@@ -87,21 +143,41 @@ type Fleet struct {
 	Catalogs map[string]aksupgrade.KubernetesVersionList `json:"catalogs"`
 }
 
-// TransitionKind names a change of the rollout history.
+// TransitionKind names a change of the rollout history. Every kind but
+// retried creates the rollout of Target when it does not exist yet (a
+// resume of an unknown rollout is a no-op); stage-level kinds create the
+// StageProgress of Stage likewise.
 type TransitionKind string
 
 const (
 	// Stage-level, for Stage and Target.
-	TransitionStarted  TransitionKind = "started"
-	TransitionReached  TransitionKind = "reached"
-	TransitionProven   TransitionKind = "proven"
+
+	// TransitionStarted sets StartedAt, unless set.
+	TransitionStarted TransitionKind = "started"
+	// TransitionReached sets ReachedAt and Evidence, unless ReachedAt is
+	// set.
+	TransitionReached TransitionKind = "reached"
+	// TransitionProven sets ProvenAt and Evidence (when given), unless
+	// ProvenAt is set.
+	TransitionProven TransitionKind = "proven"
+	// TransitionApproved sets Approval (Actor, At), unless set.
 	TransitionApproved TransitionKind = "approved"
-	TransitionHalted   TransitionKind = "halted"
-	// TransitionRetried clears the halt of Stage (every target of it).
+	// TransitionHalted sets Halt (Cluster, Reason, At). A stage halted
+	// already keeps its first halt; a different failure is still
+	// audited, the same one again is a no-op.
+	TransitionHalted TransitionKind = "halted"
+	// TransitionRetried clears the halt of Stage (every target of it);
+	// Target is not needed.
 	TransitionRetried TransitionKind = "retried"
+
 	// Rollout-level, for Target.
-	TransitionPaused  TransitionKind = "paused"
+
+	// TransitionPaused sets Rollout.Paused (Actor, At, Reason), unless set.
+	TransitionPaused TransitionKind = "paused"
+	// TransitionResumed clears Rollout.Paused.
 	TransitionResumed TransitionKind = "resumed"
+	// TransitionAborted sets Rollout.Aborted (Actor, At, Reason), unless
+	// set.
 	TransitionAborted TransitionKind = "aborted"
 )
 
@@ -111,9 +187,10 @@ type Transition struct {
 	Stage  string
 	Target aksupgrade.Target
 	At     time.Time
-	// Actor is "engine" or the person who acted.
+	// Actor is ActorEngine or the person who acted.
 	Actor string
 	// Cluster and Reason go with halts; Evidence with reached and proven.
+	// Reason also goes with approvals, retries, pauses and aborts.
 	Cluster  string
 	Reason   string
 	Evidence []string
@@ -177,7 +254,9 @@ type StepRecord struct {
 	Error     string               `json:"error,omitempty"`
 }
 
-// AuditEntry is one line of the append-only audit log.
+// AuditEntry is one line of the append-only audit log. Kind is a
+// TransitionKind, AuditKindRun, AuditKindStep, or what a Log caller chose;
+// Message is written for people.
 type AuditEntry struct {
 	ID      int64             `json:"id"`
 	At      time.Time         `json:"at"`
@@ -191,11 +270,13 @@ type AuditEntry struct {
 
 // AuditQuery filters the audit log; zero fields match everything.
 type AuditQuery struct {
-	Stage   string
+	Stage string
+	// Cluster matches like aksupgrade.SameID.
 	Cluster string
 	Target  aksupgrade.Target
-	Since   time.Time
-	Limit   int
+	// Since keeps entries at or after it.
+	Since time.Time
+	Limit int
 }
 
 // EventKey identifies an event: deliveries are deduplicated by it.
@@ -210,8 +291,11 @@ type Event struct {
 	Type    string    `json:"type"`
 	Subject string    `json:"subject,omitempty"`
 	Time    time.Time `json:"time"`
-	// Data is the event's payload as received (JSON).
-	Data        []byte     `json:"data,omitempty"`
-	ReceivedAt  time.Time  `json:"receivedAt"`
+	// Data is the event's payload as received (JSON); empty comes back
+	// nil.
+	Data       []byte    `json:"data,omitempty"`
+	ReceivedAt time.Time `json:"receivedAt"`
+	// ProcessedAt is set by MarkProcessed (or given to PutEvent for an
+	// event that needs no processing).
 	ProcessedAt *time.Time `json:"processedAt,omitempty"`
 }

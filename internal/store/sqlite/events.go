@@ -1,0 +1,117 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"time"
+
+	"github.com/aksupgrade/aksupgrade/internal/store"
+)
+
+const eventColumns = `source, id, type, subject, time, data, received_at, processed_at`
+
+// PutEvent stores e unless an event with the same (source, id) is stored
+// already.
+func (s *Store) PutEvent(ctx context.Context, e store.Event) (inserted bool, err error) {
+	if err := e.Validate(); err != nil {
+		return false, fmt.Errorf("put event: %w", err)
+	}
+	err = s.write(ctx, "put event", func(tx *sql.Tx) error {
+		var err error
+		inserted, err = affected(tx.ExecContext(ctx, `INSERT INTO events (`+eventColumns+`)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (source, id) DO NOTHING`,
+			e.Key.Source, e.Key.ID, e.Type, e.Subject, formatTime(e.Time), nullJSON(e.Data),
+			formatTime(e.ReceivedAt), nullTime(e.ProcessedAt)))
+		return err
+	})
+	if err != nil {
+		return false, err
+	}
+	return inserted, nil
+}
+
+// PendingEvents returns unprocessed events, oldest first, at most limit.
+func (s *Store) PendingEvents(ctx context.Context, limit int) ([]store.Event, error) {
+	return s.queryEvents(ctx, "read pending events",
+		`SELECT `+eventColumns+` FROM events WHERE processed_at IS NULL ORDER BY received_at, seq`, limit)
+}
+
+// Events returns stored events, newest first, at most limit.
+func (s *Store) Events(ctx context.Context, limit int) ([]store.Event, error) {
+	return s.queryEvents(ctx, "read events",
+		`SELECT `+eventColumns+` FROM events ORDER BY received_at DESC, seq DESC`, limit)
+}
+
+// MarkProcessed marks events processed at at; one processed already keeps
+// its first time.
+func (s *Store) MarkProcessed(ctx context.Context, keys []store.EventKey, at time.Time) error {
+	if len(keys) == 0 {
+		return nil
+	}
+	return s.write(ctx, "mark events processed", func(tx *sql.Tx) error {
+		stmt, err := tx.PrepareContext(ctx, `UPDATE events SET processed_at = ? WHERE source = ? AND id = ? AND processed_at IS NULL`)
+		if err != nil {
+			return err
+		}
+		defer stmt.Close()
+		for _, k := range keys {
+			if _, err := stmt.ExecContext(ctx, formatTime(at), k.Source, k.ID); err != nil {
+				return fmt.Errorf("event %s/%s: %w", k.Source, k.ID, err)
+			}
+		}
+		return nil
+	})
+}
+
+func (s *Store) queryEvents(ctx context.Context, op, query string, limit int) ([]store.Event, error) {
+	var args []any
+	if limit > 0 {
+		query, args = query+` LIMIT ?`, append(args, limit)
+	}
+	var out []store.Event
+	err := s.read(ctx, op, func(tx *sql.Tx) error {
+		rows, err := tx.QueryContext(ctx, query, args...)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			e, err := scanEvent(rows)
+			if err != nil {
+				return err
+			}
+			out = append(out, e)
+		}
+		return rows.Err()
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func scanEvent(rows *sql.Rows) (store.Event, error) {
+	var (
+		e               store.Event
+		at, received    string
+		data, processed sql.NullString
+	)
+	if err := rows.Scan(&e.Key.Source, &e.Key.ID, &e.Type, &e.Subject, &at, &data, &received, &processed); err != nil {
+		return e, err
+	}
+	var err error
+	if e.Time, err = parseTime(at); err != nil {
+		return e, err
+	}
+	if e.ReceivedAt, err = parseTime(received); err != nil {
+		return e, err
+	}
+	if e.ProcessedAt, err = parseNullTime(processed); err != nil {
+		return e, err
+	}
+	if data.Valid && data.String != "" {
+		e.Data = []byte(data.String)
+	}
+	return e, nil
+}

@@ -1,0 +1,121 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net/url"
+	"strings"
+	"sync"
+	"sync/atomic"
+
+	_ "modernc.org/sqlite" // registers the "sqlite" driver
+
+	"github.com/aksupgrade/aksupgrade/internal/store"
+)
+
+// Store is a store.Store in one SQLite file.
+type Store struct {
+	// writer has one connection and begins its transactions IMMEDIATE,
+	// so writers queue for the lock instead of failing half-way.
+	writer *sql.DB
+	// reader has a few query-only connections; in WAL mode they read a
+	// committed snapshot while the writer writes.
+	reader *sql.DB
+
+	closed    atomic.Bool
+	closeOnce sync.Once
+	closeErr  error
+}
+
+var _ store.Store = (*Store)(nil)
+
+// Open opens the database file at path, creating it if needed, and
+// migrates it to the newest schema. A database migrated by a newer
+// version of aksupgrade is refused (ErrNewerSchema); a path that cannot
+// be opened gives store.ErrUnavailable.
+func Open(ctx context.Context, path string, opts ...Option) (*Store, error) {
+	o := defaultOptions()
+	for _, opt := range opts {
+		opt(&o)
+	}
+	if path == "" || path == ":memory:" || strings.HasPrefix(path, "file:") || strings.Contains(path, "?") {
+		return nil, fmt.Errorf("open sqlite: %q is not a plain file path", path)
+	}
+	s := &Store{}
+	var err error
+	if s.writer, err = sql.Open("sqlite", dsn(path, o, true)); err != nil {
+		return nil, fmt.Errorf("open sqlite %s: %w", path, err)
+	}
+	s.writer.SetMaxOpenConns(1)
+	s.writer.SetMaxIdleConns(1)
+	s.writer.SetConnMaxLifetime(0)
+	s.writer.SetConnMaxIdleTime(0)
+	if err := s.init(ctx, path); err != nil {
+		s.writer.Close()
+		return nil, err
+	}
+	if s.reader, err = sql.Open("sqlite", dsn(path, o, false)); err != nil {
+		s.writer.Close()
+		return nil, fmt.Errorf("open sqlite %s: %w", path, err)
+	}
+	s.reader.SetMaxOpenConns(o.readConns)
+	s.reader.SetMaxIdleConns(o.readConns)
+	s.reader.SetConnMaxIdleTime(0)
+	if err := s.reader.PingContext(ctx); err != nil {
+		err = s.fail(ctx, "open sqlite "+path, err)
+		s.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+// init checks the journal mode and migrates.
+func (s *Store) init(ctx context.Context, path string) error {
+	var mode string
+	if err := s.writer.QueryRowContext(ctx, "PRAGMA journal_mode").Scan(&mode); err != nil {
+		return s.fail(ctx, "open sqlite "+path, err)
+	}
+	if !strings.EqualFold(mode, "wal") {
+		return fmt.Errorf("open sqlite %s: journal mode is %s, not wal", path, mode)
+	}
+	if err := migrate(ctx, s.writer); err != nil {
+		return s.fail(ctx, "migrate "+path, err)
+	}
+	return nil
+}
+
+// dsn is the modernc.org/sqlite data source name for path. Pragmas go in
+// it so that every connection of the pool gets them.
+func dsn(path string, o options, write bool) string {
+	q := url.Values{}
+	q.Add("_pragma", fmt.Sprintf("busy_timeout(%d)", o.busyTimeout.Milliseconds()))
+	q.Add("_pragma", "foreign_keys(1)")
+	// FULL: a commit is on disk when it returns (WAL makes that one fsync).
+	q.Add("_pragma", "synchronous(FULL)")
+	if write {
+		q.Add("_pragma", "journal_mode(WAL)")
+		q.Set("_txlock", "immediate")
+	} else {
+		q.Add("_pragma", "query_only(1)")
+	}
+	return path + "?" + q.Encode()
+}
+
+// Close closes the database. Afterwards every method returns
+// store.ErrUnavailable; closing again returns nil.
+func (s *Store) Close() error {
+	s.closeOnce.Do(func() {
+		s.closed.Store(true)
+		var errs []error
+		if s.reader != nil {
+			errs = append(errs, s.reader.Close())
+		}
+		errs = append(errs, s.writer.Close())
+		if err := errors.Join(errs...); err != nil {
+			s.closeErr = fmt.Errorf("close sqlite: %w", err)
+		}
+	})
+	return s.closeErr
+}

@@ -1,0 +1,23 @@
+// Package storetest is the conformance suite of store.Store: what every
+// implementation (sqlite today, postgres later) must pass, on a real
+// database. An implementation's tests call Run with a function that opens
+// a fresh, empty store for one test:
+//
+//	func TestConformance(t *testing.T) {
+//		storetest.Run(t, func(t *testing.T) store.Store {
+//			s, err := sqlite.Open(t.Context(), filepath.Join(t.TempDir(), "test.db"))
+//			if err != nil {
+//				t.Fatal(err)
+//			}
+//			t.Cleanup(func() { s.Close() })
+//			return s
+//		})
+//	}
+//
+// The suite checks the contract written in package store: round trips of
+// every record (times exact to the nanosecond, in UTC), the rollout
+// history after a sequence of transitions, idempotence, the one active
+// step per cluster, the audit entry of every change, event deduplication,
+// concurrent use, and ErrUnavailable after Close. It uses no sleeps: every
+// time comes from the test.
+package storetest
