@@ -1,6 +1,11 @@
 package aksupgrade
 
-import "time"
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+)
 
 // TargetKind says what a target changes.
 type TargetKind string
@@ -107,4 +112,30 @@ func (h *History) Progress(stage string, t Target) *StageProgress {
 		}
 	}
 	return nil
+}
+
+// ParseTarget reads a target as people write it: "1.31.4" is a
+// Kubernetes version; "nodeImage:202502.03.0", "node image 202502.03.0",
+// or a bare release whose first number is a date ("202502.03.0") is a
+// node image release.
+func ParseTarget(s string) (Target, error) {
+	s = strings.TrimSpace(s)
+	for _, p := range []string{"nodeImage:", "nodeimage:", "node image ", "node-image:"} {
+		if rest, ok := strings.CutPrefix(s, p); ok {
+			return Target{Kind: TargetNodeImage, Version: strings.TrimSpace(rest)}, nil
+		}
+	}
+	parts := strings.Split(strings.TrimPrefix(s, "v"), ".")
+	if len(parts) != 3 {
+		return Target{}, fmt.Errorf("target %q: want a Kubernetes version such as 1.31.4 or a node image release such as nodeImage:202502.03.0", s)
+	}
+	for _, p := range parts {
+		if _, err := strconv.Atoi(p); err != nil {
+			return Target{}, fmt.Errorf("target %q: want a Kubernetes version such as 1.31.4 or a node image release such as nodeImage:202502.03.0", s)
+		}
+	}
+	if major, _ := strconv.Atoi(parts[0]); major >= 1000 {
+		return Target{Kind: TargetNodeImage, Version: s}, nil
+	}
+	return Target{Kind: TargetKubernetes, Version: strings.TrimPrefix(s, "v")}, nil
 }

@@ -491,3 +491,15 @@ func TestFailedOperationCanBeRetried(t *testing.T) {
 		t.Errorf("actions = %v, want the failed pool's step again", got)
 	}
 }
+
+func TestChannelNoneRecordsNothing(t *testing.T) {
+	// Versions and images the policy does not roll out are never proven.
+	pol := mustPolicy(t, "kubernetes: {channel: none}\nnodeImage: {channel: none}\nstages:\n"+stageYAML("sandbox", ""))
+	res := Plan(Input{Now: t0, Policy: pol, Catalogs: catalogs(t, twoRegions), Clusters: []aksupgrade.Cluster{cl("sbx-1", "sandbox", "westeurope", "1.31.2")}})
+	if len(res.Actions) != 0 {
+		t.Errorf("actions %v with both channels none", res.Actions)
+	}
+	if cp := clusterPlan(t, res, "sbx-1"); cp.State != ClusterUpToDate {
+		t.Errorf("state %s, want upToDate", cp.State)
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/aksupgrade/aksupgrade"
+	"github.com/aksupgrade/aksupgrade/internal/policy"
 	"github.com/aksupgrade/aksupgrade/internal/version"
 )
 
@@ -60,15 +61,21 @@ func (s *stageRun) collectTargets(members []*member) {
 			s.target(r.Target)
 		}
 	}
+	// What clusters run is tracked only for what the policy rolls out:
+	// a channel of none proves nothing.
+	kube := s.p.in.Policy.Kubernetes.Channel != version.ChannelNone
+	images := s.p.in.Policy.NodeImage.Channel == policy.NodeImageLatest
 	for _, j := range s.jobs {
 		m := j.m
 		if m.bad != "" {
 			continue
 		}
 		settled := j.target == nil || j.target.Kind == aksupgrade.TargetNodeImage
-		s.hold(aksupgrade.Target{Kind: aksupgrade.TargetKubernetes, Version: m.lowText}, holder{m: m, pool: -1}, settled)
+		if kube {
+			s.hold(aksupgrade.Target{Kind: aksupgrade.TargetKubernetes, Version: m.lowText}, holder{m: m, pool: -1}, settled)
+		}
 		for pi, im := range m.images {
-			if im.current != "" {
+			if images && im.current != "" {
 				s.hold(aksupgrade.Target{Kind: aksupgrade.TargetNodeImage, Version: im.current}, holder{m: m, pool: pi}, !wantsNodeImage(j, pi))
 			}
 		}

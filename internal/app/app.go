@@ -1,0 +1,173 @@
+// Package app wires aksupgrade together: the policy, the store, the
+// provider (Azure, or the simulator behind the same API), the engine and
+// the HTTP server. New builds it, Start runs it, Stop ends it; end-to-end
+// tests run it in-process.
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/aksupgrade/aksupgrade"
+	"github.com/aksupgrade/aksupgrade/internal/azure"
+	"github.com/aksupgrade/aksupgrade/internal/clock"
+	"github.com/aksupgrade/aksupgrade/internal/engine"
+	"github.com/aksupgrade/aksupgrade/internal/policy"
+	"github.com/aksupgrade/aksupgrade/internal/server"
+	"github.com/aksupgrade/aksupgrade/internal/store"
+	"github.com/aksupgrade/aksupgrade/internal/store/sqlite"
+)
+
+// Options configure the application.
+type Options struct {
+	// Policy, or PolicyPath to read it from.
+	Policy     *policy.Policy
+	PolicyPath string
+	// DBPath is the SQLite database file; Store replaces it.
+	DBPath string
+	Store  store.Store
+	// Listen is the HTTP address ("127.0.0.1:8080"); empty: no server.
+	Listen string
+	// Cloud and ARMEndpoint select Azure (see azure.Options); Provider
+	// replaces them.
+	Cloud       string
+	ARMEndpoint string
+	Provider    aksupgrade.Provider
+	Clock       aksupgrade.Clock
+	Logger      *slog.Logger
+	// Engine intervals; zero: the engine's defaults.
+	PollInterval, ObserveInterval time.Duration
+}
+
+// App is a running aksupgrade.
+type App struct {
+	Engine   *engine.Engine
+	Store    store.Store
+	Provider aksupgrade.Provider
+
+	log      *slog.Logger
+	handler  http.Handler
+	listen   string
+	ownStore bool
+
+	mu       sync.Mutex
+	srv      *http.Server
+	listener net.Listener
+	stopped  bool
+}
+
+// New builds the application; nothing runs until Start.
+func New(ctx context.Context, o Options) (*App, error) {
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	if o.Clock == nil {
+		o.Clock = clock.Real{}
+	}
+	pol := o.Policy
+	if pol == nil {
+		if o.PolicyPath == "" {
+			return nil, errors.New("no policy: give --policy FILE")
+		}
+		p, err := policy.Load(o.PolicyPath)
+		if err != nil {
+			return nil, err
+		}
+		pol = p
+	}
+	a := &App{log: o.Logger, listen: o.Listen, Store: o.Store, Provider: o.Provider}
+	if a.Store == nil {
+		if o.DBPath == "" {
+			return nil, errors.New("no database: give --db PATH")
+		}
+		s, err := sqlite.Open(ctx, o.DBPath)
+		if err != nil {
+			return nil, err
+		}
+		a.Store, a.ownStore = s, true
+	}
+	if a.Provider == nil {
+		p, err := azure.New(azure.Options{Cloud: o.Cloud, Endpoint: o.ARMEndpoint, Clock: o.Clock, Logger: o.Logger})
+		if err != nil {
+			a.closeStore()
+			return nil, fmt.Errorf("azure: %w", err)
+		}
+		a.Provider = p
+	}
+	eng, err := engine.New(engine.Options{Policy: pol, Provider: a.Provider, Store: a.Store, Clock: o.Clock, Logger: o.Logger,
+		PollInterval: o.PollInterval, ObserveInterval: o.ObserveInterval})
+	if err != nil {
+		a.closeStore()
+		return nil, err
+	}
+	a.Engine = eng
+	a.handler = server.New(server.Options{Engine: eng, Store: a.Store, Clock: o.Clock, Logger: o.Logger})
+	return a, nil
+}
+
+// Handler is the HTTP API, for tests that serve it themselves.
+func (a *App) Handler() http.Handler { return a.handler }
+
+// Start runs the engine and, with Listen set, the HTTP server.
+func (a *App) Start(ctx context.Context) error {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.listen != "" {
+		l, err := net.Listen("tcp", a.listen)
+		if err != nil {
+			return fmt.Errorf("listen on %s: %w", a.listen, err)
+		}
+		a.listener = l
+		a.srv = &http.Server{Handler: a.handler, ReadHeaderTimeout: 10 * time.Second}
+		go func() {
+			if err := a.srv.Serve(l); err != nil && !errors.Is(err, http.ErrServerClosed) {
+				a.log.Error("http server stopped", "err", err)
+			}
+		}()
+	}
+	a.Engine.Start(ctx)
+	return nil
+}
+
+// Addr is the address the HTTP server listens on, once started.
+func (a *App) Addr() string {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.listener == nil {
+		return ""
+	}
+	return a.listener.Addr().String()
+}
+
+// Stop ends the server and the engine and closes the store it opened. It
+// is safe to call more than once.
+func (a *App) Stop(ctx context.Context) error {
+	a.mu.Lock()
+	if a.stopped {
+		a.mu.Unlock()
+		return nil
+	}
+	a.stopped = true
+	srv := a.srv
+	a.mu.Unlock()
+	var err error
+	if srv != nil {
+		err = srv.Shutdown(ctx)
+	}
+	a.Engine.Stop()
+	return errors.Join(err, a.closeStore())
+}
+
+func (a *App) closeStore() error {
+	if a.ownStore && a.Store != nil {
+		return a.Store.Close()
+	}
+	return nil
+}

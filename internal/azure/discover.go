@@ -1,0 +1,179 @@
+package azure
+
+import (
+	"context"
+	"fmt"
+	"sync"
+
+	"github.com/Azure/azure-sdk-for-go/sdk/resourcemanager/containerservice/armcontainerservice/v6"
+
+	"github.com/aksupgrade/aksupgrade"
+)
+
+// maintenanceListers is how many clusters' maintenance configurations are
+// listed at once during discovery.
+const maintenanceListers = 8
+
+// Subscriptions lists the IDs of the subscriptions the identity can read,
+// with the subscriptions list pager.
+func (p *Provider) Subscriptions(ctx context.Context) ([]string, error) {
+	var ids []string
+	pager := p.subs.NewListPager(nil)
+	for pager.More() {
+		page, err := pager.NextPage(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("list subscriptions: %w", p.classify(err))
+		}
+		for _, s := range page.Value {
+			if s != nil && s.SubscriptionID != nil {
+				ids = append(ids, *s.SubscriptionID)
+			}
+		}
+	}
+	return ids, nil
+}
+
+// Clusters lists the managed clusters of the subscriptions: one list
+// pager per subscription (never a GET per cluster), then one list of
+// maintenance configurations per cluster for its
+// aksManagedAutoUpgradeSchedule.
+func (p *Provider) Clusters(ctx context.Context, subscriptions []string) ([]aksupgrade.Cluster, error) {
+	var out []aksupgrade.Cluster
+	for _, sub := range subscriptions {
+		cs, err := p.listClusters(withSubscription(ctx, sub), sub)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, cs...)
+	}
+	if err := p.fillWindows(ctx, out); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (p *Provider) listClusters(ctx context.Context, sub string) ([]aksupgrade.Cluster, error) {
+	f, err := p.factory(sub)
+	if err != nil {
+		return nil, err
+	}
+	var out []aksupgrade.Cluster
+	pager := f.NewManagedClustersClient().NewListPager(nil)
+	for pager.More() {
+		page, err := pager.NextPage(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("list managed clusters of subscription %s: %w", sub, p.classify(err))
+		}
+		for _, mc := range page.Value {
+			c, err := convertCluster(mc)
+			if err != nil {
+				return nil, fmt.Errorf("subscription %s: %w", sub, err)
+			}
+			out = append(out, c)
+		}
+	}
+	return out, nil
+}
+
+// fillWindows sets AutoUpgradeWindow of each cluster, listing their
+// maintenance configurations a few clusters at a time.
+func (p *Provider) fillWindows(ctx context.Context, cs []aksupgrade.Cluster) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var (
+		wg      sync.WaitGroup
+		errOnce sync.Once
+		first   error
+		next    = make(chan int)
+	)
+	for range min(maintenanceListers, len(cs)) {
+		wg.Go(func() {
+			for i := range next {
+				w, err := p.autoUpgradeWindow(ctx, &cs[i])
+				if err != nil {
+					errOnce.Do(func() { first = err; cancel() })
+					continue
+				}
+				cs[i].AutoUpgradeWindow = w
+			}
+		})
+	}
+feed:
+	for i := range cs {
+		select {
+		case next <- i:
+		case <-ctx.Done():
+			break feed
+		}
+	}
+	close(next)
+	wg.Wait()
+	if first != nil {
+		return first
+	}
+	return ctx.Err()
+}
+
+func (p *Provider) autoUpgradeWindow(ctx context.Context, c *aksupgrade.Cluster) (*aksupgrade.Window, error) {
+	f, err := p.factory(c.SubscriptionID)
+	if err != nil {
+		return nil, err
+	}
+	ctx = withSubscription(ctx, c.SubscriptionID)
+	var configs []*armcontainerservice.MaintenanceConfiguration
+	pager := f.NewMaintenanceConfigurationsClient().NewListByManagedClusterPager(c.ResourceGroup, c.Name, nil)
+	for pager.More() {
+		page, err := pager.NextPage(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("list maintenance configurations of %s: %w", c.ID, p.classify(err))
+		}
+		configs = append(configs, page.Value...)
+	}
+	return autoUpgradeWindow(configs), nil
+}
+
+// NodeImages fills in LatestNodeImageVersion of each pool of c from the
+// pools' upgrade profiles.
+func (p *Provider) NodeImages(ctx context.Context, c *aksupgrade.Cluster) error {
+	ref, err := parseClusterID(c.ID)
+	if err != nil {
+		return err
+	}
+	f, err := p.factory(ref.subscription)
+	if err != nil {
+		return err
+	}
+	ctx = withSubscription(ctx, ref.subscription)
+	pools := f.NewAgentPoolsClient()
+	for i := range c.NodePools {
+		np := &c.NodePools[i]
+		prof, err := pools.GetUpgradeProfile(ctx, ref.resourceGroup, ref.name, np.Name, nil)
+		if err != nil {
+			return fmt.Errorf("upgrade profile of pool %s of %s: %w", np.Name, c.ID, p.classify(err))
+		}
+		np.LatestNodeImageVersion = latestNodeImage(&prof.AgentPoolUpgradeProfile)
+	}
+	return nil
+}
+
+func latestNodeImage(p *armcontainerservice.AgentPoolUpgradeProfile) string {
+	if p == nil || p.Properties == nil {
+		return ""
+	}
+	return str(p.Properties.LatestNodeImageVersion)
+}
+
+// Catalog returns the version catalogue of a region as seen from a
+// subscription (ListKubernetesVersions).
+func (p *Provider) Catalog(ctx context.Context, subscription, location string) (aksupgrade.KubernetesVersionList, error) {
+	f, err := p.factory(subscription)
+	if err != nil {
+		return aksupgrade.KubernetesVersionList{}, err
+	}
+	ctx = withSubscription(ctx, subscription)
+	r, err := f.NewManagedClustersClient().ListKubernetesVersions(ctx, location, nil)
+	if err != nil {
+		return aksupgrade.KubernetesVersionList{}, fmt.Errorf("kubernetes versions of %s: %w", location, p.classify(err))
+	}
+	return convertCatalog(r.KubernetesVersionListResult), nil
+}

@@ -1,0 +1,212 @@
+package azure
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore/runtime"
+	"github.com/Azure/azure-sdk-for-go/sdk/resourcemanager/containerservice/armcontainerservice/v6"
+
+	"github.com/aksupgrade/aksupgrade"
+)
+
+// Start issues one upgrade step. It reads the resource first: a step the
+// resource has already taken is refused with ErrAlreadyDone, a resource
+// with an operation in progress with ErrBusy, both without a write.
+//
+//   - StepControlPlane: read-modify-write of the managed cluster that
+//     sets properties.kubernetesVersion only (every agent pool's
+//     orchestratorVersion is sent back as read), PUT with If-Match.
+//   - StepNodePool: read-modify-write of the agent pool with the new
+//     orchestratorVersion, PUT with If-Match.
+//   - StepNodeImage: POST upgradeNodeImageVersion, after reading the pool
+//     and its upgrade profile (latestNodeImageVersion).
+//
+// The returned Operation carries the SDK poller's resume token.
+func (p *Provider) Start(ctx context.Context, s aksupgrade.Step) (aksupgrade.Operation, error) {
+	ref, err := parseClusterID(s.ClusterID)
+	if err != nil {
+		return aksupgrade.Operation{}, err
+	}
+	if err := checkStep(s); err != nil {
+		return aksupgrade.Operation{}, err
+	}
+	f, err := p.factory(ref.subscription)
+	if err != nil {
+		return aksupgrade.Operation{}, err
+	}
+	ctx = withSubscription(ctx, ref.subscription)
+	var token string
+	switch s.Kind {
+	case aksupgrade.StepControlPlane:
+		token, err = p.startControlPlane(ctx, f.NewManagedClustersClient(), ref, s.Version)
+	case aksupgrade.StepNodePool:
+		token, err = p.startNodePool(ctx, f.NewAgentPoolsClient(), ref, s.Pool, s.Version)
+	case aksupgrade.StepNodeImage:
+		token, err = p.startNodeImage(ctx, f.NewAgentPoolsClient(), ref, s.Pool)
+	}
+	if err != nil {
+		return aksupgrade.Operation{}, fmt.Errorf("start %s upgrade of %s: %w", describe(s), ref.id, err)
+	}
+	p.log.InfoContext(ctx, "upgrade started", "kind", s.Kind, "cluster", ref.id, "pool", s.Pool, "version", s.Version)
+	return aksupgrade.Operation{Step: s, ResumeToken: token, StartedAt: p.clock.Now()}, nil
+}
+
+func checkStep(s aksupgrade.Step) error {
+	switch s.Kind {
+	case aksupgrade.StepControlPlane:
+		if s.Version == "" {
+			return errorf(aksupgrade.ErrInvalid, "control plane step without a version")
+		}
+	case aksupgrade.StepNodePool:
+		if s.Pool == "" || s.Version == "" {
+			return errorf(aksupgrade.ErrInvalid, "node pool step needs a pool and a version")
+		}
+	case aksupgrade.StepNodeImage:
+		if s.Pool == "" {
+			return errorf(aksupgrade.ErrInvalid, "node image step without a pool")
+		}
+	default:
+		return errorf(aksupgrade.ErrInvalid, fmt.Sprintf("unknown step kind %q", s.Kind))
+	}
+	return nil
+}
+
+func describe(s aksupgrade.Step) string {
+	switch s.Kind {
+	case aksupgrade.StepControlPlane:
+		return "control plane " + s.Version
+	case aksupgrade.StepNodePool:
+		return "pool " + s.Pool + " " + s.Version
+	}
+	return "pool " + s.Pool + " node image"
+}
+
+func (p *Provider) startControlPlane(ctx context.Context, mcs *armcontainerservice.ManagedClustersClient, ref clusterRef, version string) (string, error) {
+	got, err := mcs.Get(ctx, ref.resourceGroup, ref.name, nil)
+	if err != nil {
+		return "", p.classify(err)
+	}
+	mc := got.ManagedCluster
+	c, err := convertCluster(&mc)
+	if err != nil {
+		return "", errorf(aksupgrade.ErrInternal, err.Error())
+	}
+	if !c.Idle() {
+		return "", errorf(aksupgrade.ErrBusy, fmt.Sprintf("cluster is %s", busyState(c)))
+	}
+	if sameVersion(c.KubernetesVersion, version) {
+		return "", errorf(aksupgrade.ErrAlreadyDone, "control plane already runs "+c.KubernetesVersion)
+	}
+	if mc.Properties == nil {
+		return "", errorf(aksupgrade.ErrInternal, "managed cluster without properties")
+	}
+	// Only the control plane's version changes; the pools'
+	// orchestratorVersion stay as read, so AKS upgrades the control
+	// plane alone (there is no control-plane-only flag in the API).
+	mc.Properties.KubernetesVersion = &version
+	poller, err := mcs.BeginCreateOrUpdate(ctx, ref.resourceGroup, ref.name, mc,
+		&armcontainerservice.ManagedClustersClientBeginCreateOrUpdateOptions{IfMatch: mc.ETag})
+	if err != nil {
+		return "", p.classify(err)
+	}
+	return resumeToken(ctx, poller, p.clock)
+}
+
+func (p *Provider) startNodePool(ctx context.Context, aps *armcontainerservice.AgentPoolsClient, ref clusterRef, pool, version string) (string, error) {
+	got, err := aps.Get(ctx, ref.resourceGroup, ref.name, pool, nil)
+	if err != nil {
+		return "", p.classify(err)
+	}
+	ap := got.AgentPool
+	np := convertAgentPool(&ap)
+	if !idle(np.ProvisioningState) {
+		return "", errorf(aksupgrade.ErrBusy, fmt.Sprintf("pool %s is %s", pool, np.ProvisioningState))
+	}
+	if sameVersion(np.KubernetesVersion, version) {
+		return "", errorf(aksupgrade.ErrAlreadyDone, fmt.Sprintf("pool %s already runs %s", pool, np.KubernetesVersion))
+	}
+	if ap.Properties == nil {
+		return "", errorf(aksupgrade.ErrInternal, "agent pool without properties")
+	}
+	etag := ap.Properties.ETag
+	ap.Properties.OrchestratorVersion = &version
+	poller, err := aps.BeginCreateOrUpdate(ctx, ref.resourceGroup, ref.name, pool, ap,
+		&armcontainerservice.AgentPoolsClientBeginCreateOrUpdateOptions{IfMatch: etag})
+	if err != nil {
+		return "", p.classify(err)
+	}
+	return resumeToken(ctx, poller, p.clock)
+}
+
+func (p *Provider) startNodeImage(ctx context.Context, aps *armcontainerservice.AgentPoolsClient, ref clusterRef, pool string) (string, error) {
+	got, err := aps.Get(ctx, ref.resourceGroup, ref.name, pool, nil)
+	if err != nil {
+		return "", p.classify(err)
+	}
+	np := convertAgentPool(&got.AgentPool)
+	if !idle(np.ProvisioningState) {
+		return "", errorf(aksupgrade.ErrBusy, fmt.Sprintf("pool %s is %s", pool, np.ProvisioningState))
+	}
+	prof, err := aps.GetUpgradeProfile(ctx, ref.resourceGroup, ref.name, pool, nil)
+	if err != nil {
+		return "", p.classify(err)
+	}
+	latest := latestNodeImage(&prof.AgentPoolUpgradeProfile)
+	if latest != "" && strings.EqualFold(latest, np.NodeImageVersion) {
+		return "", errorf(aksupgrade.ErrAlreadyDone, fmt.Sprintf("pool %s already runs the latest node image %s", pool, latest))
+	}
+	poller, err := aps.BeginUpgradeNodeImageVersion(ctx, ref.resourceGroup, ref.name, pool, nil)
+	if err != nil {
+		return "", p.classify(err)
+	}
+	return resumeToken(ctx, poller, p.clock)
+}
+
+// sameVersion reports whether current satisfies want: equal, or want is
+// a minor ("1.31") and current one of its patches.
+func sameVersion(current, want string) bool {
+	current, want = strings.TrimPrefix(current, "v"), strings.TrimPrefix(want, "v")
+	if current == want {
+		return true
+	}
+	return strings.Count(want, ".") == 1 && strings.HasPrefix(current, want+".")
+}
+
+// idle reports whether a provisioning state has no operation in
+// progress, the way the domain's Cluster.Idle sees it.
+func idle(state string) bool {
+	c := aksupgrade.Cluster{ProvisioningState: state}
+	return c.Idle()
+}
+
+// busyState says what keeps a cluster busy, for the error message.
+func busyState(c aksupgrade.Cluster) string {
+	if !idle(c.ProvisioningState) {
+		return c.ProvisioningState
+	}
+	for _, np := range c.NodePools {
+		if !idle(np.ProvisioningState) {
+			return fmt.Sprintf("busy: pool %s is %s", np.Name, np.ProvisioningState)
+		}
+	}
+	return "busy"
+}
+
+// resumeToken returns the token of a started operation. An operation
+// that ended at once (no polling needed) gets a token of ours that Poll
+// answers without a request; one that failed at once is an error.
+func resumeToken[T any](ctx context.Context, poller *runtime.Poller[T], clk aksupgrade.Clock) (string, error) {
+	if !poller.Done() {
+		tk, err := poller.ResumeToken()
+		if err != nil {
+			return "", errorf(aksupgrade.ErrInternal, "resume token: "+err.Error())
+		}
+		return tk, nil
+	}
+	if _, err := poller.Result(ctx); err != nil {
+		return "", classify(err, clk.Now())
+	}
+	return doneToken, nil
+}

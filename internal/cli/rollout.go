@@ -1,0 +1,179 @@
+package cli
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/url"
+	"text/tabwriter"
+
+	"github.com/spf13/cobra"
+
+	"github.com/aksupgrade/aksupgrade"
+	"github.com/aksupgrade/aksupgrade/internal/server"
+)
+
+func newRollout(e *env) *cobra.Command {
+	var srv, by, output string
+	cmd := &cobra.Command{
+		Use:   "rollout",
+		Short: "List rollouts and act on them: approve, pause, resume, retry, abort",
+		Long: `rollout talks to a running 'aksupgrade serve'. A target is a Kubernetes version
+(1.31.4) or a node image release (nodeImage:202502.03.0). Every action is
+recorded in the audit log with who did it (--by, default your login name).`,
+	}
+	cmd.PersistentFlags().StringVar(&by, "by", "", "who acts, for the audit log (default: your login name)")
+	def := DefaultServer
+	cmd.PersistentFlags().StringVar(&srv, "server", envOr("AKSUPGRADE_SERVER", def), "URL of `aksupgrade serve` (env AKSUPGRADE_SERVER)")
+
+	list := &cobra.Command{
+		Use:   "list",
+		Short: "List rollouts and their progress per stage",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			c, err := newClient(srv)
+			if err != nil {
+				return err
+			}
+			var st server.Status
+			if err := c.do(cmd.Context(), "GET", "/api/v1/status", nil, &st); err != nil {
+				return err
+			}
+			if output == "json" {
+				return encodeJSON(e, st.Rollouts)
+			}
+			if len(st.Rollouts) == 0 {
+				fmt.Fprintln(e.stdout, "No rollouts yet.")
+				return nil
+			}
+			tw := tabwriter.NewWriter(e.stdout, 0, 0, 2, ' ', 0)
+			fmt.Fprint(tw, "TARGET")
+			for _, sp := range st.Plan.Stages {
+				fmt.Fprint(tw, "\t", sp.Name)
+			}
+			fmt.Fprintln(tw)
+			for _, r := range st.Rollouts {
+				fmt.Fprint(tw, r.Target.String())
+				for _, sp := range st.Plan.Stages {
+					fmt.Fprint(tw, "\t", stageProgressText(r, sp.Name))
+				}
+				fmt.Fprintln(tw)
+			}
+			return tw.Flush()
+		},
+	}
+	list.Flags().StringVarP(&output, "output", "o", "table", "output format: table or json")
+
+	show := &cobra.Command{
+		Use:   "show TARGET",
+		Short: "Show one rollout with its audit log",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			t, err := aksupgrade.ParseTarget(args[0])
+			if err != nil {
+				return err
+			}
+			c, err := newClient(srv)
+			if err != nil {
+				return err
+			}
+			var d server.RolloutDetail
+			if err := c.do(cmd.Context(), "GET", "/api/v1/rollouts/"+url.PathEscape(targetPath(t)), nil, &d); err != nil {
+				return err
+			}
+			if output == "json" {
+				return encodeJSON(e, d)
+			}
+			fmt.Fprintf(e.stdout, "Rollout of %s\n", d.Rollout.Target)
+			for _, sp := range d.Rollout.Stages {
+				fmt.Fprintf(e.stdout, "  %-10s %s\n", sp.Stage, stageProgressText(d.Rollout, sp.Stage))
+			}
+			fmt.Fprintln(e.stdout, "\nAUDIT (newest first)")
+			for _, a := range d.Audit {
+				fmt.Fprintf(e.stdout, "  %s  %-8s %s\n", a.At.Format("2006-01-02 15:04"), a.Actor, a.Message)
+			}
+			return nil
+		},
+	}
+	show.Flags().StringVarP(&output, "output", "o", "table", "output format: table or json")
+
+	var stage, reason string
+	action := func(use, short, verb string, needStage bool) *cobra.Command {
+		c := &cobra.Command{
+			Use:   use,
+			Short: short,
+			Args:  cobra.ExactArgs(1),
+			RunE: func(cmd *cobra.Command, args []string) error {
+				t, err := aksupgrade.ParseTarget(args[0])
+				if err != nil {
+					return err
+				}
+				if needStage && stage == "" {
+					return fmt.Errorf("say which stage: --stage NAME")
+				}
+				cl, err := newClient(srv)
+				if err != nil {
+					return err
+				}
+				req := server.ActionRequest{Stage: stage, By: who(by), Reason: reason}
+				if err := cl.do(cmd.Context(), "POST", "/api/v1/rollouts/"+url.PathEscape(targetPath(t))+"/"+verb, req, nil); err != nil {
+					return err
+				}
+				fmt.Fprintf(e.stdout, "%s: %s %s, recorded as %s.\n", t, verb, stage, req.By)
+				return nil
+			},
+		}
+		if needStage {
+			c.Flags().StringVar(&stage, "stage", "", "the stage (required)")
+		}
+		c.Flags().StringVar(&reason, "reason", "", "why, for the audit log")
+		return c
+	}
+	retry := &cobra.Command{
+		Use:   "retry --stage NAME",
+		Short: "Lift a stage's halt once its cause is fixed",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if stage == "" {
+				return fmt.Errorf("say which stage: --stage NAME")
+			}
+			cl, err := newClient(srv)
+			if err != nil {
+				return err
+			}
+			req := server.ActionRequest{By: who(by)}
+			if err := cl.do(cmd.Context(), "POST", "/api/v1/stages/"+url.PathEscape(stage)+"/retry", req, nil); err != nil {
+				return err
+			}
+			fmt.Fprintf(e.stdout, "Stage %s: retried, recorded as %s.\n", stage, req.By)
+			return nil
+		},
+	}
+	retry.Flags().StringVar(&stage, "stage", "", "the halted stage (required)")
+	cmd.AddCommand(list, show,
+		action("approve TARGET --stage NAME", "Approve a target into a stage that requires approval", "approve", true),
+		action("pause TARGET", "Hold a rollout: no new step towards its target starts", "pause", false),
+		action("resume TARGET", "Let a paused rollout go on", "resume", false),
+		action("abort TARGET", "Abandon a rollout: no stage receives its target any more", "abort", false),
+		retry)
+	return cmd
+}
+
+func targetPath(t aksupgrade.Target) string {
+	if t.Kind == aksupgrade.TargetNodeImage {
+		return "nodeImage:" + t.Version
+	}
+	return t.Version
+}
+
+func encodeJSON(e *env, v any) error {
+	enc := json.NewEncoder(e.stdout)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
+}
+
+func envOr(k, def string) string {
+	if v := lookupEnv(k); v != "" {
+		return v
+	}
+	return def
+}

@@ -1,0 +1,62 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/aksupgrade/aksupgrade/internal/app"
+)
+
+func newServe(e *env) *cobra.Command {
+	var o app.Options
+	var logLevel string
+	cmd := &cobra.Command{
+		Use:   "serve --policy FILE --db PATH",
+		Short: "Run the service: keep the fleet moving through its stages, with a JSON API",
+		Long: `serve runs the engine against Azure (or, with --arm-endpoint, the simulator),
+keeps its state in a SQLite database, and serves a JSON API for status and
+operator actions (/api/v1/...), /healthz and /readyz.
+
+Azure credentials come from the environment as with the Azure SDK's
+DefaultAzureCredential: workload identity, managed identity, a service
+principal (AZURE_CLIENT_ID, AZURE_TENANT_ID, AZURE_CLIENT_SECRET), or 'az login'.`,
+		Example: `  aksupgrade serve --policy policy.yaml --db /var/lib/aksupgrade/state.db
+  aksupgrade simulator serve --scenario examples/scenario.yaml --listen 127.0.0.1:8090 &
+  aksupgrade serve --policy examples/policy.yaml --db demo.db --arm-endpoint http://127.0.0.1:8090`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			var level slog.Level
+			if err := level.UnmarshalText([]byte(logLevel)); err != nil {
+				return fmt.Errorf("--log-level %q: want debug, info, warn or error", logLevel)
+			}
+			o.Logger = slog.New(slog.NewTextHandler(e.stderr, &slog.HandlerOptions{Level: level}))
+			ctx := cmd.Context()
+			a, err := app.New(ctx, o)
+			if err != nil {
+				return failure("%v", err)
+			}
+			if err := a.Start(ctx); err != nil {
+				a.Stop(context.Background())
+				return failure("%v", err)
+			}
+			o.Logger.Info("aksupgrade serving", "api", "http://"+a.Addr()+"/api/v1/status", "db", o.DBPath)
+			<-ctx.Done()
+			stop, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			defer cancel()
+			return a.Stop(stop)
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&o.PolicyPath, "policy", "", "policy file (YAML)")
+	f.StringVar(&o.DBPath, "db", "aksupgrade.db", "SQLite database file")
+	f.StringVar(&o.Listen, "listen", "127.0.0.1:8080", "HTTP address of the API")
+	f.StringVar(&o.ARMEndpoint, "arm-endpoint", envOr("AKSUPGRADE_ARM_ENDPOINT", ""), "custom Azure Resource Manager endpoint, such as the simulator's (env AKSUPGRADE_ARM_ENDPOINT)")
+	f.StringVar(&o.Cloud, "cloud", envOr("AKSUPGRADE_CLOUD", "AzurePublic"), "AzurePublic, AzureChina or AzureUSGovernment (env AKSUPGRADE_CLOUD)")
+	f.StringVar(&logLevel, "log-level", "info", "debug, info, warn or error")
+	cmd.MarkFlagRequired("policy")
+	return cmd
+}

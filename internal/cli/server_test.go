@@ -1,0 +1,51 @@
+package cli
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aksupgrade/aksupgrade/internal/apptest"
+)
+
+// TestCommandsAgainstServer runs status and rollout against a running
+// application, as a person at a terminal would.
+func TestCommandsAgainstServer(t *testing.T) {
+	env := apptest.Start(t)
+	env.Run(t, 32*time.Hour) // 1.31.5 through sandbox and dev; test halted on the drain failure
+	srv := "--server=" + env.API.URL
+
+	code, out, errOut := run(t, "status", srv)
+	if code != ExitOK {
+		t.Fatalf("status: exit %d: %s", code, errOut)
+	}
+	for _, want := range []string{"STAGE sandbox", "STAGE prod", "HALTED: the upgrade of node pool apps to 1.31.5 failed", "test-weu-01", "ROLLOUTS", "proven"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("status does not show %q:\n%s", want, out)
+		}
+	}
+	code, out, _ = run(t, "status", srv, "-o", "json")
+	if code != ExitOK || !strings.Contains(out, `"activeSteps"`) {
+		t.Errorf("status json: exit %d: %.300s", code, out)
+	}
+
+	for _, tc := range []struct {
+		args []string
+		code int
+		says string
+	}{
+		{[]string{"rollout", "list", srv}, ExitOK, "1.31.5"},
+		{[]string{"rollout", "show", "1.31.5", srv}, ExitOK, "test halted on 1.31.5"},
+		{[]string{"rollout", "approve", "1.31.5", srv}, ExitUsage, "say which stage: --stage NAME"},
+		{[]string{"rollout", "approve", "1.31.5", "--stage", "dev", "--by", "alice", srv}, ExitFailure, "nothing in stage dev awaits approval"},
+		{[]string{"rollout", "pause", "9.9.9", "--by", "alice", srv}, ExitFailure, "no rollout of 9.9.9"},
+		{[]string{"rollout", "retry", "--stage", "test", "--by", "alice", srv}, ExitOK, "Stage test: retried, recorded as alice."},
+		{[]string{"rollout", "retry", "--stage", "test", "--by", "alice", srv}, ExitFailure, "stage test is not halted"},
+		{[]string{"rollout", "list", "--server=http://127.0.0.1:1"}, ExitFailure, "cannot reach the aksupgrade server"},
+	} {
+		code, out, errOut := run(t, tc.args...)
+		if code != tc.code || !strings.Contains(out+errOut, tc.says) {
+			t.Errorf("%v: exit %d, %q %q; want exit %d saying %q", tc.args, code, out, errOut, tc.code, tc.says)
+		}
+	}
+}

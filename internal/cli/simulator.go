@@ -1,0 +1,78 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/aksupgrade/aksupgrade/internal/clock"
+	"github.com/aksupgrade/aksupgrade/internal/simulator"
+)
+
+func newSimulator(e *env) *cobra.Command {
+	cmd := &cobra.Command{Use: "simulator", Short: "The simulated Azure: run it alone"}
+	var scenario, listen string
+	var speed float64
+	serve := &cobra.Command{
+		Use:   "serve --scenario FILE",
+		Short: "Serve a simulated Azure Resource Manager (AKS) on a loopback address",
+		Long: `simulator serve plays a scenario (clusters, regions and their versions, a
+timeline of new versions and node images, faults) behind the subset of the ARM
+REST API aksupgrade uses, on a clock running --speed times faster than real
+time. Point aksupgrade at it with --arm-endpoint. It accepts any bearer token,
+so it only listens on loopback addresses.`,
+		Example: `  aksupgrade simulator serve --scenario examples/scenario.yaml --listen 127.0.0.1:8090 --speed 3600`,
+		Args:    cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if speed <= 0 {
+				return fmt.Errorf("--speed %v: want a positive number of simulated seconds per real second", speed)
+			}
+			host, _, err := net.SplitHostPort(listen)
+			if err != nil {
+				return fmt.Errorf("--listen %q: want HOST:PORT such as 127.0.0.1:8090", listen)
+			}
+			if ip := net.ParseIP(host); host != "localhost" && (ip == nil || !ip.IsLoopback()) {
+				return fmt.Errorf("--listen %q: the simulator accepts any token, so it serves loopback addresses only (127.0.0.1, ::1, localhost)", listen)
+			}
+			sc, err := simulator.LoadScenario(scenario)
+			if err != nil {
+				return failure("%v", err)
+			}
+			clk := clock.NewScaled(sc.Start, speed)
+			sim, err := simulator.New(simulator.Options{Clock: clk, Scenario: sc, Logger: slog.New(slog.NewTextHandler(e.stderr, nil))})
+			if err != nil {
+				return failure("%v", err)
+			}
+			l, err := net.Listen("tcp", listen)
+			if err != nil {
+				return failure("listen on %s: %v", listen, err)
+			}
+			srv := &http.Server{Handler: sim.Handler(), ReadHeaderTimeout: 10 * time.Second}
+			fmt.Fprintf(e.stdout, "Simulated Azure at http://%s (simulated time %s, %gx real time)\n", l.Addr(), sc.Start.Format(time.RFC3339), speed)
+			fmt.Fprintf(e.stdout, "Use it with: --arm-endpoint http://%s   (or AKSUPGRADE_ARM_ENDPOINT)\n", l.Addr())
+			fmt.Fprintf(e.stdout, "Requests: http://%s/simulator/v1/requests   State: http://%s/simulator/v1/state\n", l.Addr(), l.Addr())
+			go func() {
+				<-cmd.Context().Done()
+				ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+				defer cancel()
+				srv.Shutdown(ctx)
+			}()
+			if err := srv.Serve(l); err != nil && !errors.Is(err, http.ErrServerClosed) {
+				return failure("%v", err)
+			}
+			return nil
+		},
+	}
+	f := serve.Flags()
+	f.StringVar(&scenario, "scenario", "examples/scenario.yaml", "scenario file (YAML)")
+	f.StringVar(&listen, "listen", "127.0.0.1:8090", "loopback address to serve on")
+	f.Float64Var(&speed, "speed", 60, "simulated seconds per real second")
+	cmd.AddCommand(serve)
+	return cmd
+}

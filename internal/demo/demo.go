@@ -1,0 +1,123 @@
+// Package demo is `aksupgrade demo`: the whole product on a laptop. It
+// starts the simulated Azure in-process on a loopback port, SQLite in a
+// temporary directory, and the engine on a scaled clock, then plays a
+// story: a patch flows sandbox → dev → test → prod through windows and
+// soak; a drain failure halts test, the demo fixes it and retries; a new
+// minor waits for approval before prod, which the demo gives after a
+// pause. A live view shows it; a summary ends it.
+package demo
+
+import (
+	"context"
+	_ "embed"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/aksupgrade/aksupgrade/internal/app"
+	"github.com/aksupgrade/aksupgrade/internal/clock"
+	"github.com/aksupgrade/aksupgrade/internal/policy"
+	"github.com/aksupgrade/aksupgrade/internal/simulator"
+)
+
+//go:embed scenario.yaml
+var scenarioYAML []byte
+
+//go:embed policy.yaml
+var policyYAML []byte
+
+// Options configure a demo run.
+type Options struct {
+	// Speed is simulated seconds per real second.
+	Speed float64
+	// Out receives the live view (Live) or plain lines.
+	Out  io.Writer
+	Live bool
+	// Pause is how long (real time) the demo lets a prompt stand before it
+	// acts on it itself.
+	Pause time.Duration
+	// Limit is how much simulated time the story may take before the demo
+	// gives up.
+	Limit time.Duration
+	// Logger receives the engine's logs; nil discards them.
+	Logger *slog.Logger
+}
+
+// DefaultSpeed plays the story (about four simulated days) in well under
+// two minutes.
+const DefaultSpeed = 5400
+
+// Scenario and Policy are the demo's built-in files, for people who want
+// to run the same story by hand.
+func Scenario() []byte { return scenarioYAML }
+func Policy() []byte   { return policyYAML }
+
+// Run plays the demo and returns its summary.
+func Run(ctx context.Context, o Options) (*Summary, error) {
+	if o.Speed <= 0 {
+		o.Speed = DefaultSpeed
+	}
+	if o.Pause <= 0 {
+		o.Pause = 3 * time.Second
+	}
+	if o.Limit <= 0 {
+		o.Limit = 10 * 24 * time.Hour
+	}
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	sc, err := simulator.ParseScenario("demo scenario", scenarioYAML)
+	if err != nil {
+		return nil, err
+	}
+	pol, err := policy.Parse("demo policy", policyYAML)
+	if err != nil {
+		return nil, err
+	}
+	clk := clock.NewScaled(sc.Start, o.Speed)
+	sim, err := simulator.New(simulator.Options{Clock: clk, Scenario: sc})
+	if err != nil {
+		return nil, err
+	}
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, err
+	}
+	srv := &http.Server{Handler: sim.Handler(), ReadHeaderTimeout: 5 * time.Second}
+	go srv.Serve(l)
+	defer srv.Close()
+
+	dir, err := os.MkdirTemp("", "aksupgrade-demo-")
+	if err != nil {
+		return nil, err
+	}
+	defer os.RemoveAll(dir)
+	a, err := app.New(ctx, app.Options{Policy: pol, DBPath: filepath.Join(dir, "state.db"), ARMEndpoint: "http://" + l.Addr().String(),
+		Clock: clk, Logger: o.Logger, PollInterval: 2 * time.Minute, ObserveInterval: 30 * time.Minute})
+	if err != nil {
+		return nil, err
+	}
+	if err := a.Start(ctx); err != nil {
+		return nil, err
+	}
+	defer a.Stop(context.Background())
+
+	d := &director{o: o, app: a, sim: sim, clk: clk, pol: pol, start: sc.Start, prompts: map[string]time.Time{}, projected: map[string]time.Time{}}
+	return d.play(ctx)
+}
+
+// errLimit is returned when the story does not end within Options.Limit.
+var errLimit = errors.New("the demo did not finish within its simulated time limit")
+
+func fmtSim(t time.Time) string { return t.UTC().Format("Mon 01-02 15:04") }
+
+func elapsed(d time.Duration) string {
+	days := int(d / (24 * time.Hour))
+	return fmt.Sprintf("day %d %02d:%02d", days, int(d/time.Hour)%24, int(d/time.Minute)%60)
+}

@@ -1,0 +1,214 @@
+package demo
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/aksupgrade/aksupgrade"
+	"github.com/aksupgrade/aksupgrade/internal/app"
+	"github.com/aksupgrade/aksupgrade/internal/clock"
+	"github.com/aksupgrade/aksupgrade/internal/planner"
+	"github.com/aksupgrade/aksupgrade/internal/policy"
+	"github.com/aksupgrade/aksupgrade/internal/simulator"
+	"github.com/aksupgrade/aksupgrade/internal/store"
+)
+
+// director watches the running product and plays the person in the
+// story: it approves what waits for approval and fixes and retries what
+// halts, each after a pause, saying so.
+type director struct {
+	o     Options
+	app   *app.App
+	sim   *simulator.Simulator
+	clk   *clock.Scaled
+	pol   *policy.Policy
+	start time.Time
+
+	// prompts holds when (real time) each prompt was first shown.
+	prompts map[string]time.Time
+	// projected holds each target's first projected proof in the last
+	// stage, and when it was made.
+	projected map[string]time.Time
+	madeAt    map[string]time.Time
+	lastAudit int64
+	events    []string
+}
+
+func (d *director) play(ctx context.Context) (*Summary, error) {
+	d.madeAt = map[string]time.Time{}
+	d.say("aksupgrade demo: %d clusters in %d stages, simulated Azure at %gx real time (one simulated hour every %.1fs).",
+		len(d.sim.Fleet().Clusters), len(d.pol.Stages), d.o.Speed, 3600/d.o.Speed)
+	tick := time.NewTicker(150 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-tick.C:
+		}
+		now := d.clk.Now()
+		res, _ := d.app.Engine.LastPlan()
+		if res == nil {
+			continue
+		}
+		hist, err := d.app.Store.History(ctx)
+		if err != nil {
+			return nil, err
+		}
+		if err := d.readAudit(ctx); err != nil {
+			return nil, err
+		}
+		d.track(res)
+		if err := d.act(ctx, res, hist); err != nil {
+			return nil, err
+		}
+		if d.o.Live {
+			d.render(now, res, hist)
+		}
+		if d.finished(now, res) {
+			return d.summary(ctx, now, hist)
+		}
+		if now.Sub(d.start) > d.o.Limit {
+			return nil, fmt.Errorf("%w (%s)", errLimit, d.o.Limit)
+		}
+	}
+}
+
+// act is the person: approve and fix, after a pause.
+func (d *director) act(ctx context.Context, res *planner.Result, hist aksupgrade.History) error {
+	for _, st := range res.Stages {
+		if h := haltOf(hist, st.Name); h != nil {
+			key := fmt.Sprintf("halt/%s/%s", st.Name, h.At)
+			if d.prompt(key, "Stage %s HALTED: %s\n    A person would fix the cause, then run: aksupgrade rollout retry --stage %s. The demo does it in %s.",
+				st.Name, h.Reason, st.Name, d.o.Pause) {
+				for _, f := range d.sim.Faults() {
+					d.sim.ClearFault(f.ID)
+				}
+				d.say("The demo removes the PodDisruptionBudget that blocked the drain, and retries stage %s.", st.Name)
+				if err := d.app.Engine.Retry(ctx, st.Name, "demo"); err != nil {
+					return err
+				}
+			}
+		}
+		for _, c := range st.Clusters {
+			if c.State != planner.ClusterApproval || c.Target == nil {
+				continue
+			}
+			key := "approve/" + st.Name + "/" + c.Target.String()
+			if d.prompt(key, "APPROVAL NEEDED: %s\n    The demo approves it itself in %s, as a person would with: aksupgrade rollout approve %s --stage %s",
+				c.Reason, d.o.Pause, c.Target, st.Name) {
+				if err := d.app.Engine.Approve(ctx, st.Name, *c.Target, "demo"); err != nil {
+					return err
+				}
+				d.say("Approved %s for %s (recorded as \"demo\").", c.Target, st.Name)
+			}
+		}
+	}
+	return nil
+}
+
+// prompt shows a prompt once and reports true once its pause has passed.
+func (d *director) prompt(key, format string, args ...any) bool {
+	first, ok := d.prompts[key]
+	if !ok {
+		d.prompts[key] = time.Now()
+		d.say(format, args...)
+		return false
+	}
+	if first.IsZero() || time.Since(first) < d.o.Pause {
+		return false
+	}
+	d.prompts[key] = time.Time{} // acted on; never again
+	return true
+}
+
+// track keeps each target's first projected proof in the last stage.
+func (d *director) track(res *planner.Result) {
+	last := res.Stages[len(res.Stages)-1]
+	for _, t := range last.Targets {
+		k := t.Target.String()
+		if _, ok := d.projected[k]; ok || t.ProvenAt == nil || t.State == planner.TargetProven {
+			continue
+		}
+		d.projected[k] = *t.ProvenAt
+		d.madeAt[k] = res.Now
+	}
+}
+
+// finished: a day in (the minor is out), nothing left to do, every target
+// proven everywhere it went.
+func (d *director) finished(now time.Time, res *planner.Result) bool {
+	if now.Sub(d.start) < 25*time.Hour || len(res.Actions) > 0 {
+		return false
+	}
+	for _, st := range res.Stages {
+		if st.Halted != "" {
+			return false
+		}
+		for _, c := range st.Clusters {
+			if c.State != planner.ClusterUpToDate {
+				return false
+			}
+		}
+		for _, t := range st.Targets {
+			if t.State != planner.TargetProven {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// readAudit turns new audit entries into lines of the story.
+func (d *director) readAudit(ctx context.Context) error {
+	entries, err := d.app.Store.Audit(ctx, store.AuditQuery{Limit: 200})
+	if err != nil {
+		return err
+	}
+	slices.Reverse(entries)
+	for _, e := range entries {
+		if e.ID <= d.lastAudit {
+			continue
+		}
+		d.lastAudit = e.ID
+		if e.Kind == store.AuditKindRun && !strings.Contains(e.Message, "done") {
+			continue
+		}
+		if e.Kind == store.AuditKindStep {
+			continue // a failed step is told by the halt it causes
+		}
+		d.event(e.At, e.Message)
+	}
+	return nil
+}
+
+func (d *director) event(at time.Time, msg string) {
+	line := fmt.Sprintf("[%s] %s", elapsed(at.Sub(d.start)), msg)
+	d.events = append(d.events, line)
+	if len(d.events) > 12 {
+		d.events = d.events[len(d.events)-12:]
+	}
+	if !d.o.Live {
+		fmt.Fprintln(d.o.Out, line)
+	}
+}
+
+func (d *director) say(format string, args ...any) {
+	msg := fmt.Sprintf(format, args...)
+	d.event(d.clk.Now(), "» "+msg)
+}
+
+// haltOf returns the halt of a stage, if it is halted.
+func haltOf(h aksupgrade.History, stage string) *aksupgrade.Halt {
+	for _, r := range h.Rollouts {
+		for _, sp := range r.Stages {
+			if sp.Stage == stage && sp.Halt != nil {
+				return sp.Halt
+			}
+		}
+	}
+	return nil
+}

@@ -1,0 +1,224 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/aksupgrade/aksupgrade"
+	"github.com/aksupgrade/aksupgrade/internal/planner"
+	"github.com/aksupgrade/aksupgrade/internal/policy"
+	"github.com/aksupgrade/aksupgrade/internal/store"
+	"github.com/aksupgrade/aksupgrade/internal/version"
+)
+
+// Defaults of Options.
+const (
+	DefaultPollInterval    = 30 * time.Second
+	DefaultObserveInterval = 15 * time.Minute
+	DefaultImageInterval   = 6 * time.Hour
+	// Actor is who the engine's own transitions are recorded as.
+	Actor = "engine"
+)
+
+// Options configure an Engine.
+type Options struct {
+	Policy   *policy.Policy
+	Provider aksupgrade.Provider
+	Store    store.Store
+	Clock    aksupgrade.Clock
+	Logger   *slog.Logger
+	// Calendar gives clusters' support status in plans; nil: the embedded
+	// AKS calendar.
+	Calendar *version.Calendar
+	// PollInterval is how often operations in flight are polled.
+	PollInterval time.Duration
+	// ObserveInterval is how often the whole fleet is discovered again.
+	ObserveInterval time.Duration
+	// ImageInterval is how often every pool's latest node image is read.
+	ImageInterval time.Duration
+}
+
+// Engine runs the loop. Create it with New; Start and Stop it, or call
+// Step directly (tests).
+type Engine struct {
+	o   Options
+	log *slog.Logger
+
+	wake chan struct{}
+	pol  atomic.Pointer[policy.Policy]
+
+	mu      sync.Mutex // guards the loop's lifecycle and lastPlan
+	cancel  context.CancelFunc
+	done    chan struct{}
+	last    *planner.Result
+	lastErr error
+	// observed and imaged are when the fleet and the node images were
+	// last read in full.
+	observed, imaged time.Time
+}
+
+// New checks the options and returns an Engine.
+func New(o Options) (*Engine, error) {
+	switch {
+	case o.Policy == nil:
+		return nil, errors.New("engine: no policy")
+	case o.Provider == nil:
+		return nil, errors.New("engine: no provider")
+	case o.Store == nil:
+		return nil, errors.New("engine: no store")
+	case o.Clock == nil:
+		return nil, errors.New("engine: no clock")
+	}
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	if o.Calendar == nil {
+		o.Calendar = version.DefaultCalendar()
+	}
+	if o.PollInterval <= 0 {
+		o.PollInterval = DefaultPollInterval
+	}
+	if o.ObserveInterval <= 0 {
+		o.ObserveInterval = DefaultObserveInterval
+	}
+	if o.ImageInterval <= 0 {
+		o.ImageInterval = DefaultImageInterval
+	}
+	e := &Engine{o: o, log: o.Logger, wake: make(chan struct{}, 1)}
+	e.pol.Store(o.Policy)
+	return e, nil
+}
+
+// policy returns the policy in force.
+func (e *Engine) policy() *policy.Policy { return e.pol.Load() }
+
+// Start runs the loop in the background until ctx ends or Stop.
+func (e *Engine) Start(ctx context.Context) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.cancel != nil {
+		return
+	}
+	ctx, e.cancel = context.WithCancel(ctx)
+	e.done = make(chan struct{})
+	go e.run(ctx, e.done)
+}
+
+// Stop ends the loop and waits for it. It is safe to call more than once.
+func (e *Engine) Stop() {
+	e.mu.Lock()
+	cancel, done := e.cancel, e.done
+	e.cancel = nil
+	e.mu.Unlock()
+	if cancel == nil {
+		return
+	}
+	cancel()
+	<-done
+}
+
+// Wake makes the loop run now instead of at its next due time.
+func (e *Engine) Wake() {
+	select {
+	case e.wake <- struct{}{}:
+	default:
+	}
+}
+
+func (e *Engine) run(ctx context.Context, done chan struct{}) {
+	defer close(done)
+	for {
+		next, err := e.Step(ctx)
+		if ctx.Err() != nil {
+			return
+		}
+		if err != nil {
+			e.log.Error("engine step failed; retrying", "err", err)
+			next = e.o.Clock.Now().Add(e.o.PollInterval)
+		}
+		wait := next.Sub(e.o.Clock.Now())
+		select {
+		case <-ctx.Done():
+			return
+		case <-e.wake:
+		case <-e.o.Clock.After(wait):
+		}
+	}
+}
+
+// LastPlan returns the plan of the last step, and its error.
+func (e *Engine) LastPlan() (*planner.Result, error) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.last, e.lastErr
+}
+
+// Step runs one iteration of the loop at the clock's time and returns
+// when the next one is due.
+func (e *Engine) Step(ctx context.Context) (time.Time, error) {
+	now := e.o.Clock.Now()
+	fleet, err := e.observe(ctx, now)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("observe: %w", err)
+	}
+	active, changed, err := e.pollOperations(ctx, now, &fleet)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("poll operations: %w", err)
+	}
+	if changed {
+		if err := e.o.Store.SaveFleet(ctx, fleet); err != nil {
+			return time.Time{}, fmt.Errorf("save fleet: %w", err)
+		}
+	}
+	res, err := e.plan(ctx, now, fleet, active)
+	e.mu.Lock()
+	e.last, e.lastErr = res, err
+	e.mu.Unlock()
+	if err != nil {
+		return time.Time{}, err
+	}
+	acted, err := e.execute(ctx, now, res, &fleet)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("execute: %w", err)
+	}
+	if err := e.updateRuns(ctx, now, res, fleet); err != nil {
+		return time.Time{}, fmt.Errorf("runs: %w", err)
+	}
+	if acted {
+		// Records and new operations change what the planner sees: plan
+		// again at once.
+		return now, nil
+	}
+	return e.nextDue(now, res, len(active) > 0), nil
+}
+
+// nextDue is the earliest of: the next poll of operations in flight, the
+// next fleet observation, and every time the plan projects something to
+// start or a soak to end.
+func (e *Engine) nextDue(now time.Time, res *planner.Result, polling bool) time.Time {
+	next := e.observed.Add(e.o.ObserveInterval)
+	consider := func(t *time.Time) {
+		if t != nil && t.After(now) && t.Before(next) {
+			next = *t
+		}
+	}
+	if polling {
+		p := now.Add(e.o.PollInterval)
+		consider(&p)
+	}
+	for _, st := range res.Stages {
+		for _, c := range st.Clusters {
+			consider(c.EarliestStart)
+		}
+		for _, t := range st.Targets {
+			consider(t.ProvenAt)
+		}
+	}
+	return next
+}

@@ -1,0 +1,116 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/aksupgrade/aksupgrade"
+	"github.com/aksupgrade/aksupgrade/internal/planner"
+	"github.com/aksupgrade/aksupgrade/internal/store"
+)
+
+// execute carries out the plan's actions in order. It reports whether it
+// changed anything (a record, or an operation issued).
+func (e *Engine) execute(ctx context.Context, now time.Time, res *planner.Result, f *store.Fleet) (bool, error) {
+	acted := false
+	for _, a := range res.Actions {
+		var did bool
+		var err error
+		switch a.Kind {
+		case planner.ActionRecordStarted, planner.ActionRecordReached, planner.ActionRecordProven:
+			did, err = true, e.record(ctx, now, a)
+		default:
+			did, err = e.issue(ctx, now, a, f)
+		}
+		if err != nil {
+			return acted, err
+		}
+		acted = acted || did
+	}
+	return acted, nil
+}
+
+var transitionOf = map[planner.ActionKind]store.TransitionKind{
+	planner.ActionRecordStarted: store.TransitionStarted,
+	planner.ActionRecordReached: store.TransitionReached,
+	planner.ActionRecordProven:  store.TransitionProven,
+}
+
+func (e *Engine) record(ctx context.Context, now time.Time, a planner.Action) error {
+	kind := transitionOf[a.Kind]
+	if err := e.o.Store.Apply(ctx, store.Transition{Kind: kind, Stage: a.Stage, Target: a.Target, At: now, Actor: Actor, Evidence: a.Evidence, Reason: a.Reason}); err != nil {
+		return err
+	}
+	e.log.Info("rollout "+string(kind), "stage", a.Stage, "target", a.Target.String())
+	e.emit(ctx, now, fmt.Sprintf("%s/%s/%s", kind, a.Stage, a.Target), "aksupgrade.stage."+string(kind), "",
+		map[string]any{"stage": a.Stage, "target": a.Target, "evidence": a.Evidence, "reason": a.Reason})
+	return nil
+}
+
+var stepOf = map[planner.ActionKind]aksupgrade.StepKind{
+	planner.ActionUpgradeControlPlane: aksupgrade.StepControlPlane,
+	planner.ActionUpgradeNodePool:     aksupgrade.StepNodePool,
+	planner.ActionUpgradeNodeImage:    aksupgrade.StepNodeImage,
+}
+
+var runOf = map[aksupgrade.StepKind]store.RunState{
+	aksupgrade.StepControlPlane: store.RunControlPlane,
+	aksupgrade.StepNodePool:     store.RunNodePools,
+	aksupgrade.StepNodeImage:    store.RunNodeImage,
+}
+
+// issue starts one upgrade step: recorded first as issuing, then sent,
+// then recorded with ARM's answer.
+func (e *Engine) issue(ctx context.Context, now time.Time, a planner.Action, f *store.Fleet) (bool, error) {
+	kind, ok := stepOf[a.Kind]
+	if !ok {
+		return false, fmt.Errorf("unknown action %q", a.Kind)
+	}
+	step := aksupgrade.Step{Kind: kind, ClusterID: a.Cluster, Pool: a.Pool}
+	if kind != aksupgrade.StepNodeImage {
+		step.Version = a.To
+	}
+	rec, err := e.o.Store.BeginStep(ctx, store.StepRecord{Stage: a.Stage, Target: a.Target, Step: step, State: store.StepIssuing, StartedAt: now, UpdatedAt: now})
+	if errors.Is(err, store.ErrActiveStep) {
+		e.log.Warn("operation already in flight; not issuing another", "cluster", a.Cluster)
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	if !a.Continues {
+		if err := e.setRun(ctx, now, a, store.RunPreflight, "checking the cluster before its upgrade"); err != nil {
+			return false, err
+		}
+	}
+	op, err := e.o.Provider.Start(ctx, step)
+	code := aksupgrade.Code(err)
+	switch {
+	case err == nil && op.ResumeToken == "":
+		// ARM finished at once (nothing was left to change).
+		return true, e.finish(ctx, now, f, &rec, store.StepSucceeded, nil)
+	case err == nil:
+		rec.State, rec.ResumeToken, rec.UpdatedAt = store.StepRunning, op.ResumeToken, now
+		if err := e.o.Store.UpdateStep(ctx, rec); err != nil {
+			return false, err
+		}
+		if c := findCluster(f.Clusters, a.Cluster); c != nil {
+			c.ProvisioningState = "Upgrading"
+		}
+		e.log.Info("operation started", "cluster", a.Cluster, "step", string(kind), "pool", a.Pool, "to", a.To)
+		e.emit(ctx, now, fmt.Sprintf("step/%d/running", rec.ID), "aksupgrade.step.running", a.Cluster, rec)
+		return true, e.setRun(ctx, now, a, runOf[kind], a.Reason)
+	case code == aksupgrade.ErrAlreadyDone:
+		return true, e.finish(ctx, now, f, &rec, store.StepSucceeded, nil)
+	case code.Retryable():
+		e.log.Warn("operation not started; will try again", "cluster", a.Cluster, "err", err)
+		return false, e.finish(ctx, now, f, &rec, store.StepAbandoned, nil)
+	}
+	return true, e.finish(ctx, now, f, &rec, store.StepFailed, err)
+}
+
+func (e *Engine) setRun(ctx context.Context, now time.Time, a planner.Action, state store.RunState, reason string) error {
+	return e.o.Store.SetRun(ctx, store.Run{ClusterID: a.Cluster, Stage: a.Stage, Target: a.Target, State: state, Reason: reason, UpdatedAt: now})
+}

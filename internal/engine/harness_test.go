@@ -1,0 +1,139 @@
+package engine_test
+
+import (
+	"context"
+	"net/http/httptest"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/aksupgrade/aksupgrade"
+	"github.com/aksupgrade/aksupgrade/internal/azure"
+	"github.com/aksupgrade/aksupgrade/internal/clock"
+	"github.com/aksupgrade/aksupgrade/internal/engine"
+	"github.com/aksupgrade/aksupgrade/internal/planner"
+	"github.com/aksupgrade/aksupgrade/internal/policy"
+	"github.com/aksupgrade/aksupgrade/internal/simulator"
+	"github.com/aksupgrade/aksupgrade/internal/store"
+	"github.com/aksupgrade/aksupgrade/internal/store/sqlite"
+)
+
+// harness runs the engine for real against the simulator, over loopback
+// HTTP through the Azure provider, with its state in a SQLite file and
+// time on a manual clock.
+type harness struct {
+	t      *testing.T
+	clk    *clock.Manual
+	sim    *simulator.Simulator
+	srv    *httptest.Server
+	pol    *policy.Policy
+	dbPath string
+
+	st  store.Store
+	eng *engine.Engine
+	// wrap, when set, decorates the store and provider of each new engine
+	// (crash tests).
+	wrap func(store.Store, aksupgrade.Provider) (store.Store, aksupgrade.Provider)
+}
+
+func newHarness(t *testing.T, scenarioFile, policyFile string) *harness {
+	t.Helper()
+	sc, err := simulator.LoadScenario(scenarioFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	clk := clock.NewManual(sc.Start)
+	sim, err := simulator.New(simulator.Options{Clock: clk, Scenario: sc})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(sim.Handler())
+	t.Cleanup(srv.Close)
+	pol, err := policy.Load(policyFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := &harness{t: t, clk: clk, sim: sim, srv: srv, pol: pol, dbPath: filepath.Join(t.TempDir(), "state.db")}
+	h.open()
+	t.Cleanup(func() { h.st.Close() })
+	return h
+}
+
+// open starts a fresh engine (a new process, as far as the engine can
+// tell) on the same database.
+func (h *harness) open() {
+	h.t.Helper()
+	st, err := sqlite.Open(context.Background(), h.dbPath)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	prov, err := azure.New(azure.Options{Endpoint: h.srv.URL, Clock: h.clk})
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	var s store.Store = st
+	var p aksupgrade.Provider = prov
+	if h.wrap != nil {
+		s, p = h.wrap(s, p)
+	}
+	eng, err := engine.New(engine.Options{Policy: h.pol, Provider: p, Store: s, Clock: h.clk})
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	h.st, h.eng = st, eng
+}
+
+// restart drops the engine abruptly and starts a new one on the same
+// database.
+func (h *harness) restart() {
+	h.t.Helper()
+	h.st.Close()
+	h.open()
+}
+
+// run steps the engine until the clock reaches until, moving the clock to
+// each due time. person is called after every step to act as a person
+// would (approve, fix, retry); onErr decides what a failed step means.
+func (h *harness) run(until time.Time, person func(*planner.Result), onErr func(error)) {
+	h.t.Helper()
+	ctx := context.Background()
+	for steps := 0; h.clk.Now().Before(until); steps++ {
+		if steps > 20000 {
+			h.t.Fatalf("no end in sight after %d steps at %s", steps, h.clk.Now())
+		}
+		next, err := h.eng.Step(ctx)
+		if err != nil {
+			if onErr == nil {
+				h.t.Fatalf("step at %s: %v", h.clk.Now(), err)
+			}
+			onErr(err)
+			continue
+		}
+		if person != nil {
+			if res, _ := h.eng.LastPlan(); res != nil {
+				person(res)
+			}
+		}
+		if next.After(h.clk.Now()) {
+			if next.After(until) {
+				next = until
+			}
+			h.clk.Set(next)
+		}
+	}
+}
+
+// approver approves whatever awaits approval, as a person watching would.
+func (h *harness) approver(by string) func(*planner.Result) {
+	return func(res *planner.Result) {
+		for _, st := range res.Stages {
+			for _, c := range st.Clusters {
+				if c.State == planner.ClusterApproval && c.Target != nil {
+					if err := h.eng.Approve(context.Background(), st.Name, *c.Target, by); err != nil {
+						h.t.Fatalf("approve %s in %s: %v", c.Target, st.Name, err)
+					}
+				}
+			}
+		}
+	}
+}

@@ -1,0 +1,208 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/aksupgrade/aksupgrade"
+	"github.com/aksupgrade/aksupgrade/internal/planner"
+	"github.com/aksupgrade/aksupgrade/internal/policy"
+	"github.com/aksupgrade/aksupgrade/internal/store"
+)
+
+// Operator actions. Each checks that it makes sense now, records one
+// transition with who did it, and wakes the loop. A request that does not
+// make sense gets an *aksupgrade.Error (ErrNotFound for an unknown stage
+// or rollout, ErrInvalid for an action that does not apply) and changes
+// nothing.
+
+// Approve lets target into stage where a person's approval is required.
+func (e *Engine) Approve(ctx context.Context, stage string, t aksupgrade.Target, by string) error {
+	if err := e.checkStage(stage); err != nil {
+		return err
+	}
+	res, _ := e.LastPlan()
+	waiting := awaitingApproval(res, stage)
+	if !slices.Contains(waiting, t) {
+		if len(waiting) == 0 {
+			return invalid("nothing in stage %s awaits approval now", stage)
+		}
+		return invalid("%s does not await approval in stage %s; what does: %s", t, stage, targetList(waiting))
+	}
+	return e.apply(ctx, store.Transition{Kind: store.TransitionApproved, Stage: stage, Target: t, Actor: by})
+}
+
+// Retry lifts the halt of a stage once its cause is fixed.
+func (e *Engine) Retry(ctx context.Context, stage, by string) error {
+	if err := e.checkStage(stage); err != nil {
+		return err
+	}
+	hist, err := e.o.Store.History(ctx)
+	if err != nil {
+		return err
+	}
+	for _, r := range hist.Rollouts {
+		for _, sp := range r.Stages {
+			if sp.Stage == stage && sp.Halt != nil {
+				return e.apply(ctx, store.Transition{Kind: store.TransitionRetried, Stage: stage, Target: r.Target, Actor: by})
+			}
+		}
+	}
+	return invalid("stage %s is not halted: there is nothing to retry", stage)
+}
+
+// Pause holds a rollout: no new step towards its target starts.
+func (e *Engine) Pause(ctx context.Context, t aksupgrade.Target, by, reason string) error {
+	r, err := e.rollout(ctx, t)
+	if err != nil {
+		return err
+	}
+	switch {
+	case r.Aborted != nil:
+		return invalid("the rollout of %s was aborted by %s; it cannot be paused", t, r.Aborted.By)
+	case r.Paused != nil:
+		return invalid("the rollout of %s is already paused (by %s)", t, r.Paused.By)
+	}
+	return e.apply(ctx, store.Transition{Kind: store.TransitionPaused, Target: t, Actor: by, Reason: reason})
+}
+
+// Resume lets a paused rollout go on.
+func (e *Engine) Resume(ctx context.Context, t aksupgrade.Target, by string) error {
+	r, err := e.rollout(ctx, t)
+	if err != nil {
+		return err
+	}
+	if r.Paused == nil {
+		return invalid("the rollout of %s is not paused", t)
+	}
+	return e.apply(ctx, store.Transition{Kind: store.TransitionResumed, Target: t, Actor: by})
+}
+
+// Abort abandons a rollout: no stage receives its target any more.
+func (e *Engine) Abort(ctx context.Context, t aksupgrade.Target, by, reason string) error {
+	r, err := e.rollout(ctx, t)
+	if err != nil {
+		return err
+	}
+	if r.Aborted != nil {
+		return invalid("the rollout of %s was already aborted by %s", t, r.Aborted.By)
+	}
+	return e.apply(ctx, store.Transition{Kind: store.TransitionAborted, Target: t, Actor: by, Reason: reason})
+}
+
+// ReplacePolicy switches to a new policy, unless it would move a cluster
+// that is on its way to a target into another stage.
+func (e *Engine) ReplacePolicy(ctx context.Context, p *policy.Policy) error {
+	runs, err := e.o.Store.Runs(ctx)
+	if err != nil {
+		return err
+	}
+	f, err := e.o.Store.Fleet(ctx)
+	if err != nil && !isNotFound(err) {
+		return err
+	}
+	var moved []string
+	for _, r := range runs {
+		if r.State == store.RunDone || r.State == store.RunFailed || r.State == store.RunSkipped {
+			continue
+		}
+		c := findCluster(f.Clusters, r.ClusterID)
+		if c == nil {
+			continue
+		}
+		si, names := p.StageOf(c)
+		switch {
+		case len(names) > 1:
+			moved = append(moved, fmt.Sprintf("%s would be in stages %s", c.Name, strings.Join(names, " and ")))
+		case si < 0:
+			moved = append(moved, fmt.Sprintf("%s (upgrading in %s) would be in no stage", c.Name, r.Stage))
+		case p.Stages[si].Name != r.Stage:
+			moved = append(moved, fmt.Sprintf("%s (upgrading in %s) would move to %s", c.Name, r.Stage, p.Stages[si].Name))
+		}
+	}
+	if len(moved) > 0 {
+		return invalid("the new policy moves clusters in the middle of their upgrade: %s; wait until they finish, or keep their stage", strings.Join(moved, "; "))
+	}
+	e.pol.Store(p)
+	e.Wake()
+	return nil
+}
+
+func (e *Engine) apply(ctx context.Context, t store.Transition) error {
+	t.At = e.o.Clock.Now()
+	if t.Actor == "" {
+		t.Actor = "unknown"
+	}
+	if err := e.o.Store.Apply(ctx, t); err != nil {
+		return err
+	}
+	e.emit(ctx, t.At, fmt.Sprintf("%s/%s/%s/%s", t.Kind, t.Stage, t.Target, t.At.Format("20060102T150405.000000000")), "aksupgrade.rollout."+string(t.Kind), "",
+		map[string]any{"stage": t.Stage, "target": t.Target, "by": t.Actor, "reason": t.Reason})
+	e.Wake()
+	return nil
+}
+
+func (e *Engine) checkStage(stage string) error {
+	var names []string
+	for _, s := range e.policy().Stages {
+		if s.Name == stage {
+			return nil
+		}
+		names = append(names, s.Name)
+	}
+	return &aksupgrade.Error{Code: aksupgrade.ErrNotFound, Message: fmt.Sprintf("no stage %q; the stages are %s", stage, strings.Join(names, ", "))}
+}
+
+func (e *Engine) rollout(ctx context.Context, t aksupgrade.Target) (aksupgrade.Rollout, error) {
+	hist, err := e.o.Store.History(ctx)
+	if err != nil {
+		return aksupgrade.Rollout{}, err
+	}
+	var known []aksupgrade.Target
+	for _, r := range hist.Rollouts {
+		if r.Target == t {
+			return r, nil
+		}
+		known = append(known, r.Target)
+	}
+	msg := fmt.Sprintf("no rollout of %s", t)
+	if len(known) > 0 {
+		msg += "; rollouts: " + targetList(known)
+	}
+	return aksupgrade.Rollout{}, &aksupgrade.Error{Code: aksupgrade.ErrNotFound, Message: msg}
+}
+
+func awaitingApproval(res *planner.Result, stage string) []aksupgrade.Target {
+	var out []aksupgrade.Target
+	if res == nil {
+		return nil
+	}
+	for _, st := range res.Stages {
+		if st.Name != stage {
+			continue
+		}
+		for _, c := range st.Clusters {
+			if c.State == planner.ClusterApproval && c.Target != nil && !slices.Contains(out, *c.Target) {
+				out = append(out, *c.Target)
+			}
+		}
+	}
+	return out
+}
+
+func targetList(ts []aksupgrade.Target) string {
+	s := make([]string, len(ts))
+	for i, t := range ts {
+		s[i] = t.String()
+	}
+	return strings.Join(s, ", ")
+}
+
+func invalid(format string, args ...any) error {
+	return &aksupgrade.Error{Code: aksupgrade.ErrInvalid, Message: fmt.Sprintf(format, args...)}
+}
+
+func isNotFound(err error) bool { return errors.Is(err, store.ErrNotFound) }

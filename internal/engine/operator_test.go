@@ -1,0 +1,125 @@
+package engine_test
+
+import (
+	"context"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aksupgrade/aksupgrade"
+	"github.com/aksupgrade/aksupgrade/internal/policy"
+	"github.com/aksupgrade/aksupgrade/internal/store"
+)
+
+// TestBadOperatorInput: each request that does not make sense gets a clear
+// error and changes nothing.
+func TestBadOperatorInput(t *testing.T) {
+	h := newHarness(t, "testdata/scenario.yaml", "testdata/policy.yaml")
+	ctx := context.Background()
+	// Run until sandbox is rolling 1.31.5 out.
+	h.run(h.clk.Now().Add(7*time.Hour), nil, nil)
+	k8s := func(v string) aksupgrade.Target {
+		return aksupgrade.Target{Kind: aksupgrade.TargetKubernetes, Version: v}
+	}
+
+	before, err := h.st.Audit(ctx, store.AuditQuery{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name string
+		do   func() error
+		code aksupgrade.ErrorCode
+		says string
+	}{
+		{"pause an unknown rollout", func() error { return h.eng.Pause(ctx, k8s("1.29.1"), "alice", "") }, aksupgrade.ErrNotFound, "no rollout of 1.29.1; rollouts: "},
+		{"resume a rollout that is not paused", func() error { return h.eng.Resume(ctx, k8s("1.31.5"), "alice") }, aksupgrade.ErrInvalid, "is not paused"},
+		{"approve what awaits no approval", func() error { return h.eng.Approve(ctx, "dev", k8s("1.31.5"), "alice") }, aksupgrade.ErrInvalid, "nothing in stage dev awaits approval"},
+		{"approve in an unknown stage", func() error { return h.eng.Approve(ctx, "staging", k8s("1.31.5"), "alice") }, aksupgrade.ErrNotFound, `no stage "staging"; the stages are sandbox, dev, test, prod`},
+		{"retry a stage that is not halted", func() error { return h.eng.Retry(ctx, "sandbox", "alice") }, aksupgrade.ErrInvalid, "stage sandbox is not halted"},
+		{"move a cluster to another stage mid-rollout", func() error {
+			moved, err := policy.Parse("moved.yaml", []byte(strings.Replace(policyText(t), "environment: sandbox", "environment: nonexistent", 1)))
+			if err != nil {
+				t.Fatal(err)
+			}
+			return h.eng.ReplacePolicy(ctx, moved)
+		}, aksupgrade.ErrInvalid, "(upgrading in sandbox) would be in no stage"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			err := tc.do()
+			if aksupgrade.Code(err) != tc.code || !strings.Contains(err.Error(), tc.says) {
+				t.Fatalf("error %v, want %s saying %q", err, tc.code, tc.says)
+			}
+		})
+	}
+	after, err := h.st.Audit(ctx, store.AuditQuery{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(after) != len(before) {
+		t.Errorf("refused requests wrote %d audit entries", len(after)-len(before))
+	}
+	// The engine still works, under the old policy.
+	h.run(h.clk.Now().Add(time.Hour), nil, nil)
+}
+
+// TestOperatorActionsAreAudited: pause, resume and abort are recorded with
+// who and when, and a paused rollout starts nothing.
+func TestOperatorActionsAreAudited(t *testing.T) {
+	h := newHarness(t, "testdata/scenario.yaml", "testdata/policy.yaml")
+	ctx := context.Background()
+	h.run(h.clk.Now().Add(6*time.Hour+10*time.Minute), nil, nil)
+	target := aksupgrade.Target{Kind: aksupgrade.TargetKubernetes, Version: "1.31.5"}
+	if err := h.eng.Pause(ctx, target, "alice", "waiting for the CVE triage"); err != nil {
+		t.Fatal(err)
+	}
+	pausedAt := h.clk.Now()
+	h.run(pausedAt.Add(12*time.Hour), nil, nil)
+	startedAfter := func(at time.Time) int {
+		steps, err := h.st.Steps(ctx, "", 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		n := 0
+		for _, s := range steps {
+			if s.Target == target && s.StartedAt.After(at) {
+				n++
+			}
+		}
+		return n
+	}
+	if n := startedAfter(pausedAt); n != 0 {
+		t.Errorf("%d steps towards paused %s started", n, target)
+	}
+	if err := h.eng.Resume(ctx, target, "bob"); err != nil {
+		t.Fatal(err)
+	}
+	resumedAt := h.clk.Now()
+	h.run(resumedAt.Add(12*time.Hour), nil, nil)
+	if startedAfter(resumedAt) == 0 {
+		t.Error("nothing started after the resume: the pause proved nothing")
+	}
+	entries, err := h.st.Audit(ctx, store.AuditQuery{Target: target})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var saw []string
+	for _, e := range entries {
+		if e.Kind == string(store.TransitionPaused) || e.Kind == string(store.TransitionResumed) {
+			saw = append(saw, e.Actor+" "+e.Kind)
+		}
+	}
+	if strings.Join(saw, ",") != "bob resumed,alice paused" {
+		t.Errorf("audit of the rollout's pause and resume: %v", saw)
+	}
+}
+
+func policyText(t *testing.T) string {
+	t.Helper()
+	b, err := os.ReadFile("testdata/policy.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}

@@ -1,0 +1,282 @@
+// Package server is aksupgrade's HTTP face: a small JSON API for status
+// and operator actions (/api/v1/...), and health endpoints for probes.
+// Routes use net/http's ServeMux patterns; domain error codes map to HTTP
+// status in one place (writeError).
+package server
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/aksupgrade/aksupgrade"
+	"github.com/aksupgrade/aksupgrade/internal/planner"
+	"github.com/aksupgrade/aksupgrade/internal/store"
+)
+
+// Engine is what the server needs of the engine.
+type Engine interface {
+	LastPlan() (*planner.Result, error)
+	Approve(ctx context.Context, stage string, t aksupgrade.Target, by string) error
+	Retry(ctx context.Context, stage, by string) error
+	Pause(ctx context.Context, t aksupgrade.Target, by, reason string) error
+	Resume(ctx context.Context, t aksupgrade.Target, by string) error
+	Abort(ctx context.Context, t aksupgrade.Target, by, reason string) error
+}
+
+// Options configure the handler.
+type Options struct {
+	Engine Engine
+	Store  store.Store
+	Clock  aksupgrade.Clock
+	Logger *slog.Logger
+}
+
+type server struct {
+	o   Options
+	log *slog.Logger
+}
+
+// New returns the HTTP handler.
+func New(o Options) http.Handler {
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	s := &server{o: o, log: o.Logger}
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /healthz", s.healthz)
+	mux.HandleFunc("GET /readyz", s.readyz)
+	mux.HandleFunc("GET /api/v1/status", s.status)
+	mux.HandleFunc("GET /api/v1/plan", s.plan)
+	mux.HandleFunc("GET /api/v1/rollouts", s.rollouts)
+	mux.HandleFunc("GET /api/v1/rollouts/{target}", s.rollout)
+	mux.HandleFunc("POST /api/v1/rollouts/{target}/approve", s.approve)
+	mux.HandleFunc("POST /api/v1/rollouts/{target}/pause", s.pause)
+	mux.HandleFunc("POST /api/v1/rollouts/{target}/resume", s.resume)
+	mux.HandleFunc("POST /api/v1/rollouts/{target}/abort", s.abort)
+	mux.HandleFunc("POST /api/v1/stages/{stage}/retry", s.retry)
+	mux.HandleFunc("GET /api/v1/audit", s.audit)
+	return mux
+}
+
+func (s *server) healthz(w http.ResponseWriter, _ *http.Request) {
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	io.WriteString(w, "ok\n")
+}
+
+// readyz is ready once the store answers and the engine has planned.
+func (s *server) readyz(w http.ResponseWriter, r *http.Request) {
+	if _, err := s.o.Store.History(r.Context()); err != nil {
+		http.Error(w, "store unavailable", http.StatusServiceUnavailable)
+		return
+	}
+	if res, _ := s.o.Engine.LastPlan(); res == nil {
+		http.Error(w, "no plan yet", http.StatusServiceUnavailable)
+		return
+	}
+	io.WriteString(w, "ready\n")
+}
+
+// Status is the answer of GET /api/v1/status.
+type Status struct {
+	Now      time.Time            `json:"now"`
+	Plan     *planner.Result      `json:"plan"`
+	PlanErr  string               `json:"planError,omitempty"`
+	Runs     []store.Run          `json:"runs"`
+	Steps    []store.StepRecord   `json:"activeSteps"`
+	Rollouts []aksupgrade.Rollout `json:"rollouts"`
+	FleetAt  *time.Time           `json:"fleetObservedAt,omitempty"`
+}
+
+func (s *server) status(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	st := Status{Now: s.o.Clock.Now(), Runs: []store.Run{}, Steps: []store.StepRecord{}, Rollouts: []aksupgrade.Rollout{}}
+	var err error
+	st.Plan, err = s.o.Engine.LastPlan()
+	if err != nil {
+		st.PlanErr = err.Error()
+	}
+	if st.Runs, err = s.o.Store.Runs(ctx); err != nil {
+		s.fail(w, err)
+		return
+	}
+	if st.Steps, err = s.o.Store.ActiveSteps(ctx); err != nil {
+		s.fail(w, err)
+		return
+	}
+	hist, err := s.o.Store.History(ctx)
+	if err != nil {
+		s.fail(w, err)
+		return
+	}
+	st.Rollouts = hist.Rollouts
+	if f, err := s.o.Store.Fleet(ctx); err == nil {
+		st.FleetAt = &f.At
+	}
+	writeJSON(w, http.StatusOK, st)
+}
+
+func (s *server) plan(w http.ResponseWriter, _ *http.Request) {
+	res, err := s.o.Engine.LastPlan()
+	switch {
+	case err != nil:
+		s.fail(w, err)
+	case res == nil:
+		writeProblem(w, http.StatusServiceUnavailable, "no plan yet: the engine has not finished its first step")
+	default:
+		writeJSON(w, http.StatusOK, res)
+	}
+}
+
+func (s *server) rollouts(w http.ResponseWriter, r *http.Request) {
+	hist, err := s.o.Store.History(r.Context())
+	if err != nil {
+		s.fail(w, err)
+		return
+	}
+	if hist.Rollouts == nil {
+		hist.Rollouts = []aksupgrade.Rollout{}
+	}
+	writeJSON(w, http.StatusOK, hist.Rollouts)
+}
+
+// RolloutDetail is the answer of GET /api/v1/rollouts/{target}.
+type RolloutDetail struct {
+	Rollout aksupgrade.Rollout `json:"rollout"`
+	Audit   []store.AuditEntry `json:"audit"`
+}
+
+func (s *server) rollout(w http.ResponseWriter, r *http.Request) {
+	t, ok := target(w, r)
+	if !ok {
+		return
+	}
+	hist, err := s.o.Store.History(r.Context())
+	if err != nil {
+		s.fail(w, err)
+		return
+	}
+	for _, ro := range hist.Rollouts {
+		if ro.Target == t {
+			audit, err := s.o.Store.Audit(r.Context(), store.AuditQuery{Target: t, Limit: 200})
+			if err != nil {
+				s.fail(w, err)
+				return
+			}
+			writeJSON(w, http.StatusOK, RolloutDetail{Rollout: ro, Audit: audit})
+			return
+		}
+	}
+	writeProblem(w, http.StatusNotFound, "no rollout of "+t.String()+" (GET /api/v1/rollouts lists them)")
+}
+
+// ActionRequest is the body of the operator actions.
+type ActionRequest struct {
+	Stage  string `json:"stage,omitempty"`
+	By     string `json:"by"`
+	Reason string `json:"reason,omitempty"`
+}
+
+func (s *server) approve(w http.ResponseWriter, r *http.Request) {
+	s.act(w, r, true, func(ctx context.Context, t aksupgrade.Target, req ActionRequest) error {
+		if req.Stage == "" {
+			return &aksupgrade.Error{Code: aksupgrade.ErrInvalid, Message: "say which stage to approve the target for (\"stage\")"}
+		}
+		return s.o.Engine.Approve(ctx, req.Stage, t, req.By)
+	})
+}
+
+func (s *server) pause(w http.ResponseWriter, r *http.Request) {
+	s.act(w, r, true, func(ctx context.Context, t aksupgrade.Target, req ActionRequest) error {
+		return s.o.Engine.Pause(ctx, t, req.By, req.Reason)
+	})
+}
+
+func (s *server) resume(w http.ResponseWriter, r *http.Request) {
+	s.act(w, r, true, func(ctx context.Context, t aksupgrade.Target, req ActionRequest) error {
+		return s.o.Engine.Resume(ctx, t, req.By)
+	})
+}
+
+func (s *server) abort(w http.ResponseWriter, r *http.Request) {
+	s.act(w, r, true, func(ctx context.Context, t aksupgrade.Target, req ActionRequest) error {
+		return s.o.Engine.Abort(ctx, t, req.By, req.Reason)
+	})
+}
+
+func (s *server) retry(w http.ResponseWriter, r *http.Request) {
+	s.act(w, r, false, func(ctx context.Context, _ aksupgrade.Target, req ActionRequest) error {
+		return s.o.Engine.Retry(ctx, r.PathValue("stage"), req.By)
+	})
+}
+
+// act decodes an action request, runs it, and answers 200 with the
+// resulting status or the error.
+func (s *server) act(w http.ResponseWriter, r *http.Request, withTarget bool, do func(context.Context, aksupgrade.Target, ActionRequest) error) {
+	var t aksupgrade.Target
+	if withTarget {
+		var ok bool
+		if t, ok = target(w, r); !ok {
+			return
+		}
+	}
+	var req ActionRequest
+	dec := json.NewDecoder(io.LimitReader(r.Body, 64<<10))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&req); err != nil && !errors.Is(err, io.EOF) {
+		writeProblem(w, http.StatusBadRequest, "the body must be a JSON object with by, and stage or reason where they apply: "+err.Error())
+		return
+	}
+	if req.By == "" {
+		writeProblem(w, http.StatusBadRequest, "say who acts (\"by\"): it is recorded in the audit log")
+		return
+	}
+	if err := do(r.Context(), t, req); err != nil {
+		s.fail(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]string{"result": "ok"})
+}
+
+func (s *server) audit(w http.ResponseWriter, r *http.Request) {
+	q := store.AuditQuery{Stage: r.URL.Query().Get("stage"), Cluster: r.URL.Query().Get("cluster"), Limit: 100}
+	if l := r.URL.Query().Get("limit"); l != "" {
+		n, err := strconv.Atoi(l)
+		if err != nil || n < 1 {
+			writeProblem(w, http.StatusBadRequest, "limit must be a positive whole number")
+			return
+		}
+		q.Limit = n
+	}
+	if ts := r.URL.Query().Get("target"); ts != "" {
+		t, err := aksupgrade.ParseTarget(ts)
+		if err != nil {
+			writeProblem(w, http.StatusBadRequest, err.Error())
+			return
+		}
+		q.Target = t
+	}
+	entries, err := s.o.Store.Audit(r.Context(), q)
+	if err != nil {
+		s.fail(w, err)
+		return
+	}
+	if entries == nil {
+		entries = []store.AuditEntry{}
+	}
+	writeJSON(w, http.StatusOK, entries)
+}
+
+func target(w http.ResponseWriter, r *http.Request) (aksupgrade.Target, bool) {
+	t, err := aksupgrade.ParseTarget(r.PathValue("target"))
+	if err != nil {
+		writeProblem(w, http.StatusBadRequest, err.Error())
+		return t, false
+	}
+	return t, true
+}

@@ -1,0 +1,113 @@
+// Package simulator is a simulated Azure: an HTTP server that speaks the
+// part of the Azure Resource Manager REST API aksupgrade uses
+// (Microsoft.ContainerService api-version 2025-02-01, and the subscription
+// list), so that the real Azure provider and the real SDK
+// (armcontainerservice/v6, armsubscriptions, azcore pollers) run against it
+// unchanged, only with another endpoint.
+//
+// A Scenario (YAML, see examples/scenario.yaml) sets the world up:
+// subscriptions and their clusters, regions with their Kubernetes version
+// catalogues and node images, a timeline of catalogue changes and a list of
+// faults. Everything moves on an injected aksupgrade.Clock: tests step a
+// clock.Manual, `aksupgrade simulator serve` and the demo use a clock.Scaled.
+// Nothing runs in the background; each request first brings the world up
+// to the clock's time (timeline entries due, operations ended), so a manual
+// clock that stands still is a world that stands still.
+//
+// # ARM endpoints
+//
+// Paths match without regard to case, as ARM's do. Every request needs an
+// Authorization: Bearer header (any token; else 401 AuthenticationFailed)
+// and an api-version query parameter (else 400 MissingApiVersionParameter;
+// Microsoft.ContainerService paths accept 2025-02-01 only). Answers are
+// encoded with the SDK's model types; errors are
+// {"error":{"code":"...","message":"..."}}.
+//
+//	GET  /subscriptions                                              list (paged)
+//	GET  /subscriptions/{sub}
+//	GET  /subscriptions/{sub}/providers/Microsoft.ContainerService/managedClusters      list (paged)
+//	GET  /subscriptions/{sub}/resourceGroups/{rg}/providers/Microsoft.ContainerService/managedClusters  list (paged)
+//	GET  .../managedClusters/{name}                                  with eTag and an ETag header
+//	PUT  .../managedClusters/{name}                                  control-plane upgrade
+//	GET  .../managedClusters/{name}/upgradeProfiles/default
+//	GET  .../managedClusters/{name}/agentPools
+//	GET  .../managedClusters/{name}/agentPools/{pool}
+//	PUT  .../managedClusters/{name}/agentPools/{pool}                pool Kubernetes upgrade
+//	POST .../managedClusters/{name}/agentPools/{pool}/upgradeNodeImageVersion
+//	GET  .../managedClusters/{name}/agentPools/{pool}/upgradeProfiles/default
+//	GET  .../managedClusters/{name}/maintenanceConfigurations
+//	GET  .../managedClusters/{name}/maintenanceConfigurations/{config}
+//	GET  /subscriptions/{sub}/providers/Microsoft.ContainerService/locations/{loc}/kubernetesVersions
+//	GET  /subscriptions/{sub}/providers/Microsoft.ContainerService/locations/{loc}/operations/{id}
+//	GET  /subscriptions/{sub}/providers/Microsoft.ContainerService/locations/{loc}/operationresults/{id}
+//
+// Lists page at the scenario's pageSize with an absolute nextLink
+// ($skipToken). Anything else is 404 InvalidResourceType (or 405).
+//
+// A managed cluster PUT is read-modify-write: If-Match must match the
+// cluster's eTag (412 PreconditionFailed), only properties.kubernetesVersion
+// is acted on (a minor such as "1.31" means its newest patch), and a
+// changed agentPoolProfiles[].orchestratorVersion is refused (400): pools are
+// upgraded through their own PUT. A write that changes nothing answers 200
+// with provisioningState Succeeded and starts nothing. A write that starts
+// an operation answers 200 (PUT) or 202 (POST) with Azure-AsyncOperation
+// (.../operations/{id}) and Location (.../operationresults/{id}) headers.
+// The SDK's Azure-AsyncOperation poller reads the first; after a PUT it
+// GETs the resource, after the node image POST it GETs the Location, which
+// answers 202 with Retry-After while the operation runs, then 200 with the
+// resource, or the operation's error.
+//
+// # Operations
+//
+//	            PUT / POST accepted
+//	Succeeded ───────────────────────▶ Upgrading | UpgradingNodeImageVersion
+//	    ▲                                    │
+//	    │ the clock passes the end           │ a drain or quota fault fires
+//	    └────────────────────────────────────┤
+//	                                         ▼
+//	                                      Failed ── retry PUT/POST ──▶ Upgrading ...
+//
+// A control-plane upgrade takes durations.controlPlane (10m). A pool
+// upgrade or node image upgrade goes in batches of maxSurge nodes (default
+// 10%, at least one), each durations.nodeBatch (8m) plus the pool's soak
+// time. While an operation runs on a cluster or any of its pools, every
+// write to that cluster and its pools is refused with 409
+// OperationNotAllowed. When it ends, the versions change
+// (currentKubernetesVersion, currentOrchestratorVersion, nodeImageVersion; a
+// Kubernetes pool upgrade also moves the pool to its latest node image),
+// eTags change and provisioningState returns to Succeeded.
+//
+// AKS's rules are enforced with AKS's codes (see rules.go for the sources):
+// no skipped minor and no downgrade (400 OperationNotAllowed), a version the
+// region does not offer (400 K8sVersionNotSupported), a pool newer than the
+// control plane or a control plane more than three minors ahead of a pool
+// (400 NodePoolMcVersionIncompatible), a stopped cluster (409
+// OperationNotAllowed).
+//
+// # Throttling and faults
+//
+// ARM's and AKS's documented token buckets refill on the simulated clock;
+// over one, the answer is 429 TooManyRequests with Retry-After in
+// simulated seconds (throttle.go). Faults (faults.go), scripted in the
+// scenario or added at run time, throttle requests, slow operations down,
+// fail drains (UpgradeFailed) and surge node creation (QuotaExceeded),
+// refuse minor upgrades for deprecated API use (ValidationError /
+// UpgradeBlockedOnDeprecatedAPIUsage), power clusters off, refuse writes
+// as if AKS were busy, or do any of that at random from the scenario's seed.
+//
+// # Simulator endpoints
+//
+// These need no authentication, are not throttled and are not logged as ARM
+// requests.
+//
+//	GET    /simulator/v1/requests     every ARM request so far ([]Request)
+//	GET    /simulator/v1/state        fleet snapshot, operations in flight (?operations=all: every one), faults
+//	GET    /simulator/v1/time         simulated now, start, elapsed
+//	GET    /simulator/v1/faults       faults held
+//	POST   /simulator/v1/faults       add a fault (a Fault as JSON); 201 {"id": ...}
+//	DELETE /simulator/v1/faults/{id}  clear a fault
+//
+// Not simulated: creating, scaling, deleting, starting or stopping clusters
+// and pools (a PUT acts on versions only), other resource providers, Event
+// Grid deliveries, and LTS clusters skipping minors.
+package simulator

@@ -1,0 +1,189 @@
+package simulator
+
+import (
+	"errors"
+	"io"
+	"log/slog"
+	"math/rand/v2"
+	"net/http"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/aksupgrade/aksupgrade"
+	"github.com/aksupgrade/aksupgrade/internal/clock"
+)
+
+// Options configure a Simulator.
+type Options struct {
+	// Clock drives operations, the timeline, faults and throttling. Nil:
+	// the wall clock.
+	Clock aksupgrade.Clock
+	// Scenario is the world to simulate; required.
+	Scenario *Scenario
+	// Logger receives one debug line per request and info lines for
+	// state changes. Nil: discard.
+	Logger *slog.Logger
+}
+
+// Simulator is a simulated Azure Resource Manager with AKS behind it. Its
+// Handler serves the ARM REST API; its methods let tests and the demo look
+// inside and inject faults. It is safe for concurrent use.
+type Simulator struct {
+	clock   aksupgrade.Clock
+	log     *slog.Logger
+	handler http.Handler
+
+	mu          sync.Mutex
+	start       time.Time
+	pageSize    int
+	throttling  bool
+	durations   durations
+	subs        []*subState
+	regions     map[string]*regionState // by lower-case name
+	regionOrder []string
+	timeline    []timedEntry // in time order
+	nextEntry   int          // first entry not yet applied
+	ops         []*operation // every operation, in start order
+	faults      []*activeFault
+	faultSeq    int
+	buckets     map[string]*bucket
+	requests    []Request
+	rng         *rand.Rand
+	seq         uint64 // for generated IDs and ETags
+}
+
+// durations are the scenario's operation durations, defaulted.
+type durations struct {
+	controlPlane time.Duration
+	nodeBatch    time.Duration
+}
+
+type timedEntry struct {
+	at time.Time
+	TimelineEntry
+}
+
+// Request is one ARM request the simulator answered.
+type Request struct {
+	// Time is the simulated time the request arrived.
+	Time   time.Time `json:"time"`
+	Method string    `json:"method"`
+	Path   string    `json:"path"`
+	// Query is the raw query string.
+	Query  string `json:"query,omitempty"`
+	Status int    `json:"status"`
+	// Subscription is the subscription ID in the path, if any.
+	Subscription string `json:"subscription,omitempty"`
+}
+
+// New builds a simulator from o.Scenario, as it stands at the scenario's
+// start.
+func New(o Options) (*Simulator, error) {
+	if o.Scenario == nil {
+		return nil, errors.New("simulator: no scenario")
+	}
+	sc := o.Scenario
+	if ps := sc.check(); len(ps) > 0 {
+		return nil, problemsError(ps)
+	}
+	s := &Simulator{
+		clock:      o.Clock,
+		log:        o.Logger,
+		pageSize:   sc.PageSize,
+		throttling: sc.Throttling == nil || *sc.Throttling,
+		durations: durations{
+			controlPlane: sc.Durations.ControlPlane.D(),
+			nodeBatch:    sc.Durations.NodeBatch.D(),
+		},
+		regions: map[string]*regionState{},
+		buckets: map[string]*bucket{},
+		rng:     rand.New(rand.NewPCG(sc.Seed, sc.Seed^0x9e3779b97f4a7c15)),
+	}
+	if s.clock == nil {
+		s.clock = clock.Real{}
+	}
+	if s.log == nil {
+		s.log = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	if s.pageSize == 0 {
+		s.pageSize = 20
+	}
+	if s.durations.controlPlane == 0 {
+		s.durations.controlPlane = 10 * time.Minute
+	}
+	if s.durations.nodeBatch == 0 {
+		s.durations.nodeBatch = 8 * time.Minute
+	}
+	s.start = sc.Start
+	if s.start.IsZero() {
+		s.start = s.clock.Now()
+	}
+
+	for _, r := range sc.Regions {
+		rs, _ := newRegion(r) // checked above
+		s.regions[rs.name] = rs
+		s.regionOrder = append(s.regionOrder, rs.name)
+	}
+	for _, i := range timelineOrder(sc.Timeline) {
+		e := sc.Timeline[i]
+		s.timeline = append(s.timeline, timedEntry{at: s.start.Add(e.After.D()), TimelineEntry: e})
+	}
+	s.advanceTimeline(s.start)
+	for _, sub := range sc.Subscriptions {
+		s.subs = append(s.subs, s.newSubscription(sub))
+	}
+	for _, f := range sc.Faults {
+		s.addFault(f, s.start)
+	}
+	s.handler = s.routes()
+	return s, nil
+}
+
+// Handler returns the HTTP handler: the ARM API and /simulator/v1/.
+func (s *Simulator) Handler() http.Handler { return s.handler }
+
+// Now returns the simulated time.
+func (s *Simulator) Now() time.Time { return s.clock.Now() }
+
+// Start returns the simulated time the scenario began at.
+func (s *Simulator) Start() time.Time { return s.start }
+
+// Requests returns every ARM request answered so far, in order.
+func (s *Simulator) Requests() []Request {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return slices.Clone(s.requests)
+}
+
+// Fleet returns the clusters (with their pools, latest node images and
+// auto-upgrade windows) and each region's catalogue as they are now.
+func (s *Simulator) Fleet() aksupgrade.Snapshot {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	now := s.clock.Now()
+	s.advance(now)
+	return s.snapshot(now)
+}
+
+// advance brings the world up to now: catalogue changes that are due and
+// operations that have ended.
+func (s *Simulator) advance(now time.Time) {
+	s.advanceTimeline(now)
+	for _, op := range s.ops {
+		if op.status == statusInProgress && !op.end.After(now) {
+			s.finish(op)
+		}
+	}
+}
+
+func (s *Simulator) advanceTimeline(now time.Time) {
+	for s.nextEntry < len(s.timeline) && !s.timeline[s.nextEntry].at.After(now) {
+		e := s.timeline[s.nextEntry]
+		s.nextEntry++
+		if r := s.regions[lower(e.Region)]; r != nil {
+			r.apply(e.TimelineEntry) // checked by New
+			s.log.Info("catalogue changed", "region", r.name, "at", e.at, "addPatch", e.AddPatch, "remove", e.Remove, "nodeImage", e.NodeImage)
+		}
+	}
+}

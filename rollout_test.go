@@ -1,0 +1,24 @@
+package aksupgrade
+
+import "testing"
+
+func TestParseTarget(t *testing.T) {
+	for _, tt := range []struct {
+		in   string
+		want Target
+		bad  bool
+	}{
+		{in: "1.31.4", want: Target{TargetKubernetes, "1.31.4"}},
+		{in: "v1.31.4", want: Target{TargetKubernetes, "1.31.4"}},
+		{in: "202502.03.0", want: Target{TargetNodeImage, "202502.03.0"}},
+		{in: "nodeImage:202502.03.0", want: Target{TargetNodeImage, "202502.03.0"}},
+		{in: "node image 202502.03.0", want: Target{TargetNodeImage, "202502.03.0"}},
+		{in: "1.31", bad: true},
+		{in: "latest", bad: true},
+	} {
+		got, err := ParseTarget(tt.in)
+		if (err != nil) != tt.bad || (!tt.bad && got != tt.want) {
+			t.Errorf("ParseTarget(%q) = %v, %v; want %v (error %v)", tt.in, got, err, tt.want, tt.bad)
+		}
+	}
+}
