@@ -1,7 +1,7 @@
 # Developer tasks. `make test` is what CI runs (see .ci/run).
 GO ?= go
 
-.PHONY: test test-short lint bench fuzz build
+.PHONY: test test-short lint bench bench-fleet fuzz build
 
 build:
 	$(GO) build -o bin/aksupgrade ./cmd/aksupgrade
@@ -20,7 +20,12 @@ lint:
 	$(GO) vet ./...
 
 bench:
-	$(GO) test -run '^$$' -bench . -benchmem -count 5 ./internal/planner/ ./internal/window/
+	$(GO) test -run '^$$' -bench . -benchmem -count 5 ./internal/planner/ ./internal/window/ ./internal/store/sqlite/
+	$(GO) test -run '^$$' -bench . -benchtime 1x ./internal/azure/
+
+# The 1,000-cluster fleet run (several minutes).
+bench-fleet:
+	$(GO) test -run '^$$' -bench BenchmarkFleet -benchtime 1x -timeout 60m ./internal/engine/
 
 fuzz:
 	$(GO) test -run '^$$' -fuzz FuzzParse -fuzztime 30s ./internal/policy/

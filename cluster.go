@@ -83,5 +83,8 @@ func (c *Cluster) AutoUpgradeEnabled() bool {
 // NormalizeID returns the comparable form of an ARM resource ID.
 func NormalizeID(id string) string { return strings.ToLower(strings.TrimRight(id, "/")) }
 
-// SameID reports whether two ARM resource IDs name the same resource.
-func SameID(a, b string) bool { return NormalizeID(a) == NormalizeID(b) }
+// SameID reports whether two ARM resource IDs name the same resource. It
+// does not allocate: fleets compare many IDs.
+func SameID(a, b string) bool {
+	return strings.EqualFold(strings.TrimRight(a, "/"), strings.TrimRight(b, "/"))
+}

@@ -11,9 +11,14 @@ type Provider interface {
 	// Subscriptions lists the IDs of the subscriptions the identity can
 	// read.
 	Subscriptions(ctx context.Context) ([]string, error)
-	// Clusters lists the managed clusters of the subscriptions, with their
-	// node pools and maintenance configurations.
+	// Clusters lists the managed clusters of the subscriptions with their
+	// node pools (list pagers, never a read per cluster).
 	Clusters(ctx context.Context, subscriptions []string) ([]Cluster, error)
+	// Cluster reads one cluster again, with its node pools.
+	Cluster(ctx context.Context, id string) (Cluster, error)
+	// MaintenanceWindows fills in AutoUpgradeWindow of each cluster from
+	// its planned maintenance configurations.
+	MaintenanceWindows(ctx context.Context, clusters []Cluster) error
 	// NodeImages fills in LatestNodeImageVersion of each pool of c from
 	// the pools' upgrade profiles.
 	NodeImages(ctx context.Context, c *Cluster) error

@@ -23,8 +23,10 @@ type Env struct {
 	App   *app.App
 	Clock *clock.Manual
 	Sim   *simulator.Simulator
-	// API serves the app's HTTP API.
-	API *httptest.Server
+	// API serves the app's HTTP API; ARM the simulator.
+	API, ARM *httptest.Server
+	// DB is the app's database file.
+	DB string
 }
 
 // Start builds and wires everything; t's cleanup stops it.
@@ -45,14 +47,15 @@ func Start(t testing.TB) *Env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	a, err := app.New(context.Background(), app.Options{Policy: pol, DBPath: filepath.Join(t.TempDir(), "state.db"), ARMEndpoint: arm.URL, Clock: clk})
+	db := filepath.Join(t.TempDir(), "state.db")
+	a, err := app.New(context.Background(), app.Options{Policy: pol, DBPath: db, ARMEndpoint: arm.URL, Clock: clk})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { a.Stop(context.Background()) })
 	api := httptest.NewServer(a.Handler())
 	t.Cleanup(api.Close)
-	return &Env{App: a, Clock: clk, Sim: sim, API: api}
+	return &Env{App: a, Clock: clk, Sim: sim, API: api, ARM: arm, DB: db}
 }
 
 // Run steps the engine for d of simulated time, moving the clock to each

@@ -34,9 +34,8 @@ func (p *Provider) Subscriptions(ctx context.Context) ([]string, error) {
 }
 
 // Clusters lists the managed clusters of the subscriptions: one list
-// pager per subscription (never a GET per cluster), then one list of
-// maintenance configurations per cluster for its
-// aksManagedAutoUpgradeSchedule.
+// pager per subscription, never a GET per cluster. Their maintenance
+// windows are read apart (MaintenanceWindows), as they rarely change.
 func (p *Provider) Clusters(ctx context.Context, subscriptions []string) ([]aksupgrade.Cluster, error) {
 	var out []aksupgrade.Cluster
 	for _, sub := range subscriptions {
@@ -46,10 +45,31 @@ func (p *Provider) Clusters(ctx context.Context, subscriptions []string) ([]aksu
 		}
 		out = append(out, cs...)
 	}
-	if err := p.fillWindows(ctx, out); err != nil {
-		return nil, err
-	}
 	return out, nil
+}
+
+// Cluster reads one managed cluster.
+func (p *Provider) Cluster(ctx context.Context, id string) (aksupgrade.Cluster, error) {
+	ref, err := parseClusterID(id)
+	if err != nil {
+		return aksupgrade.Cluster{}, err
+	}
+	f, err := p.factory(ref.subscription)
+	if err != nil {
+		return aksupgrade.Cluster{}, err
+	}
+	resp, err := f.NewManagedClustersClient().Get(withSubscription(ctx, ref.subscription), ref.resourceGroup, ref.name, nil)
+	if err != nil {
+		return aksupgrade.Cluster{}, fmt.Errorf("read cluster %s: %w", id, p.classify(err))
+	}
+	return convertCluster(&resp.ManagedCluster)
+}
+
+// MaintenanceWindows sets AutoUpgradeWindow of each cluster from its
+// aksManagedAutoUpgradeSchedule, one list of maintenance configurations
+// per cluster, a few clusters at a time.
+func (p *Provider) MaintenanceWindows(ctx context.Context, cs []aksupgrade.Cluster) error {
+	return p.fillWindows(ctx, cs)
 }
 
 func (p *Provider) listClusters(ctx context.Context, sub string) ([]aksupgrade.Cluster, error) {

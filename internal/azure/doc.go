@@ -8,9 +8,10 @@
 // # Reading
 //
 // Clusters lists managed clusters with the subscription-wide list pager
-// (never a GET per cluster) and, per cluster, its maintenance
-// configurations, for the aksManagedAutoUpgradeSchedule window. NodeImages
-// reads the pools' upgrade profiles; Catalog a region's
+// (never a GET per cluster); Cluster reads one again. MaintenanceWindows
+// lists each cluster's maintenance configurations for its
+// aksManagedAutoUpgradeSchedule window, a few clusters at a time.
+// NodeImages reads the pools' upgrade profiles; Catalog a region's
 // ListKubernetesVersions.
 //
 // # Upgrading

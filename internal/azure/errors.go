@@ -49,6 +49,10 @@ import (
 //     (learn.microsoft.com/troubleshoot/azure/azure-kubernetes/429-too-many-requests-errors).
 //   - 412 PreconditionFailed on an If-Match ETag mismatch (ARM optimistic
 //     concurrency, the ETag field of the 2025-02-01 spec).
+//   - 409 OperationNotAllowed "managed cluster is in Provisioning
+//     State(Succeeded) and Power State(Stopped), upgrading cannot be
+//     performed" (learn.microsoft.com/troubleshoot/azure/azure-kubernetes/
+//     create-upgrade-delete/operationnotallowed).
 //   - NotLatestOperation "Cannot proceed with the operation. Either the
 //     operation has been preempted by another one" (Azure/azure-powershell#23812).
 
@@ -146,6 +150,10 @@ func classifyCode(status int, code, subcode, message string) aksupgrade.ErrorCod
 		has("exceeding quota", "exceeding approved", "quota limit", "quota exceeded", "surge quota", "not enough quota"):
 		return aksupgrade.ErrQuotaExceeded
 	case is("InvalidApiVersionParameter", "NoRegisteredProviderFound", "MissingSubscriptionRegistration", "InvalidResourceType"):
+		return aksupgrade.ErrInvalid
+	case has("power state(stopped)", "cluster is stopped", "in stopped state"):
+		// 409 OperationNotAllowed on a stopped cluster: not busy, it
+		// must be started first.
 		return aksupgrade.ErrInvalid
 	case is("NotLatestOperation", "AnotherOperationInProgress", "OperationPreempted") ||
 		has("in progress", "another operation", "please wait for it to finish"):

@@ -53,6 +53,13 @@ func TestClassifyResponses(t *testing.T) {
 			want:   aksupgrade.Error{Code: aksupgrade.ErrBusy, AzureCode: "Conflict", Status: 409, Message: "conflict"},
 		},
 		{
+			name:   "stopped cluster",
+			status: 409,
+			body:   errBody("OperationNotAllowed", "managed cluster is in Provisioning State(Succeeded) and Power State(Stopped), upgrading cannot be performed"),
+			want: aksupgrade.Error{Code: aksupgrade.ErrInvalid, AzureCode: "OperationNotAllowed", Status: 409,
+				Message: "managed cluster is in Provisioning State(Succeeded) and Power State(Stopped), upgrading cannot be performed"},
+		},
+		{
 			name:   "etag mismatch",
 			status: 412,
 			body:   errBody("PreconditionFailed", "Operation is not allowed since the provided etag does not match"),

@@ -256,7 +256,7 @@ func withSubscription(ctx context.Context, sub string) context.Context {
 	return context.WithValue(ctx, subscriptionKey{}, sub)
 }
 
-// classify returns the buckets a request draws from.
+// classifyRequest returns the buckets a request draws from.
 func classifyRequest(r *http.Request) []bucketKey {
 	segs := strings.Split(strings.Trim(r.URL.Path, "/"), "/")
 	sub := ""

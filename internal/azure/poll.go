@@ -41,30 +41,26 @@ func (p *Provider) Poll(ctx context.Context, op aksupgrade.Operation) (aksupgrad
 	}
 	ctx = withSubscription(ctx, ref.subscription)
 	tk := op.ResumeToken
-	var poll func() (aksupgrade.OperationStatus, error)
-	var err2 error
+	var poll pollFunc
 	switch op.Step.Kind {
 	case aksupgrade.StepControlPlane:
-		poller, err := f.NewManagedClustersClient().BeginCreateOrUpdate(ctx, ref.resourceGroup, ref.name, armcontainerservice.ManagedCluster{},
-			&armcontainerservice.ManagedClustersClientBeginCreateOrUpdateOptions{ResumeToken: tk})
-		poll, err2 = func() (aksupgrade.OperationStatus, error) { return pollOnce(ctx, poller) }, err
+		poll, err = resumed(f.NewManagedClustersClient().BeginCreateOrUpdate(ctx, ref.resourceGroup, ref.name,
+			armcontainerservice.ManagedCluster{}, &armcontainerservice.ManagedClustersClientBeginCreateOrUpdateOptions{ResumeToken: tk}))
 	case aksupgrade.StepNodePool:
-		poller, err := f.NewAgentPoolsClient().BeginCreateOrUpdate(ctx, ref.resourceGroup, ref.name, op.Step.Pool, armcontainerservice.AgentPool{},
-			&armcontainerservice.AgentPoolsClientBeginCreateOrUpdateOptions{ResumeToken: tk})
-		poll, err2 = func() (aksupgrade.OperationStatus, error) { return pollOnce(ctx, poller) }, err
+		poll, err = resumed(f.NewAgentPoolsClient().BeginCreateOrUpdate(ctx, ref.resourceGroup, ref.name, op.Step.Pool,
+			armcontainerservice.AgentPool{}, &armcontainerservice.AgentPoolsClientBeginCreateOrUpdateOptions{ResumeToken: tk}))
 	case aksupgrade.StepNodeImage:
-		poller, err := f.NewAgentPoolsClient().BeginUpgradeNodeImageVersion(ctx, ref.resourceGroup, ref.name, op.Step.Pool,
-			&armcontainerservice.AgentPoolsClientBeginUpgradeNodeImageVersionOptions{ResumeToken: tk})
-		poll, err2 = func() (aksupgrade.OperationStatus, error) { return pollOnce(ctx, poller) }, err
+		poll, err = resumed(f.NewAgentPoolsClient().BeginUpgradeNodeImageVersion(ctx, ref.resourceGroup, ref.name, op.Step.Pool,
+			&armcontainerservice.AgentPoolsClientBeginUpgradeNodeImageVersionOptions{ResumeToken: tk}))
 	default:
 		return aksupgrade.OperationStatus{}, errorf(aksupgrade.ErrInvalid, fmt.Sprintf("unknown step kind %q", op.Step.Kind))
 	}
-	if err2 != nil {
+	if err != nil {
 		// Begin* with a resume token sends nothing: the token is bad, or
 		// belongs to another kind of step.
-		return aksupgrade.OperationStatus{}, errorf(aksupgrade.ErrInvalid, fmt.Sprintf("resume token of %s upgrade of %s: %v", describe(op.Step), ref.id, err2))
+		return aksupgrade.OperationStatus{}, errorf(aksupgrade.ErrInvalid, fmt.Sprintf("resume token of %s upgrade of %s: %v", describe(op.Step), ref.id, err))
 	}
-	st, err := poll()
+	st, err := poll(ctx)
 	if err != nil {
 		return aksupgrade.OperationStatus{}, fmt.Errorf("poll %s upgrade of %s: %w", describe(op.Step), ref.id, p.classify(err))
 	}
@@ -72,6 +68,17 @@ func (p *Provider) Poll(ctx context.Context, op aksupgrade.Operation) (aksupgrad
 		st.Err = fmt.Errorf("%s upgrade of %s: %w", describe(op.Step), ref.id, p.classify(st.Err))
 	}
 	return st, nil
+}
+
+// pollFunc polls a rebuilt poller once.
+type pollFunc func(context.Context) (aksupgrade.OperationStatus, error)
+
+// resumed wraps the poller a Begin* call rebuilt from a resume token.
+func resumed[T any](poller *runtime.Poller[T], err error) (pollFunc, error) {
+	if err != nil {
+		return nil, err
+	}
+	return func(ctx context.Context) (aksupgrade.OperationStatus, error) { return pollOnce(ctx, poller) }, nil
 }
 
 // pollOnce polls once and maps the answer. It never fetches the final

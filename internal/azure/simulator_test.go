@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -44,6 +45,8 @@ type simEnv struct {
 	sim *simulator.Simulator
 	srv *httptest.Server
 	p   *Provider
+	// waits receives when the provider goes to sleep on the clock.
+	waits chan struct{}
 }
 
 func loadScenario(t testing.TB, file string) *simulator.Scenario {
@@ -72,7 +75,7 @@ func newSimEnv(t testing.TB, sc *simulator.Scenario) *simEnv {
 	}
 	srv := httptest.NewServer(sim.Handler())
 	t.Cleanup(srv.Close)
-	e := &simEnv{t: t, clk: clk, sim: sim, srv: srv}
+	e := &simEnv{t: t, clk: clk, sim: sim, srv: srv, waits: make(chan struct{}, 1)}
 	e.p = e.provider()
 	return e
 }
@@ -81,7 +84,7 @@ func newSimEnv(t testing.TB, sc *simulator.Scenario) *simEnv {
 // process would build it.
 func (e *simEnv) provider() *Provider {
 	e.t.Helper()
-	p, err := New(Options{Endpoint: e.srv.URL, Clock: e.clk})
+	p, err := New(Options{Endpoint: e.srv.URL, Clock: signallingClock{e.clk, e.waits}})
 	if err != nil {
 		e.t.Fatal(err)
 	}
@@ -164,6 +167,9 @@ func TestSimulatorDiscovery(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if err := e.p.MaintenanceWindows(ctx, got); err != nil {
+		t.Fatal(err)
+	}
 	want := e.sim.Fleet().Clusters
 	noLatest := cmpopts.IgnoreFields(aksupgrade.NodePool{}, "LatestNodeImageVersion")
 	if d := cmp.Diff(want, got, noLatest, cmpopts.EquateEmpty()); d != "" {
@@ -195,6 +201,19 @@ func TestSimulatorDiscovery(t *testing.T) {
 	}
 	if n := len(e.requests("", "/maintenanceConfigurations")); n != 5 {
 		t.Errorf("%d maintenance configuration requests, want 5", n)
+	}
+
+	// One cluster read again: a GET of it alone.
+	one, err := e.p.Cluster(ctx, got[1].ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	noWindow := cmpopts.IgnoreFields(aksupgrade.Cluster{}, "AutoUpgradeWindow")
+	if d := cmp.Diff(want[1], one, noLatest, noWindow, cmpopts.EquateEmpty()); d != "" {
+		t.Errorf("one cluster (-simulator +provider):\n%s", d)
+	}
+	if _, err := e.p.Cluster(ctx, strings.Replace(got[1].ID, got[1].Name, "nope", 1)); aksupgrade.Code(err) != aksupgrade.ErrNotFound {
+		t.Errorf("unknown cluster: %v, want ErrNotFound", err)
 	}
 
 	// Node images: the pools' upgrade profiles.
@@ -351,6 +370,15 @@ func TestSimulatorRefusals(t *testing.T) {
 	// Not a version at all.
 	_, err = e.p.Start(ctx, cp(testID, "one-point-thirty"))
 	wantCode(t, err, aksupgrade.ErrInvalid)
+	// A stopped cluster: refused before the write; its pools by AKS (409).
+	offID := strings.Replace(prodID, "aks-prod-neu", "aks-prod-off", 1)
+	_, err = e.p.Start(ctx, cp(offID, "1.31.4"))
+	wantCode(t, err, aksupgrade.ErrInvalid)
+	_, err = e.p.Start(ctx, aksupgrade.Step{Kind: aksupgrade.StepNodePool, ClusterID: offID, Pool: "system", Version: "1.30.10"})
+	ae = wantCode(t, err, aksupgrade.ErrInvalid)
+	if ae.Status != http.StatusConflict {
+		t.Errorf("stopped cluster's pool: %+v", ae)
+	}
 	// No such cluster, no such pool.
 	_, err = e.p.Start(ctx, cp(strings.Replace(testID, "aks-test-weu", "aks-nope", 1), "1.31.4"))
 	wantCode(t, err, aksupgrade.ErrNotFound)
@@ -366,8 +394,8 @@ func TestSimulatorRefusals(t *testing.T) {
 		_, err = e.p.Start(ctx, s)
 		wantCode(t, err, aksupgrade.ErrInvalid)
 	}
-	if n := len(e.requests(http.MethodPut, "")); n != 4 {
-		t.Errorf("%d PUTs, want the 4 AKS refused", n)
+	if n := len(e.requests(http.MethodPut, "")); n != 5 {
+		t.Errorf("%d PUTs, want the 5 AKS refused", n)
 	}
 	if c := e.cluster(testID); c.KubernetesVersion != "1.30.9" || c.ProvisioningState != "Succeeded" {
 		t.Errorf("a refused upgrade changed the cluster: %+v", c)
@@ -570,5 +598,76 @@ func TestSimulatorAuthenticationRequired(t *testing.T) {
 	resp.Body.Close()
 	if resp.StatusCode != http.StatusUnauthorized {
 		t.Errorf("anonymous request: %d, want 401", resp.StatusCode)
+	}
+}
+
+// ifMatchTransport sends requests to the simulator, recording the
+// If-Match header of PUTs, and replacing it when stale is set.
+type ifMatchTransport struct {
+	mu     sync.Mutex
+	seen   []string
+	stale  string
+	client *http.Client
+}
+
+func (t *ifMatchTransport) Do(r *http.Request) (*http.Response, error) {
+	if r.Method == http.MethodPut {
+		t.mu.Lock()
+		t.seen = append(t.seen, r.Header.Get("If-Match"))
+		if t.stale != "" {
+			r.Header.Set("If-Match", t.stale)
+		}
+		t.mu.Unlock()
+	}
+	return t.client.Do(r)
+}
+
+func TestSimulatorOptimisticConcurrency(t *testing.T) {
+	e := newSimEnv(t, loadScenario(t, "fleet.yaml"))
+	ctx := context.Background()
+	tr := &ifMatchTransport{client: e.srv.Client()}
+	p, err := New(Options{Endpoint: e.srv.URL, Clock: e.clk, Transport: tr})
+	if err != nil {
+		t.Fatal(err)
+	}
+	etag := func(id, pool string) string {
+		f, _ := p.factory(subNonprod)
+		ref, _ := parseClusterID(id)
+		if pool == "" {
+			r, err := f.NewManagedClustersClient().Get(ctx, ref.resourceGroup, ref.name, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return str(r.ETag)
+		}
+		r, err := f.NewAgentPoolsClient().Get(ctx, ref.resourceGroup, ref.name, pool, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return str(r.Properties.ETag)
+	}
+
+	// Someone changed the cluster between our read and our write: 412.
+	tr.stale = "an-older-etag"
+	_, err = p.Start(ctx, aksupgrade.Step{Kind: aksupgrade.StepControlPlane, ClusterID: testID, Version: "1.31.4"})
+	ae := wantCode(t, err, aksupgrade.ErrConflict)
+	if ae.Status != http.StatusPreconditionFailed {
+		t.Errorf("412 classified as %+v", ae)
+	}
+	tr.stale = ""
+
+	// The PUTs carry the ETag of the read.
+	want := []string{etag(testID, ""), etag(testID, ""), etag(testID, "system")}
+	op, err := p.Start(ctx, aksupgrade.Step{Kind: aksupgrade.StepControlPlane, ClusterID: testID, Version: "1.31.4"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.await(p, op)
+	want[2] = etag(testID, "system")
+	if _, err := p.Start(ctx, aksupgrade.Step{Kind: aksupgrade.StepNodePool, ClusterID: testID, Pool: "system", Version: "1.31.4"}); err != nil {
+		t.Fatal(err)
+	}
+	if d := cmp.Diff(want, tr.seen); d != "" {
+		t.Errorf("If-Match headers (-etags read +sent):\n%s", d)
 	}
 }

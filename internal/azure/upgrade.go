@@ -99,6 +99,9 @@ func (p *Provider) startControlPlane(ctx context.Context, mcs *armcontainerservi
 	if sameVersion(c.KubernetesVersion, version) {
 		return "", errorf(aksupgrade.ErrAlreadyDone, "control plane already runs "+c.KubernetesVersion)
 	}
+	if c.Stopped() {
+		return "", errorf(aksupgrade.ErrInvalid, "cluster is stopped: start it before upgrading")
+	}
 	if mc.Properties == nil {
 		return "", errorf(aksupgrade.ErrInternal, "managed cluster without properties")
 	}

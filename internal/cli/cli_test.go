@@ -78,7 +78,7 @@ func TestPlanErrors(t *testing.T) {
 		code int
 		want string
 	}{
-		{"missing flags", []string{"plan"}, ExitUsage, `required flag(s) "fleet", "policy" not set`},
+		{"missing flags", []string{"plan"}, ExitUsage, `required flag(s) "policy" not set`},
 		{"bad output", []string{"plan", "--policy", examplePolicy, "--fleet", exampleFleet, "--output", "yaml"}, ExitUsage, `--output "yaml" is not known`},
 		{"bad now", []string{"plan", "--policy", examplePolicy, "--fleet", exampleFleet, "--now", "yesterday"}, ExitUsage, "write it like 2026-03-10T02:00:00+01:00"},
 		{"invalid policy", []string{"plan", "--policy", "../policy/testdata/bad/several.yaml", "--fleet", exampleFleet}, ExitFailure, "several.yaml:4:18: kubernetes.minorUpgrades"},

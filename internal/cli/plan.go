@@ -1,29 +1,38 @@
 package cli
 
 import (
+	"context"
 	"encoding/json"
+	"os"
 
 	"github.com/spf13/cobra"
 
+	"github.com/aksupgrade/aksupgrade/internal/azure"
+	"github.com/aksupgrade/aksupgrade/internal/engine"
 	"github.com/aksupgrade/aksupgrade/internal/planner"
 	"github.com/aksupgrade/aksupgrade/internal/policy"
 	"github.com/aksupgrade/aksupgrade/internal/snapshot"
+	"github.com/aksupgrade/aksupgrade/internal/store/sqlite"
 	"github.com/aksupgrade/aksupgrade/internal/version"
 )
 
 func newPlan(e *env) *cobra.Command {
-	var policyFile, fleetFile, now, output string
+	var policyFile, fleetFile, now, output, dbPath, armEndpoint, cloud string
 	cmd := &cobra.Command{
-		Use:   "plan --policy FILE --fleet FILE",
+		Use:   "plan --policy FILE [--fleet FILE | --arm-endpoint URL] [--db PATH]",
 		Short: "Show what would be upgraded, when and why (a dry run)",
 		Long: `plan prints, without changing anything, the actions aksupgrade would take now
 and the projected schedule of every stage and cluster: the next target, the
 earliest start in a window, the expected finish, and the reason for every wait.
 
-The fleet comes from a snapshot file: clusters with their node pools, the
-version catalogue of each region, and the rollout history.`,
+The fleet comes from a snapshot file (--fleet: clusters with their node pools,
+the version catalogue of each region, and the rollout history), or, without
+--fleet, is read live from Azure (or the simulator, with --arm-endpoint). With
+--db the rollout history comes from the database of 'aksupgrade serve'.`,
 		Example: `  aksupgrade plan --policy examples/policy.yaml --fleet examples/fleet.yaml
-  aksupgrade plan --policy policy.yaml --fleet fleet.json --now 2026-03-10T09:00:00Z --output json`,
+  aksupgrade plan --policy policy.yaml --fleet fleet.json --now 2026-03-10T09:00:00Z --output json
+  aksupgrade plan --policy policy.yaml --db /var/lib/aksupgrade/state.db
+  aksupgrade plan --policy examples/policy.yaml --arm-endpoint http://127.0.0.1:8090`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if err := checkOutput(output, "table", "json"); err != nil {
@@ -37,16 +46,25 @@ version catalogue of each region, and the rollout history.`,
 			if err != nil {
 				return failure("%v\nFix the policy file, then run the command again (aksupgrade policy check %s).", err, policyFile)
 			}
-			snap, err := snapshot.Load(fleetFile)
-			if err != nil {
-				return failure("%v", err)
+			in := planner.Input{Now: at, Policy: pol, Calendar: version.DefaultCalendar()}
+			if fleetFile != "" {
+				snap, err := snapshot.Load(fleetFile)
+				if err != nil {
+					return failure("%v", err)
+				}
+				in.Clusters, in.History = snap.Clusters, snap.History
+				if in.Catalogs, err = snapshot.Catalogs(snap); err != nil {
+					return failure("%s: %v", fleetFile, err)
+				}
+			} else if err := liveFleet(cmd.Context(), &in, armEndpoint, cloud); err != nil {
+				return err
 			}
-			cats, err := snapshot.Catalogs(snap)
-			if err != nil {
-				return failure("%s: %v", fleetFile, err)
+			if dbPath != "" {
+				if err := storedHistory(cmd.Context(), &in, dbPath); err != nil {
+					return err
+				}
 			}
-			res := planner.Plan(planner.Input{Now: at, Policy: pol, Clusters: snap.Clusters, Catalogs: cats, History: snap.History,
-				Calendar: version.DefaultCalendar()})
+			res := planner.Plan(in)
 			if output == "json" {
 				enc := json.NewEncoder(e.stdout)
 				enc.SetIndent("", "  ")
@@ -57,10 +75,53 @@ version catalogue of each region, and the rollout history.`,
 	}
 	f := cmd.Flags()
 	f.StringVar(&policyFile, "policy", "", "policy file (YAML)")
-	f.StringVar(&fleetFile, "fleet", "", "fleet snapshot file (YAML or JSON)")
+	f.StringVar(&fleetFile, "fleet", "", "fleet snapshot file (YAML or JSON); without it the fleet is read live")
+	f.StringVar(&dbPath, "db", "", "database of 'aksupgrade serve', for the rollout history")
+	f.StringVar(&armEndpoint, "arm-endpoint", envOr("AKSUPGRADE_ARM_ENDPOINT", ""), "custom Azure Resource Manager endpoint, such as the simulator's (env AKSUPGRADE_ARM_ENDPOINT)")
+	f.StringVar(&cloud, "cloud", envOr("AKSUPGRADE_CLOUD", "AzurePublic"), "AzurePublic, AzureChina or AzureUSGovernment (env AKSUPGRADE_CLOUD)")
 	f.StringVar(&now, "now", "", "plan as if it were this time (RFC 3339); default: now")
 	f.StringVarP(&output, "output", "o", "table", "output format: table or json")
 	cmd.MarkFlagRequired("policy")
-	cmd.MarkFlagRequired("fleet")
 	return cmd
+}
+
+// liveFleet reads the fleet the policy manages from Azure (or the
+// simulator).
+func liveFleet(ctx context.Context, in *planner.Input, endpoint, cloud string) error {
+	p, err := azure.New(azure.Options{Endpoint: endpoint, Cloud: cloud})
+	if err != nil {
+		return failure("%v", err)
+	}
+	f, err := engine.Discover(ctx, p, in.Policy, in.Now, true, nil)
+	if err != nil {
+		return failure("read the fleet: %v\nCheck your Azure sign-in (az login, or AZURE_* variables), or plan from a snapshot with --fleet FILE.", err)
+	}
+	in.Clusters = f.Clusters
+	in.Catalogs = map[string]*version.Catalog{}
+	for region, l := range f.Catalogs {
+		c, err := version.NewCatalog(l)
+		if err != nil {
+			return failure("catalogue of %s: %v", region, err)
+		}
+		in.Catalogs[planner.NormalizeLocation(region)] = c
+	}
+	return nil
+}
+
+// storedHistory takes the rollout history from the service's database.
+func storedHistory(ctx context.Context, in *planner.Input, path string) error {
+	if _, err := os.Stat(path); err != nil {
+		return failure("--db %s: %v", path, err)
+	}
+	st, err := sqlite.Open(ctx, path)
+	if err != nil {
+		return failure("--db %s: %v", path, err)
+	}
+	defer st.Close()
+	h, err := st.History(ctx)
+	if err != nil {
+		return failure("--db %s: %v", path, err)
+	}
+	in.History = h
+	return nil
 }

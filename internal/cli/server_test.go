@@ -1,11 +1,16 @@
 package cli
 
 import (
+	"encoding/json"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/aksupgrade/aksupgrade/internal/apptest"
+	"github.com/aksupgrade/aksupgrade/internal/demo"
+	"github.com/aksupgrade/aksupgrade/internal/planner"
 )
 
 // TestCommandsAgainstServer runs status and rollout against a running
@@ -47,5 +52,40 @@ func TestCommandsAgainstServer(t *testing.T) {
 		if code != tc.code || !strings.Contains(out+errOut, tc.says) {
 			t.Errorf("%v: exit %d, %q %q; want exit %d saying %q", tc.args, code, out, errOut, tc.code, tc.says)
 		}
+	}
+}
+
+// TestPlanLive plans from the live fleet (the simulator, through the Azure
+// provider) and the service's database.
+func TestPlanLive(t *testing.T) {
+	env := apptest.Start(t)
+	env.Run(t, 3*time.Hour)
+	pol := filepath.Join(t.TempDir(), "policy.yaml")
+	if err := os.WriteFile(pol, demo.Policy(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	now := env.Clock.Now().Format(time.RFC3339)
+	code, out, errOut := run(t, "plan", "--policy", pol, "--arm-endpoint", env.ARM.URL, "--db", env.DB, "--now", now, "-o", "json")
+	if code != ExitOK {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	var res planner.Result
+	if err := json.Unmarshal([]byte(out), &res); err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Stages) != 4 || len(res.Stages[3].Clusters) != 5 {
+		t.Fatalf("plan of the live fleet: %d stages", len(res.Stages))
+	}
+	// The history came from the database: 1.31.5 is proven in sandbox.
+	found := false
+	for _, tp := range res.Stages[0].Targets {
+		found = found || (tp.Target.Version == "1.31.5" && tp.State != planner.TargetPending)
+	}
+	if !found {
+		t.Errorf("sandbox targets %+v do not show the stored rollout of 1.31.5", res.Stages[0].Targets)
+	}
+	code, _, errOut = run(t, "plan", "--policy", pol, "--arm-endpoint", "http://10.0.0.1:1")
+	if code != ExitFailure || !strings.Contains(errOut, "plain http") && !strings.Contains(errOut, "loopback") {
+		t.Errorf("plain http to a non-loopback endpoint: exit %d: %s", code, errOut)
 	}
 }

@@ -22,6 +22,7 @@ type Manual struct {
 	mu      sync.Mutex
 	now     time.Time
 	waiters []waiter
+	waited  chan struct{}
 }
 
 type waiter struct {
@@ -30,7 +31,13 @@ type waiter struct {
 }
 
 // NewManual returns a manual clock showing start.
-func NewManual(start time.Time) *Manual { return &Manual{now: start} }
+func NewManual(start time.Time) *Manual {
+	return &Manual{now: start, waited: make(chan struct{}, 1)}
+}
+
+// Waited receives a value after After registers a new waiter, so a driver
+// can move the clock when whatever it drives starts to wait.
+func (m *Manual) Waited() <-chan struct{} { return m.waited }
 
 func (m *Manual) Now() time.Time {
 	m.mu.Lock()
@@ -49,6 +56,10 @@ func (m *Manual) After(d time.Duration) <-chan time.Time {
 		return ch
 	}
 	m.waiters = append(m.waiters, waiter{m.now.Add(d), ch})
+	select {
+	case m.waited <- struct{}{}:
+	default:
+	}
 	return ch
 }
 
@@ -76,6 +87,19 @@ func (m *Manual) Set(t time.Time) {
 	for _, w := range due {
 		w.ch <- now
 	}
+}
+
+// NextDue returns when the earliest waiting After channel fires.
+func (m *Manual) NextDue() (time.Time, bool) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	var next time.Time
+	for _, w := range m.waiters {
+		if next.IsZero() || w.due.Before(next) {
+			next = w.due
+		}
+	}
+	return next, !next.IsZero()
 }
 
 // Waiters reports how many After channels have not fired yet, so a test

@@ -8,9 +8,15 @@ import (
 func TestManualFiresWaitersInOrder(t *testing.T) {
 	start := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
 	m := NewManual(start)
+	if _, ok := m.NextDue(); ok {
+		t.Fatal("NextDue with no waiter")
+	}
 	late, early := m.After(2*time.Hour), m.After(time.Hour)
 	if m.Waiters() != 2 {
 		t.Fatalf("waiters = %d, want 2", m.Waiters())
+	}
+	if due, _ := m.NextDue(); !due.Equal(start.Add(time.Hour)) {
+		t.Errorf("NextDue = %v, want the earlier waiter", due)
 	}
 	m.Advance(30 * time.Minute)
 	select {

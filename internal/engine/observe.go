@@ -5,11 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/aksupgrade/aksupgrade"
 	"github.com/aksupgrade/aksupgrade/internal/planner"
+	"github.com/aksupgrade/aksupgrade/internal/policy"
 	"github.com/aksupgrade/aksupgrade/internal/store"
 )
 
@@ -35,40 +35,75 @@ func (e *Engine) observe(ctx context.Context, now time.Time) (store.Fleet, error
 	return f, nil
 }
 
-// discover reads the fleet from the provider: clusters of the policy's
-// subscriptions, node images of the managed ones (every ImageInterval,
-// else carried over), and the catalogue of every region in use.
+// discover reads the fleet from the provider, node images every
+// ImageInterval (else carried over from prev).
 func (e *Engine) discover(ctx context.Context, now time.Time, prev store.Fleet) (store.Fleet, error) {
-	subs := e.policy().Subscriptions
+	details := e.imaged.IsZero() || now.Sub(e.imaged) >= e.o.ImageInterval
+	f, err := Discover(ctx, e.o.Provider, e.policy(), now, details, prev.Clusters)
+	if err != nil {
+		return store.Fleet{}, err
+	}
+	if details {
+		e.imaged = now
+	}
+	return f, nil
+}
+
+// Discover reads the fleet the policy manages from the provider: the
+// clusters of the policy's subscriptions ("*": every one the identity can
+// read), and the catalogue of every region in use. With details, it also
+// reads the latest node images of the managed clusters' pools and the
+// maintenance windows of clusters in fromCluster stages; without, those
+// are carried over from prev (they change seldom, and cost a request per
+// pool or cluster).
+func Discover(ctx context.Context, p aksupgrade.Provider, pol *policy.Policy, now time.Time, details bool, prev []aksupgrade.Cluster) (store.Fleet, error) {
+	subs := pol.Subscriptions
 	if slices.Contains(subs, "*") {
-		all, err := e.o.Provider.Subscriptions(ctx)
+		all, err := p.Subscriptions(ctx)
 		if err != nil {
 			return store.Fleet{}, fmt.Errorf("list subscriptions: %w", err)
 		}
 		subs = all
 	}
-	clusters, err := e.o.Provider.Clusters(ctx, subs)
+	clusters, err := p.Clusters(ctx, subs)
 	if err != nil {
 		return store.Fleet{}, fmt.Errorf("list clusters: %w", err)
 	}
-	images := e.imaged.IsZero() || now.Sub(e.imaged) >= e.o.ImageInterval
+	before := make(map[string]*aksupgrade.Cluster, len(prev))
+	for i := range prev {
+		before[aksupgrade.NormalizeID(prev[i].ID)] = &prev[i]
+	}
+	var windowed []int
 	for i := range clusters {
 		c := &clusters[i]
-		if si, _ := e.policy().StageOf(c); si < 0 {
+		si, _ := pol.StageOf(c)
+		if si < 0 {
 			continue
 		}
-		if images {
-			if err := e.o.Provider.NodeImages(ctx, c); err != nil {
-				return store.Fleet{}, fmt.Errorf("node images of %s: %w", c.Name, err)
-			}
-		} else {
-			carryImages(c, prev.Clusters)
+		if !details {
+			carryOver(c, before[aksupgrade.NormalizeID(c.ID)])
+			continue
+		}
+		if err := p.NodeImages(ctx, c); err != nil {
+			return store.Fleet{}, fmt.Errorf("node images of %s: %w", c.Name, err)
+		}
+		if pol.Stages[si].Window.FromCluster {
+			windowed = append(windowed, i)
 		}
 	}
-	if images {
-		e.imaged = now
+	if len(windowed) > 0 {
+		some := make([]aksupgrade.Cluster, len(windowed))
+		for k, i := range windowed {
+			some[k] = clusters[i]
+		}
+		if err := p.MaintenanceWindows(ctx, some); err != nil {
+			return store.Fleet{}, fmt.Errorf("maintenance windows: %w", err)
+		}
+		for k, i := range windowed {
+			clusters[i].AutoUpgradeWindow = some[k].AutoUpgradeWindow
+		}
 	}
-	cats, err := e.catalogs(ctx, clusters)
+	cats, err := catalogs(ctx, p, clusters)
 	if err != nil {
 		return store.Fleet{}, err
 	}
@@ -77,14 +112,14 @@ func (e *Engine) discover(ctx context.Context, now time.Time, prev store.Fleet) 
 
 // catalogs reads the catalogue of each region the clusters are in, from
 // the first subscription seen there.
-func (e *Engine) catalogs(ctx context.Context, clusters []aksupgrade.Cluster) (map[string]aksupgrade.KubernetesVersionList, error) {
+func catalogs(ctx context.Context, p aksupgrade.Provider, clusters []aksupgrade.Cluster) (map[string]aksupgrade.KubernetesVersionList, error) {
 	out := map[string]aksupgrade.KubernetesVersionList{}
 	for _, c := range clusters {
 		loc := planner.NormalizeLocation(c.Location)
 		if _, ok := out[loc]; ok {
 			continue
 		}
-		l, err := e.o.Provider.Catalog(ctx, c.SubscriptionID, c.Location)
+		l, err := p.Catalog(ctx, c.SubscriptionID, c.Location)
 		if err != nil {
 			return nil, fmt.Errorf("catalogue of %s: %w", c.Location, err)
 		}
@@ -93,15 +128,15 @@ func (e *Engine) catalogs(ctx context.Context, clusters []aksupgrade.Cluster) (m
 	return out, nil
 }
 
-// carryImages copies the pools' latest node images from the previous
-// observation of the same cluster.
-func carryImages(c *aksupgrade.Cluster, prev []aksupgrade.Cluster) {
-	i := slices.IndexFunc(prev, func(p aksupgrade.Cluster) bool { return aksupgrade.SameID(p.ID, c.ID) })
-	if i < 0 {
+// carryOver copies the pools' latest node images and the maintenance
+// window from the previous observation of the same cluster, if any.
+func carryOver(c *aksupgrade.Cluster, prev *aksupgrade.Cluster) {
+	if prev == nil {
 		return
 	}
+	c.AutoUpgradeWindow = prev.AutoUpgradeWindow
 	for pi := range c.NodePools {
-		for _, pp := range prev[i].NodePools {
+		for _, pp := range prev.NodePools {
 			if pp.Name == c.NodePools[pi].Name {
 				c.NodePools[pi].LatestNodeImageVersion = pp.LatestNodeImageVersion
 			}
@@ -109,32 +144,12 @@ func carryImages(c *aksupgrade.Cluster, prev []aksupgrade.Cluster) {
 	}
 }
 
-// clusterReader is implemented by providers that can read one cluster.
-type clusterReader interface {
-	Cluster(ctx context.Context, id string) (aksupgrade.Cluster, error)
-}
-
 // refresh reads one cluster again (with its node images) and puts it in
-// the fleet.
+// the fleet, keeping its maintenance window.
 func (e *Engine) refresh(ctx context.Context, f *store.Fleet, id string) error {
-	var fresh aksupgrade.Cluster
-	if r, ok := e.o.Provider.(clusterReader); ok {
-		c, err := r.Cluster(ctx, id)
-		if err != nil {
-			return err
-		}
-		fresh = c
-	} else {
-		sub := subscriptionOf(id)
-		all, err := e.o.Provider.Clusters(ctx, []string{sub})
-		if err != nil {
-			return err
-		}
-		i := slices.IndexFunc(all, func(c aksupgrade.Cluster) bool { return aksupgrade.SameID(c.ID, id) })
-		if i < 0 {
-			return fmt.Errorf("cluster %s: %w", id, &aksupgrade.Error{Code: aksupgrade.ErrNotFound, Message: "not found in its subscription"})
-		}
-		fresh = all[i]
+	fresh, err := e.o.Provider.Cluster(ctx, id)
+	if err != nil {
+		return err
 	}
 	if err := e.o.Provider.NodeImages(ctx, &fresh); err != nil {
 		return err
@@ -142,23 +157,9 @@ func (e *Engine) refresh(ctx context.Context, f *store.Fleet, id string) error {
 	i := slices.IndexFunc(f.Clusters, func(c aksupgrade.Cluster) bool { return aksupgrade.SameID(c.ID, id) })
 	if i < 0 {
 		f.Clusters = append(f.Clusters, fresh)
-	} else {
-		f.Clusters[i] = fresh
+		return nil
 	}
+	fresh.AutoUpgradeWindow = f.Clusters[i].AutoUpgradeWindow
+	f.Clusters[i] = fresh
 	return nil
-}
-
-// subscriptionOf returns the subscription ID of an ARM resource ID.
-func subscriptionOf(id string) string {
-	const prefix = "/subscriptions/"
-	if len(id) < len(prefix) || !strings.EqualFold(id[:len(prefix)], prefix) {
-		return ""
-	}
-	rest := id[len(prefix):]
-	for i := range len(rest) {
-		if rest[i] == '/' {
-			return rest[:i]
-		}
-	}
-	return rest
 }

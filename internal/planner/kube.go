@@ -99,7 +99,7 @@ func (s *stageRun) laterStageKube(m *member) *job {
 	j := s.kubeHop(m, hop.v, goal.v)
 	switch {
 	case !m.cat.Has(hop.v, m.filter):
-		j.state, j.reason = ClusterWaiting, hop.target.Version+" is not yet available in "+m.c.Location
+		j.state, j.reason = ClusterWaiting, unavailable(m, hop.v)
 		return s.prepare(j)
 	case !m.cat.DirectUpgrade(m.low, hop.v):
 		j.state, j.reason = ClusterBlocked, fmt.Sprintf("AKS offers no direct upgrade from %s to %s in %s", m.low, hop.v, m.c.Location)
@@ -198,4 +198,21 @@ type resolution struct {
 	v   version.Version
 	ok  bool
 	why string
+}
+
+// unavailable says why a version the stage before proved is not offered to
+// the cluster: not yet in its region, or not on its support plan.
+func unavailable(m *member, v version.Version) string {
+	if m.cat.Has(v, version.Filter{AllowPreview: true, SupportPlan: aksupgrade.SupportPlanOfficial}) ||
+		m.cat.Has(v, version.Filter{AllowPreview: true, SupportPlan: aksupgrade.SupportPlanLTS}) {
+		return fmt.Sprintf("%s is offered in %s, but not to this cluster (support plan %s%s)", v, m.c.Location, m.filter.Plan(), previewNote(m, v))
+	}
+	return v.String() + " is not yet available in " + m.c.Location
+}
+
+func previewNote(m *member, v version.Version) string {
+	if m.cat.IsPreview(v) && !m.filter.AllowPreview {
+		return ", and it is a preview"
+	}
+	return ""
 }

@@ -8,6 +8,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/aksupgrade/aksupgrade"
+	"github.com/aksupgrade/aksupgrade/internal/version"
 )
 
 var twoRegions = map[string][]string{
@@ -502,4 +503,25 @@ func TestChannelNoneRecordsNothing(t *testing.T) {
 	if cp := clusterPlan(t, res, "sbx-1"); cp.State != ClusterUpToDate {
 		t.Errorf("state %s, want upToDate", cp.State)
 	}
+}
+
+func TestUnavailableForSupportPlan(t *testing.T) {
+	pol := fourStages(t, "")
+	l := catalogList("1.31.2", "1.31.4", "1.32.1")
+	for i := range l.Values { // 1.31 offered on KubernetesOfficial only
+		if l.Values[i].Version == "1.31" {
+			l.Values[i].Capabilities.SupportPlan = []string{aksupgrade.SupportPlanOfficial}
+		} else {
+			l.Values[i].Capabilities.SupportPlan = []string{aksupgrade.SupportPlanOfficial, aksupgrade.SupportPlanLTS}
+		}
+	}
+	c, err := version.NewCatalog(l)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lts := cl("dev-1", "dev", "westeurope", "1.31.2")
+	lts.SupportPlan = aksupgrade.SupportPlanLTS
+	res := Plan(Input{Now: t0, Policy: pol, Catalogs: map[string]*version.Catalog{"westeurope": c}, Clusters: []aksupgrade.Cluster{lts},
+		History: aksupgrade.History{Rollouts: []aksupgrade.Rollout{provenIn(k8s("1.31.4"), t0.Add(-time.Hour), "sandbox")}}})
+	mustContain(t, clusterPlan(t, res, "dev-1").Reason, "1.31.4 is offered in westeurope, but not to this cluster (support plan AKSLongTermSupport)")
 }

@@ -139,9 +139,9 @@ func TestExampleStages(t *testing.T) {
 		want string // "" for none
 	}{
 		{cluster(sub1, "rg-sandbox", "a", map[string]string{"environment": "sandbox"}), "sandbox"},
-		{cluster("0b9a8c7d-6e5f-4a3b-2c1d-0e9f8a7b6c5d", "rg-dev", "a", map[string]string{"environment": "dev"}), "dev"},
+		{cluster("6f1c2a4e-8d3b-4c5a-9e7f-0a1b2c3d4e5f", "rg-dev", "a", map[string]string{"environment": "dev"}), "dev"},
 		{cluster(sub1, "rg-dev", "a", map[string]string{"environment": "dev"}), ""},
-		{cluster(sub1, "RG-Test-WEU", "a", map[string]string{"environment": "test"}), "test"},
+		{cluster(sub1, "RG-Test", "a", map[string]string{"environment": "test"}), "test"},
 		{cluster(sub1, "rg-test-weu-2", "a", map[string]string{"environment": "test"}), ""},
 		{cluster(sub1, "rg-prod", "a", map[string]string{"Environment": "prod"}), "prod"},
 		{cluster(sub1, "rg-prod", "a", map[string]string{"environment": "nonprod"}), ""},
