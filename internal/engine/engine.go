@@ -167,10 +167,15 @@ func (e *Engine) Step(ctx context.Context) (time.Time, error) {
 	if err != nil {
 		return time.Time{}, fmt.Errorf("observe: %w", err)
 	}
+	informed, err := e.processEvents(ctx, now, &fleet)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("events: %w", err)
+	}
 	active, changed, err := e.pollOperations(ctx, now, &fleet)
 	if err != nil {
 		return time.Time{}, fmt.Errorf("poll operations: %w", err)
 	}
+	changed = changed || informed
 	if changed {
 		if err := e.o.Store.SaveFleet(ctx, fleet); err != nil {
 			return time.Time{}, fmt.Errorf("save fleet: %w", err)

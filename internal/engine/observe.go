@@ -10,6 +10,7 @@ import (
 	"github.com/aksupgrade/aksupgrade"
 	"github.com/aksupgrade/aksupgrade/internal/planner"
 	"github.com/aksupgrade/aksupgrade/internal/policy"
+	"github.com/aksupgrade/aksupgrade/internal/poller"
 	"github.com/aksupgrade/aksupgrade/internal/store"
 )
 
@@ -27,6 +28,15 @@ func (e *Engine) observe(ctx context.Context, now time.Time) (store.Fleet, error
 	f, err := e.discover(ctx, now, prev)
 	if err != nil {
 		return store.Fleet{}, err
+	}
+	// What changed becomes the same events the webhook receives, stored
+	// before the observation that shows it, so none is lost in a crash.
+	pol := e.policy()
+	for _, ev := range poller.Diff(prev, f, poller.Options{Calendar: e.o.Calendar,
+		Managed: func(c *aksupgrade.Cluster) bool { si, _ := pol.StageOf(c); return si >= 0 }}) {
+		if _, err := e.o.Store.PutEvent(ctx, ev); err != nil {
+			return store.Fleet{}, fmt.Errorf("store polled event: %w", err)
+		}
 	}
 	if err := e.o.Store.SaveFleet(ctx, f); err != nil {
 		return store.Fleet{}, fmt.Errorf("save fleet: %w", err)

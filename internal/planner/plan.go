@@ -19,6 +19,16 @@ type Input struct {
 	History  aksupgrade.History
 	// Calendar, when set, gives each cluster's support status.
 	Calendar *version.Calendar
+	// AzureMaintenance holds, per cluster (keyed by NormalizeID of its
+	// resource ID), the periods of Azure's own planned maintenance
+	// (ScheduledEventEmitted); no upgrade is planned to overlap them.
+	AzureMaintenance map[string][]Span
+}
+
+// Span is a period of time, [Start, End).
+type Span struct {
+	Start time.Time `json:"start"`
+	End   time.Time `json:"end"`
 }
 
 // ActionKind names what an action does.

@@ -525,3 +525,25 @@ func TestUnavailableForSupportPlan(t *testing.T) {
 		History: aksupgrade.History{Rollouts: []aksupgrade.Rollout{provenIn(k8s("1.31.4"), t0.Add(-time.Hour), "sandbox")}}})
 	mustContain(t, clusterPlan(t, res, "dev-1").Reason, "1.31.4 is offered in westeurope, but not to this cluster (support plan AKSLongTermSupport)")
 }
+
+func TestAzureMaintenanceIsAvoided(t *testing.T) {
+	pol := fourStages(t, "")
+	c := cl("sbx-1", "sandbox", "westeurope", "1.31.2")
+	azure := map[string][]Span{aksupgrade.NormalizeID(c.ID): {{Start: t0.Add(-time.Hour), End: t0.Add(3 * time.Hour)}}}
+	res := Plan(Input{Now: t0, Policy: pol, Catalogs: catalogs(t, twoRegions), Clusters: []aksupgrade.Cluster{c}, AzureMaintenance: azure})
+	if got := actionsOf(res); len(got) != 0 {
+		t.Errorf("actions %v during Azure's maintenance", got)
+	}
+	cp := clusterPlan(t, res, "sbx-1")
+	mustContain(t, cp.Reason, "waiting for Azure's planned maintenance of the cluster")
+	if cp.EarliestStart == nil || !cp.EarliestStart.Equal(t0.Add(3*time.Hour)) {
+		t.Errorf("earliest start %v, want the end of the maintenance", cp.EarliestStart)
+	}
+	// Maintenance later today that the upgrade would run into: it still
+	// fits before it (the upgrade needs under an hour).
+	azure[aksupgrade.NormalizeID(c.ID)] = []Span{{Start: t0.Add(2 * time.Hour), End: t0.Add(4 * time.Hour)}}
+	res = Plan(Input{Now: t0, Policy: pol, Catalogs: catalogs(t, twoRegions), Clusters: []aksupgrade.Cluster{c}, AzureMaintenance: azure})
+	if got := actionsOf(res); len(got) != 2 {
+		t.Errorf("actions %v: the upgrade fits before the maintenance", got)
+	}
+}

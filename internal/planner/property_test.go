@@ -100,6 +100,13 @@ func randomInput(t *testing.T, r *rand.Rand, withHistory bool) Input {
 	if withHistory {
 		in.History = randomHistory(r, in.Now, nStages)
 	}
+	in.AzureMaintenance = map[string][]Span{}
+	for _, c := range in.Clusters {
+		if r.IntN(4) == 0 {
+			start := in.Now.Add(time.Duration(r.IntN(48)-12) * time.Hour)
+			in.AzureMaintenance[aksupgrade.NormalizeID(c.ID)] = []Span{{start, start.Add(time.Duration(1+r.IntN(8)) * time.Hour)}}
+		}
+	}
 	return in
 }
 
@@ -297,6 +304,15 @@ func checkInvariants(in Input, res *Result) error {
 		}
 		if err := checkVersions(in, c, a); err != nil {
 			return fmt.Errorf("invariant 5: %s: %w", c.Name, err)
+		}
+		for _, m := range in.AzureMaintenance[aksupgrade.NormalizeID(c.ID)] {
+			end := in.Now.Add(time.Duration(a.Estimate))
+			if a.Continues {
+				end = in.Now.Add(time.Minute)
+			}
+			if m.Start.Before(end) && in.Now.Before(m.End) {
+				return fmt.Errorf("%s: %s overlaps Azure's maintenance %s to %s", c.Name, a.Kind, m.Start, m.End)
+			}
 		}
 		if !a.Continues {
 			starts[a.Stage]++

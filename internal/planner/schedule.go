@@ -96,6 +96,12 @@ func (s *stageRun) continueJob(j *job, slots *timeHeap) {
 		hold(farFuture())
 		return
 	}
+	if m := s.azureMaintenance(j.m, s.now(), s.now().Add(time.Minute)); m != nil {
+		j.state = ClusterWaiting
+		j.reason = fmt.Sprintf("under way; Azure's planned maintenance runs until %s", s.fmtTime(m.End))
+		hold(m.End.Add(j.est))
+		return
+	}
 	if occ, open := sched.Open(s.now()); open {
 		j.start, j.finish, j.scheduled, j.act = s.now(), s.now().Add(j.est), true, true
 		j.state = ClusterUpgrading
@@ -138,7 +144,7 @@ func (s *stageRun) startJob(j *job, slots *timeHeap) {
 	if free.After(from) {
 		from = free
 	}
-	start, occ, ok := sched.NextFit(from, j.est)
+	start, occ, ok := s.fitAroundAzure(sched, j, from)
 	if !ok {
 		slots.push(free)
 		j.state = ClusterBlocked
@@ -154,6 +160,11 @@ func (s *stageRun) startJob(j *job, slots *timeHeap) {
 		j.reason = fmt.Sprintf("starting %s → %s: %s, in window %s until %s (needs about %s)", j.from, j.target.Version, describeStep(&j.step), s.windowName(j.m), s.fmtTime(occ.End), fmtDur(j.est))
 		return
 	}
+	if m := s.azureMaintenance(j.m, from, start); m != nil && j.reason == "" {
+		j.state = ClusterWaiting
+		j.reason = fmt.Sprintf("waiting for Azure's planned maintenance of the cluster (%s to %s), then window %s %s", s.fmtTime(m.Start), s.fmtTime(m.End), s.windowName(j.m), s.fmtTime(start))
+		return
+	}
 	if j.reason != "" { // waiting on the stage before: keep that reason
 		j.reason += fmt.Sprintf("; then window %s %s", s.windowName(j.m), s.fmtTime(start))
 		return
@@ -167,6 +178,35 @@ func (s *stageRun) startJob(j *job, slots *timeHeap) {
 	default:
 		j.reason = fmt.Sprintf("waiting for window %s %s", s.windowName(j.m), s.fmtTime(start))
 	}
+}
+
+// fitAroundAzure is NextFit that also keeps clear of Azure's own planned
+// maintenance of the cluster: an upgrade that would overlap it starts
+// after it instead.
+func (s *stageRun) fitAroundAzure(sched *window.Schedule, j *job, from time.Time) (time.Time, window.Occurrence, bool) {
+	for range 16 {
+		start, occ, ok := sched.NextFit(from, j.est)
+		if !ok {
+			return start, occ, false
+		}
+		m := s.azureMaintenance(j.m, start, start.Add(j.est))
+		if m == nil {
+			return start, occ, true
+		}
+		from = m.End
+	}
+	return time.Time{}, window.Occurrence{}, false
+}
+
+// azureMaintenance returns a period of Azure's planned maintenance of the
+// cluster that overlaps [from, to), if any.
+func (s *stageRun) azureMaintenance(m *member, from, to time.Time) *Span {
+	for i, sp := range s.p.in.AzureMaintenance[m.key] {
+		if sp.Start.Before(to) && from.Before(sp.End) {
+			return &s.p.in.AzureMaintenance[m.key][i]
+		}
+	}
+	return nil
 }
 
 // soakGate keeps a cluster on a target that it reached in this stage

@@ -35,6 +35,8 @@ type Options struct {
 	Store  store.Store
 	Clock  aksupgrade.Clock
 	Logger *slog.Logger
+	// Webhook receives Event Grid deliveries at /webhooks/eventgrid.
+	Webhook http.Handler
 }
 
 type server struct {
@@ -61,6 +63,11 @@ func New(o Options) http.Handler {
 	mux.HandleFunc("POST /api/v1/rollouts/{target}/abort", s.abort)
 	mux.HandleFunc("POST /api/v1/stages/{stage}/retry", s.retry)
 	mux.HandleFunc("GET /api/v1/audit", s.audit)
+	mux.HandleFunc("GET /api/v1/events", s.events)
+	if o.Webhook != nil {
+		mux.Handle("POST /webhooks/eventgrid", o.Webhook)
+		mux.Handle("OPTIONS /webhooks/eventgrid", o.Webhook)
+	}
 	return mux
 }
 
@@ -279,4 +286,33 @@ func target(w http.ResponseWriter, r *http.Request) (aksupgrade.Target, bool) {
 		return t, false
 	}
 	return t, true
+}
+
+// EventView is an event as GET /api/v1/events shows it.
+type EventView struct {
+	store.Event
+	// Summary says what the event means, in a line.
+	Summary string `json:"summary"`
+}
+
+func (s *server) events(w http.ResponseWriter, r *http.Request) {
+	limit := 100
+	if l := r.URL.Query().Get("limit"); l != "" {
+		n, err := strconv.Atoi(l)
+		if err != nil || n < 1 {
+			writeProblem(w, http.StatusBadRequest, "limit must be a positive whole number")
+			return
+		}
+		limit = n
+	}
+	evs, err := s.o.Store.Events(r.Context(), limit)
+	if err != nil {
+		s.fail(w, err)
+		return
+	}
+	out := make([]EventView, 0, len(evs))
+	for _, e := range evs {
+		out = append(out, EventView{Event: e, Summary: summarize(e)})
+	}
+	writeJSON(w, http.StatusOK, out)
 }
