@@ -19,6 +19,7 @@ import (
 	"github.com/aksupgrade/aksupgrade/internal/azure"
 	"github.com/aksupgrade/aksupgrade/internal/clock"
 	"github.com/aksupgrade/aksupgrade/internal/engine"
+	"github.com/aksupgrade/aksupgrade/internal/eventgrid"
 	"github.com/aksupgrade/aksupgrade/internal/policy"
 	"github.com/aksupgrade/aksupgrade/internal/server"
 	"github.com/aksupgrade/aksupgrade/internal/store"
@@ -44,6 +45,16 @@ type Options struct {
 	Logger      *slog.Logger
 	// Engine intervals; zero: the engine's defaults.
 	PollInterval, ObserveInterval time.Duration
+	// WebhookSecrets are the shared secrets the Event Grid webhook
+	// accepts (AKSUPGRADE_WEBHOOK_SECRET). With none, the webhook is off
+	// unless WebhookAnonymous (the demo, on loopback) is set.
+	WebhookSecrets   []string
+	WebhookAnonymous bool
+	// WebhookSubscriptions, when set, are the only Event Grid
+	// subscription names accepted (AKSUPGRADE_WEBHOOK_SUBSCRIPTIONS).
+	WebhookSubscriptions []string
+	// WebhookEntra, when set, also accepts Microsoft Entra ID tokens.
+	WebhookEntra *eventgrid.EntraOptions
 }
 
 // App is a running aksupgrade.
@@ -108,7 +119,20 @@ func New(ctx context.Context, o Options) (*App, error) {
 		return nil, err
 	}
 	a.Engine = eng
-	a.handler = server.New(server.Options{Engine: eng, Store: a.Store, Clock: o.Clock, Logger: o.Logger})
+	var webhook http.Handler
+	if len(o.WebhookSecrets) > 0 || o.WebhookAnonymous || o.WebhookEntra != nil {
+		wo := eventgrid.HandlerOptions{Store: a.Store, Secrets: o.WebhookSecrets, AllowAnonymous: o.WebhookAnonymous,
+			SubscriptionNames: o.WebhookSubscriptions, Entra: o.WebhookEntra,
+			Clock: o.Clock, Logger: o.Logger, OnStored: func([]eventgrid.Event) { eng.Wake() }}
+		if err := wo.Validate(); err != nil {
+			a.closeStore()
+			return nil, fmt.Errorf("event grid webhook: %w", err)
+		}
+		webhook = eventgrid.NewHandler(wo)
+	} else {
+		o.Logger.Info("the Event Grid webhook is off: set AKSUPGRADE_WEBHOOK_SECRET to receive events at /webhooks/eventgrid; polling still finds everything, only later")
+	}
+	a.handler = server.New(server.Options{Engine: eng, Store: a.Store, Clock: o.Clock, Logger: o.Logger, Webhook: webhook})
 	return a, nil
 }
 

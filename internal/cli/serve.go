@@ -4,11 +4,13 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/aksupgrade/aksupgrade/internal/app"
+	"github.com/aksupgrade/aksupgrade/internal/eventgrid"
 )
 
 func newServe(e *env) *cobra.Command {
@@ -20,6 +22,15 @@ func newServe(e *env) *cobra.Command {
 		Long: `serve runs the engine against Azure (or, with --arm-endpoint, the simulator),
 keeps its state in a SQLite database, and serves a JSON API for status and
 operator actions (/api/v1/...), /healthz and /readyz.
+
+Event Grid deliveries are accepted at /webhooks/eventgrid when
+AKSUPGRADE_WEBHOOK_SECRET holds one or more shared secrets (comma-separated,
+for rotation), sent by Event Grid as the query parameter "code" or the header
+X-Aksupgrade-Secret; AKSUPGRADE_WEBHOOK_SUBSCRIPTIONS limits them to the named
+Event Grid subscriptions. For webhooks secured with Microsoft Entra ID, set
+AKSUPGRADE_ENTRA_TENANT_ID and AKSUPGRADE_ENTRA_AUDIENCE (the webhook app's
+application ID or ID URI). Without a webhook, polling finds the same facts,
+later.
 
 Azure credentials come from the environment as with the Azure SDK's
 DefaultAzureCredential: workload identity, managed identity, a service
@@ -34,6 +45,9 @@ principal (AZURE_CLIENT_ID, AZURE_TENANT_ID, AZURE_CLIENT_SECRET), or 'az login'
 				return fmt.Errorf("--log-level %q: want debug, info, warn or error", logLevel)
 			}
 			o.Logger = slog.New(slog.NewTextHandler(e.stderr, &slog.HandlerOptions{Level: level}))
+			o.WebhookSecrets = splitSecrets(lookupEnv("AKSUPGRADE_WEBHOOK_SECRET"))
+			o.WebhookSubscriptions = splitSecrets(lookupEnv("AKSUPGRADE_WEBHOOK_SUBSCRIPTIONS"))
+			o.WebhookEntra = entraFromEnv()
 			ctx := cmd.Context()
 			a, err := app.New(ctx, o)
 			if err != nil {
@@ -59,4 +73,28 @@ principal (AZURE_CLIENT_ID, AZURE_TENANT_ID, AZURE_CLIENT_SECRET), or 'az login'
 	f.StringVar(&logLevel, "log-level", "info", "debug, info, warn or error")
 	cmd.MarkFlagRequired("policy")
 	return cmd
+}
+
+// splitSecrets reads a comma-separated list of secrets.
+func splitSecrets(v string) []string {
+	var out []string
+	for _, s := range strings.Split(v, ",") {
+		if s = strings.TrimSpace(s); s != "" {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// entraFromEnv reads Entra ID settings for the webhook, if any.
+func entraFromEnv() *eventgrid.EntraOptions {
+	tenant, aud := lookupEnv("AKSUPGRADE_ENTRA_TENANT_ID"), lookupEnv("AKSUPGRADE_ENTRA_AUDIENCE")
+	if tenant == "" || aud == "" {
+		return nil
+	}
+	return &eventgrid.EntraOptions{
+		Issuers:   []string{"https://sts.windows.net/" + tenant + "/", "https://login.microsoftonline.com/" + tenant + "/v2.0"},
+		Audiences: splitSecrets(aud),
+		JWKSURL:   "https://login.microsoftonline.com/" + tenant + "/discovery/v2.0/keys",
+	}
 }

@@ -17,7 +17,7 @@ import (
 
 func newSimulator(e *env) *cobra.Command {
 	cmd := &cobra.Command{Use: "simulator", Short: "The simulated Azure: run it alone"}
-	var scenario, listen string
+	var scenario, listen, webhook, schema string
 	var speed float64
 	serve := &cobra.Command{
 		Use:   "serve --scenario FILE",
@@ -57,8 +57,13 @@ so it only listens on loopback addresses.`,
 			fmt.Fprintf(e.stdout, "Simulated Azure at http://%s (simulated time %s, %gx real time)\n", l.Addr(), sc.Start.Format(time.RFC3339), speed)
 			fmt.Fprintf(e.stdout, "Use it with: --arm-endpoint http://%s   (or AKSUPGRADE_ARM_ENDPOINT)\n", l.Addr())
 			fmt.Fprintf(e.stdout, "Requests: http://%s/simulator/v1/requests   State: http://%s/simulator/v1/state\n", l.Addr(), l.Addr())
+			delivery := sim.StartDelivery(cmd.Context())
+			if webhook != "" {
+				go subscribeWebhook(e, sim, webhook, schema)
+			}
 			go func() {
 				<-cmd.Context().Done()
+				<-delivery
 				ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 				defer cancel()
 				srv.Shutdown(ctx)
@@ -73,6 +78,26 @@ so it only listens on loopback addresses.`,
 	f.StringVar(&scenario, "scenario", "examples/scenario.yaml", "scenario file (YAML)")
 	f.StringVar(&listen, "listen", "127.0.0.1:8090", "loopback address to serve on")
 	f.Float64Var(&speed, "speed", 60, "simulated seconds per real second")
+	f.StringVar(&webhook, "event-webhook", "", "deliver the simulator's events, as Event Grid does, to this URL (such as http://127.0.0.1:8080/webhooks/eventgrid); the secret comes from AKSUPGRADE_WEBHOOK_SECRET")
+	f.StringVar(&schema, "event-schema", "EventGrid", "EventGrid or CloudEvents")
 	cmd.AddCommand(serve)
 	return cmd
+}
+
+// subscribeWebhook subscribes the webhook once it answers its handshake,
+// trying for a minute (the service may start after the simulator).
+func subscribeWebhook(e *env, sim *simulator.Simulator, url, schema string) {
+	sub := simulator.EventSubscription{Name: "aksupgrade", Endpoint: url, Schema: schema, MaxEventsPerBatch: 10}
+	if secrets := splitSecrets(lookupEnv("AKSUPGRADE_WEBHOOK_SECRET")); len(secrets) > 0 {
+		sub.Headers = map[string]string{"X-Aksupgrade-Secret": secrets[0]}
+	}
+	var err error
+	for range 30 {
+		if _, err = sim.Subscribe(sub); err == nil {
+			fmt.Fprintf(e.stdout, "Delivering events to %s (%s schema)\n", url, schema)
+			return
+		}
+		<-time.After(2 * time.Second)
+	}
+	fmt.Fprintf(e.stderr, "cannot subscribe %s: %v\n", url, err)
 }

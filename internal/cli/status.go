@@ -110,6 +110,18 @@ func writeStatus(w io.Writer, st *server.Status) {
 		}
 		tw.Flush()
 	}
+	if len(st.Maintenance) > 0 {
+		fmt.Fprintln(w, "\nAZURE PLANNED MAINTENANCE (no upgrade is started into it)")
+		for _, m := range st.Maintenance {
+			fmt.Fprintf(w, "  %s  %s  %s to %s  %s\n", clusterName(m.ClusterID), m.Status, m.Start.Format("Mon 01-02 15:04"), m.End.Format("Mon 01-02 15:04"), m.Description)
+		}
+	}
+	if len(st.Notices) > 0 {
+		fmt.Fprintln(w, "\nSUPPORT")
+		for _, n := range st.Notices {
+			fmt.Fprintf(w, "  %s\n", n.Summary)
+		}
+	}
 	if len(st.Steps) > 0 {
 		fmt.Fprintln(w, "\nOPERATIONS IN FLIGHT")
 		for _, s := range st.Steps {

@@ -99,7 +99,8 @@ func Run(ctx context.Context, o Options) (*Summary, error) {
 	}
 	defer os.RemoveAll(dir)
 	a, err := app.New(ctx, app.Options{Policy: pol, DBPath: filepath.Join(dir, "state.db"), ARMEndpoint: "http://" + l.Addr().String(),
-		Clock: clk, Logger: o.Logger, PollInterval: 2 * time.Minute, ObserveInterval: 30 * time.Minute})
+		Clock: clk, Logger: o.Logger, PollInterval: 2 * time.Minute, ObserveInterval: 30 * time.Minute,
+		Listen: "127.0.0.1:0", WebhookAnonymous: true})
 	if err != nil {
 		return nil, err
 	}
@@ -107,6 +108,15 @@ func Run(ctx context.Context, o Options) (*Summary, error) {
 		return nil, err
 	}
 	defer a.Stop(context.Background())
+	// The simulator acts as Event Grid too: what it publishes reaches the
+	// service's webhook, handshake first, as from Azure.
+	delivering, cancel := context.WithCancel(ctx)
+	defer cancel()
+	sim.StartDelivery(delivering)
+	if _, err := sim.Subscribe(simulator.EventSubscription{Name: "aksupgrade-demo", Endpoint: "http://" + a.Addr() + "/webhooks/eventgrid",
+		Schema: simulator.SchemaEventGrid, MaxEventsPerBatch: 10}); err != nil {
+		return nil, fmt.Errorf("subscribe the webhook to the simulator's events: %w", err)
+	}
 
 	d := &director{o: o, app: a, sim: sim, clk: clk, pol: pol, start: sc.Start, prompts: map[string]time.Time{}, projected: map[string]time.Time{}}
 	return d.play(ctx)

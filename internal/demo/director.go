@@ -10,6 +10,7 @@ import (
 	"github.com/aksupgrade/aksupgrade"
 	"github.com/aksupgrade/aksupgrade/internal/app"
 	"github.com/aksupgrade/aksupgrade/internal/clock"
+	"github.com/aksupgrade/aksupgrade/internal/eventgrid"
 	"github.com/aksupgrade/aksupgrade/internal/planner"
 	"github.com/aksupgrade/aksupgrade/internal/policy"
 	"github.com/aksupgrade/aksupgrade/internal/simulator"
@@ -35,6 +36,11 @@ type director struct {
 	madeAt    map[string]time.Time
 	lastAudit int64
 	events    []string
+	// told holds the Event Grid and poller events already told; grouped
+	// the kinds of event already told at a time (Azure sends one per
+	// cluster: the story tells one).
+	told    map[store.EventKey]bool
+	grouped map[string]bool
 }
 
 func (d *director) play(ctx context.Context) (*Summary, error) {
@@ -59,6 +65,9 @@ func (d *director) play(ctx context.Context) (*Summary, error) {
 			return nil, err
 		}
 		if err := d.readAudit(ctx); err != nil {
+			return nil, err
+		}
+		if err := d.readEvents(ctx); err != nil {
 			return nil, err
 		}
 		d.track(res)
@@ -199,6 +208,47 @@ func (d *director) event(at time.Time, msg string) {
 func (d *director) say(format string, args ...any) {
 	msg := fmt.Sprintf(format, args...)
 	d.event(d.clk.Now(), "» "+msg)
+}
+
+// readEvents tells what Azure announced: Event Grid deliveries and what
+// polling found, once each, in a line.
+func (d *director) readEvents(ctx context.Context) error {
+	if d.told == nil {
+		d.told, d.grouped = map[store.EventKey]bool{}, map[string]bool{}
+	}
+	evs, err := d.app.Store.Events(ctx, 100)
+	if err != nil {
+		return err
+	}
+	slices.Reverse(evs)
+	for _, e := range evs {
+		if d.told[e.Key] || strings.HasPrefix(e.Key.Source, "aksupgrade/engine") {
+			continue
+		}
+		d.told[e.Key] = true
+		typed, err := eventgrid.Parse(e.Data)
+		if err != nil || !typed.Known() || typed.NodePool != nil {
+			continue // pool events tell what the engine already told
+		}
+		from := "Event Grid"
+		if strings.HasPrefix(e.Key.Source, "aksupgrade/") {
+			from = "polling"
+		}
+		group := from + "|" + e.Type + "|" + e.Time.Truncate(time.Minute).String()
+		if typed.Scheduled != nil {
+			group += "|" + typed.Scheduled.Status + "|" + typed.ClusterID
+		}
+		if d.grouped[group] {
+			continue
+		}
+		d.grouped[group] = true
+		line := eventgrid.Describe(typed)
+		if typed.Scheduled == nil {
+			line += " (and the other clusters there)"
+		}
+		d.event(e.Time, from+": "+line)
+	}
+	return nil
 }
 
 // haltOf returns the halt of a stage, if it is halted.

@@ -58,6 +58,7 @@ type Engine struct {
 	done    chan struct{}
 	last    *planner.Result
 	lastErr error
+	cal     calendar
 	// observed and imaged are when the fleet and the node images were
 	// last read in full.
 	observed, imaged time.Time

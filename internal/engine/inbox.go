@@ -2,12 +2,12 @@ package engine
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"strings"
 	"time"
 
 	"github.com/aksupgrade/aksupgrade"
+	"github.com/aksupgrade/aksupgrade/internal/eventgrid"
 	"github.com/aksupgrade/aksupgrade/internal/planner"
 	"github.com/aksupgrade/aksupgrade/internal/poller"
 	"github.com/aksupgrade/aksupgrade/internal/store"
@@ -35,7 +35,15 @@ func (e *Engine) processEvents(ctx context.Context, now time.Time, f *store.Flee
 	var keys []store.EventKey
 	for _, ev := range pending {
 		keys = append(keys, ev.Key)
-		id := eventCluster(ev)
+		typed, err := eventgrid.Parse(ev.Data)
+		if err != nil {
+			continue // the engine's own events, or a shape it cannot read
+		}
+		if typed.Scheduled != nil {
+			e.calendarAdd(typed)
+			continue
+		}
+		id := typed.ClusterID
 		c := findCluster(f.Clusters, id)
 		if c == nil || refreshed[ev.Type+"|"+strings.ToLower(id)] {
 			continue
@@ -66,29 +74,4 @@ func (e *Engine) processEvents(ctx context.Context, now time.Time, f *store.Flee
 		return changed, fmt.Errorf("mark events processed: %w", err)
 	}
 	return changed, nil
-}
-
-// eventCluster returns the resource ID of the cluster an event is about:
-// the Event Grid topic, or the CloudEvents source or subject, or the
-// resource notification's resourceInfo.id.
-func eventCluster(ev store.Event) string {
-	var raw struct {
-		Topic   string `json:"topic"`
-		Source  string `json:"source"`
-		Subject string `json:"subject"`
-		Data    struct {
-			ResourceInfo struct {
-				ID string `json:"id"`
-			} `json:"resourceInfo"`
-		} `json:"data"`
-	}
-	if json.Unmarshal(ev.Data, &raw) != nil {
-		return ""
-	}
-	for _, s := range []string{raw.Data.ResourceInfo.ID, raw.Topic, raw.Source, raw.Subject} {
-		if strings.Contains(strings.ToLower(s), "/managedclusters/") {
-			return s
-		}
-	}
-	return ""
 }

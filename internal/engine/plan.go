@@ -37,5 +37,9 @@ func (e *Engine) plan(ctx context.Context, now time.Time, f store.Fleet, active 
 			}
 		}
 	}
-	return planner.Plan(planner.Input{Now: now, Policy: e.policy(), Clusters: clusters, Catalogs: cats, History: hist, Calendar: e.o.Calendar}), nil
+	if err := e.loadCalendar(ctx); err != nil {
+		return nil, fmt.Errorf("maintenance calendar: %w", err)
+	}
+	return planner.Plan(planner.Input{Now: now, Policy: e.policy(), Clusters: clusters, Catalogs: cats, History: hist,
+		Calendar: e.o.Calendar, AzureMaintenance: e.spans(now)}), nil
 }

@@ -12,9 +12,11 @@ import (
 	"log/slog"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/aksupgrade/aksupgrade"
+	"github.com/aksupgrade/aksupgrade/internal/engine"
 	"github.com/aksupgrade/aksupgrade/internal/planner"
 	"github.com/aksupgrade/aksupgrade/internal/store"
 )
@@ -27,6 +29,7 @@ type Engine interface {
 	Pause(ctx context.Context, t aksupgrade.Target, by, reason string) error
 	Resume(ctx context.Context, t aksupgrade.Target, by string) error
 	Abort(ctx context.Context, t aksupgrade.Target, by, reason string) error
+	AzureMaintenance(now time.Time) []engine.Maintenance
 }
 
 // Options configure the handler.
@@ -98,6 +101,20 @@ type Status struct {
 	Steps    []store.StepRecord   `json:"activeSteps"`
 	Rollouts []aksupgrade.Rollout `json:"rollouts"`
 	FleetAt  *time.Time           `json:"fleetObservedAt,omitempty"`
+	// Maintenance is Azure's own planned maintenance still to come or
+	// under way, from ScheduledEventEmitted events.
+	Maintenance []engine.Maintenance `json:"azureMaintenance"`
+	// Notices are support warnings about clusters, from
+	// ClusterSupportEnding and ClusterSupportEnded events.
+	Notices []Notice `json:"notices"`
+}
+
+// Notice is a warning about a cluster that people should act on.
+type Notice struct {
+	Cluster string    `json:"cluster"`
+	Type    string    `json:"type"`
+	Time    time.Time `json:"time"`
+	Summary string    `json:"summary"`
 }
 
 func (s *server) status(w http.ResponseWriter, r *http.Request) {
@@ -124,6 +141,14 @@ func (s *server) status(w http.ResponseWriter, r *http.Request) {
 	st.Rollouts = hist.Rollouts
 	if f, err := s.o.Store.Fleet(ctx); err == nil {
 		st.FleetAt = &f.At
+	}
+	st.Maintenance = s.o.Engine.AzureMaintenance(st.Now)
+	if st.Maintenance == nil {
+		st.Maintenance = []engine.Maintenance{}
+	}
+	if st.Notices, err = s.notices(ctx); err != nil {
+		s.fail(w, err)
+		return
 	}
 	writeJSON(w, http.StatusOK, st)
 }
@@ -315,4 +340,26 @@ func (s *server) events(w http.ResponseWriter, r *http.Request) {
 		out = append(out, EventView{Event: e, Summary: summarize(e)})
 	}
 	writeJSON(w, http.StatusOK, out)
+}
+
+// notices keeps, per cluster, its latest support event.
+func (s *server) notices(ctx context.Context) ([]Notice, error) {
+	evs, err := s.o.Store.Events(ctx, 2000)
+	if err != nil {
+		return nil, err
+	}
+	seen := map[string]bool{}
+	out := []Notice{}
+	for _, e := range evs { // newest first
+		if e.Type != "Microsoft.ContainerService.ClusterSupportEnding" && e.Type != "Microsoft.ContainerService.ClusterSupportEnded" {
+			continue
+		}
+		key := strings.ToLower(e.Subject)
+		if seen[key] {
+			continue
+		}
+		seen[key] = true
+		out = append(out, Notice{Cluster: e.Subject, Type: e.Type, Time: e.Time, Summary: summarize(e)})
+	}
+	return out, nil
 }

@@ -294,6 +294,10 @@ func (r *regionState) apply(e TimelineEntry) []problem {
 		if err := r.publish(e.NodeImage); err != nil {
 			return []problem{{"nodeImage", err.Error()}}
 		}
+	case e.SupportEnding != "":
+		if _, p := r.minorNamed(e.SupportEnding, "supportEnding"); p != nil {
+			return []problem{*p}
+		}
 	}
 	return nil
 }
@@ -319,7 +323,7 @@ func (r *regionState) clearDefault() {
 // changes counts the changes a timeline entry makes, to check it makes one.
 func (e *TimelineEntry) changes() int {
 	n := 0
-	for _, set := range []bool{e.AddPatch != "", e.AddMinor != nil, e.Remove != "", e.GA != "", e.SetDefault != "", e.NodeImage != ""} {
+	for _, set := range []bool{e.AddPatch != "", e.AddMinor != nil, e.Remove != "", e.GA != "", e.SetDefault != "", e.NodeImage != "", e.SupportEnding != ""} {
 		if set {
 			n++
 		}

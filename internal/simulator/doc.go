@@ -7,12 +7,15 @@
 //
 // A Scenario (YAML, see examples/scenario.yaml) sets the world up:
 // subscriptions and their clusters, regions with their Kubernetes version
-// catalogues and node images, a timeline of catalogue changes and a list of
-// faults. Everything moves on an injected aksupgrade.Clock: tests step a
-// clock.Manual, `aksupgrade simulator serve` and the demo use a clock.Scaled.
-// Nothing runs in the background; each request first brings the world up
-// to the clock's time (timeline entries due, operations ended), so a manual
-// clock that stands still is a world that stands still.
+// catalogues and node images, a timeline of catalogue changes, a list of
+// faults, planned maintenance and Event Grid subscriptions. Everything
+// moves on an injected aksupgrade.Clock: tests step a clock.Manual,
+// `aksupgrade simulator serve` and the demo use a clock.Scaled.
+// Nothing runs in the background (but Event Grid deliveries, once
+// StartDelivery is called); each request first brings the world up to the
+// clock's time (timeline entries due, operations ended, maintenance
+// announced), so a manual clock that stands still is a world that stands
+// still.
 //
 // # ARM endpoints
 //
@@ -95,19 +98,59 @@
 // UpgradeBlockedOnDeprecatedAPIUsage), power clusters off, refuse writes
 // as if AKS were busy, or do any of that at random from the scenario's seed.
 //
+// # Events and Event Grid
+//
+// The simulator publishes the events AKS publishes (events.go), with
+// Azure's payloads: for each cluster, its resource ID as topic (with
+// "resourceGroups", where ARM's own IDs say "resourcegroups") and its bare
+// name as subject,
+//
+//	NewKubernetesVersionAvailable  a timeline entry adds a patch or a minor, or makes one GA, in its region
+//	ClusterSupportEnding           a timeline entry supportEnding names the minor it runs
+//	ClusterSupportEnded            a timeline entry removes the minor it runs
+//	NodePoolRollingStarted         a pool's Kubernetes or node image upgrade starts
+//	NodePoolRollingSucceeded       ... succeeds
+//	NodePoolRollingFailed          ... fails (data: the pool's name only, as AKS sends)
+//
+// and Azure Resource Notifications' ScheduledEventEmitted for the
+// scenario's maintenance: Scheduled 7 days and 24 hours ahead, then Started
+// and Completed, or Canceled; source the subscription, subject the
+// scheduled event's ID.
+//
+// It then acts as Event Grid (eventgrid_delivery.go): an event subscription
+// (Subscribe, POST /simulator/v1/eventSubscriptions or the scenario's
+// eventSubscriptions) names a webhook, a schema (Event Grid or CloudEvents
+// 1.0), a batch size, static headers and an event type filter. Subscribe
+// runs the validation handshake first (a SubscriptionValidationEvent whose
+// code must come back in validationResponse with 200 OK; for CloudEvents
+// an OPTIONS request that must be answered with WebHook-Allowed-Origin);
+// subscriptions from the scenario run theirs with the first delivery and
+// retry it. Deliveries carry Event Grid's aeg-* headers and follow its
+// retry schedule on the simulated clock: DeliverDue sends what is due now,
+// StartDelivery does so in the background, waiting on the clock.
+//
 // # Simulator endpoints
 //
 // These need no authentication, are not throttled and are not logged as ARM
 // requests.
 //
-//	GET    /simulator/v1/requests     every ARM request so far ([]Request)
-//	GET    /simulator/v1/state        fleet snapshot, operations in flight (?operations=all: every one), faults
-//	GET    /simulator/v1/time         simulated now, start, elapsed
-//	GET    /simulator/v1/faults       faults held
-//	POST   /simulator/v1/faults       add a fault (a Fault as JSON); 201 {"id": ...}
-//	DELETE /simulator/v1/faults/{id}  clear a fault
+//	GET    /simulator/v1/requests                  every ARM request so far ([]Request)
+//	GET    /simulator/v1/state                     fleet snapshot, operations in flight (?operations=all: every one), faults
+//	GET    /simulator/v1/time                      simulated now, start, elapsed
+//	GET    /simulator/v1/faults                    faults held
+//	POST   /simulator/v1/faults                    add a fault (a Fault as JSON); 201 {"id": ...}
+//	DELETE /simulator/v1/faults/{id}               clear a fault
+//	GET    /simulator/v1/events                    every event published so far ([]Event)
+//	GET    /simulator/v1/eventSubscriptions        event subscriptions ([]EventSubscriptionStatus)
+//	POST   /simulator/v1/eventSubscriptions        subscribe (an EventSubscription as JSON), handshake first; 201 {"id": ...},
+//	                                               400 "Url validation" when the handshake fails
+//	DELETE /simulator/v1/eventSubscriptions/{id}   delete an event subscription
+//	GET    /simulator/v1/deliveries                every handshake and delivery attempt ([]Delivery)
 //
 // Not simulated: creating, scaling, deleting, starting or stopping clusters
-// and pools (a PUT acts on versions only), other resource providers, Event
-// Grid deliveries, and LTS clusters skipping minors.
+// and pools (a PUT acts on versions only), other resource providers, LTS
+// clusters skipping minors, Event Grid's dead-lettering, manual validation
+// (validationUrl), subject and advanced filters, Entra-protected webhooks,
+// its retry randomisation and delayed delivery to failing endpoints, and
+// maintenance making a cluster busy.
 package simulator

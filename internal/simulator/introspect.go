@@ -110,6 +110,7 @@ func (s *Simulator) introspection() http.Handler {
 		}
 		w.WriteHeader(http.StatusNoContent)
 	})
+	s.eventRoutes(mux)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, errNotFound("NotFound", "No simulator endpoint "+r.Method+" "+r.URL.Path+"."))
 	})

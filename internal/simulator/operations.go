@@ -111,6 +111,9 @@ func (s *Simulator) track(op *operation) *operation {
 	op.cluster.op = op
 	s.ops = append(s.ops, op)
 	s.touch(op.cluster, op.pool)
+	if op.pool != nil {
+		s.publishRolling(EventNodePoolRollingStarted, op.pool, op.start)
+	}
 	s.log.Info("operation started", "id", op.id, "kind", op.kind, "cluster", op.cluster.name, "pool", poolName(op.pool), "from", op.from, "to", op.to, "ends", op.end)
 	return op
 }
@@ -144,6 +147,13 @@ func (s *Simulator) finish(op *operation) {
 		}
 	}
 	s.touch(c, p)
+	if p != nil {
+		typ := EventNodePoolRollingSucceeded
+		if op.err != nil {
+			typ = EventNodePoolRollingFailed
+		}
+		s.publishRolling(typ, p, op.end)
+	}
 	s.log.Info("operation ended", "id", op.id, "kind", op.kind, "cluster", c.name, "pool", poolName(p), "status", op.status)
 }
 

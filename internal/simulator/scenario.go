@@ -42,6 +42,12 @@ type Scenario struct {
 	Timeline []TimelineEntry `yaml:"timeline,omitempty" json:"timeline,omitempty"`
 	// Faults are in effect from Start (each may wait with After).
 	Faults []Fault `yaml:"faults,omitempty" json:"faults,omitempty"`
+	// Maintenance lists Azure-initiated planned maintenance, announced
+	// with Azure Resource Notifications ScheduledEventEmitted events.
+	Maintenance []MaintenanceEvent `yaml:"maintenance,omitempty" json:"maintenance,omitempty"`
+	// EventSubscriptions are Event Grid subscriptions that exist from the
+	// start; their validation handshake runs with the first delivery.
+	EventSubscriptions []EventSubscription `yaml:"eventSubscriptions,omitempty" json:"eventSubscriptions,omitempty"`
 }
 
 // Durations sets how long operations take on the simulated clock.
@@ -179,6 +185,10 @@ type TimelineEntry struct {
 	// NodeImage publishes a node image version; it becomes its family's
 	// latest.
 	NodeImage string `yaml:"nodeImage,omitempty" json:"nodeImage,omitempty"`
+	// SupportEnding announces that a minor ("1.30") the region lists will
+	// soon leave support: clusters running it get ClusterSupportEnding. It
+	// changes nothing in the catalogue.
+	SupportEnding string `yaml:"supportEnding,omitempty" json:"supportEnding,omitempty"`
 }
 
 // LoadScenario reads and checks the scenario file at path.

@@ -85,7 +85,7 @@ func (sc *Scenario) check() []problem {
 		e := sc.Timeline[i]
 		field := fmt.Sprintf("timeline[%d]", i)
 		if n := e.changes(); n != 1 {
-			add(field, "an entry makes exactly one change (addPatch, addMinor, remove, ga, setDefault or nodeImage), found %d", n)
+			add(field, "an entry makes exactly one change (addPatch, addMinor, remove, ga, setDefault, nodeImage or supportEnding), found %d", n)
 			continue
 		}
 		r := played[strings.ToLower(e.Region)]
@@ -140,6 +140,51 @@ func (sc *Scenario) check() []problem {
 		field := fmt.Sprintf("faults[%d]", i)
 		ps = append(ps, f.check(field)...)
 		ps = append(ps, sc.checkFaultTarget(field, &f)...)
+	}
+	for i, m := range sc.Maintenance {
+		ps = append(ps, sc.checkMaintenance(fmt.Sprintf("maintenance[%d]", i), m)...)
+	}
+	names := map[string]bool{}
+	for i, es := range sc.EventSubscriptions {
+		field := fmt.Sprintf("eventSubscriptions[%d]", i)
+		ps = append(ps, es.check(field)...)
+		if name := strings.ToLower(es.Name); name != "" {
+			if names[name] {
+				add(field+".name", "event subscription %s is listed twice", es.Name)
+			}
+			names[name] = true
+		}
+	}
+	return ps
+}
+
+// checkMaintenance checks a planned maintenance entry.
+func (sc *Scenario) checkMaintenance(field string, m MaintenanceEvent) []problem {
+	var ps []problem
+	add := func(sub, format string, args ...any) {
+		ps = append(ps, problem{field + sub, fmt.Sprintf(format, args...)})
+	}
+	matches := 0
+	for _, s := range sc.Subscriptions {
+		for _, c := range s.Clusters {
+			if m.Cluster != "" && (strings.EqualFold(m.Cluster, c.Name) || aksupgrade.SameID(m.Cluster, clusterID(s.ID, c.ResourceGroup, c.Name))) {
+				matches++
+			}
+		}
+	}
+	switch {
+	case m.Cluster == "":
+		add(".cluster", "maintenance needs the cluster it is for (a name or resource ID)")
+	case matches == 0:
+		add(".cluster", "found %q, want a cluster of the scenario", m.Cluster)
+	case matches > 1:
+		add(".cluster", "%q names %d clusters; use the resource ID", m.Cluster, matches)
+	}
+	if m.Duration <= 0 && !m.Canceled {
+		add(".duration", "maintenance needs a duration, such as 4h")
+	}
+	if strings.TrimSpace(m.Description) == "" {
+		add(".description", "maintenance needs a description (the event's eventDetails)")
 	}
 	return ps
 }

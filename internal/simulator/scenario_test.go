@@ -62,7 +62,7 @@ func TestParseScenarioErrors(t *testing.T) {
 	}, {
 		name: "timeline entry with two changes",
 		yaml: minimal + "timeline:\n  - after: 2d\n    region: westeurope\n    addPatch: 1.31.5\n    remove: 1.31.4\n",
-		want: []string{`s.yaml:18:5: timeline[0]: an entry makes exactly one change (addPatch, addMinor, remove, ga, setDefault or nodeImage), found 2`},
+		want: []string{`s.yaml:18:5: timeline[0]: an entry makes exactly one change (addPatch, addMinor, remove, ga, setDefault, nodeImage or supportEnding), found 2`},
 	}, {
 		name: "fault target",
 		yaml: minimal + "faults:\n  - kind: drainFailure\n    cluster: aks-z\n",

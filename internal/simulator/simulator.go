@@ -24,6 +24,9 @@ type Options struct {
 	// Logger receives one debug line per request and info lines for
 	// state changes. Nil: discard.
 	Logger *slog.Logger
+	// EventClient sends Event Grid deliveries and handshakes. Nil: a
+	// plain client with Event Grid's 30-second timeout.
+	EventClient *http.Client
 }
 
 // Simulator is a simulated Azure Resource Manager with AKS behind it. Its
@@ -50,7 +53,9 @@ type Simulator struct {
 	buckets     map[string]*bucket
 	requests    []Request
 	rng         *rand.Rand
-	seq         uint64 // for generated IDs and ETags
+	seq         uint64    // for generated IDs and ETags
+	ev          eventLog  // events published, maintenance to announce
+	grid        gridState // event subscriptions and deliveries
 }
 
 // durations are the scenario's operation durations, defaulted.
@@ -136,6 +141,17 @@ func New(o Options) (*Simulator, error) {
 	for _, f := range sc.Faults {
 		s.addFault(f, s.start)
 	}
+	s.scheduleMaintenance(sc.Maintenance)
+	s.grid = gridState{client: o.EventClient, wake: make(chan struct{}, 1), region: s.regionOrder[0]}
+	if s.grid.client == nil {
+		s.grid.client = &http.Client{Timeout: 30 * time.Second}
+	}
+	if len(s.subs) > 0 {
+		s.grid.topic = "/subscriptions/" + s.subs[0].id
+	}
+	for _, es := range sc.EventSubscriptions {
+		s.addScenarioSubscription(es)
+	}
 	s.handler = s.routes()
 	return s, nil
 }
@@ -166,24 +182,66 @@ func (s *Simulator) Fleet() aksupgrade.Snapshot {
 	return s.snapshot(now)
 }
 
-// advance brings the world up to now: catalogue changes that are due and
-// operations that have ended.
+// advance brings the world up to now: catalogue changes, operation ends
+// and maintenance notices that are due, in time order (at equal times in
+// that order), so the events they publish see the world as it was then.
 func (s *Simulator) advance(now time.Time) {
-	s.advanceTimeline(now)
+	var ending []*operation
 	for _, op := range s.ops {
 		if op.status == statusInProgress && !op.end.After(now) {
-			s.finish(op)
+			ending = append(ending, op)
+		}
+	}
+	slices.SortStableFunc(ending, func(a, b *operation) int { return a.end.Compare(b.end) })
+	for {
+		const (
+			none = iota
+			entry
+			opEnd
+			notice
+		)
+		kind, next := none, time.Time{}
+		consider := func(k int, at time.Time) {
+			if !at.After(now) && (kind == none || at.Before(next)) {
+				kind, next = k, at
+			}
+		}
+		if s.nextEntry < len(s.timeline) {
+			consider(entry, s.timeline[s.nextEntry].at)
+		}
+		if len(ending) > 0 {
+			consider(opEnd, ending[0].end)
+		}
+		if n, ok := s.dueNotice(now); ok {
+			consider(notice, n.at)
+		}
+		switch kind {
+		case none:
+			return
+		case entry:
+			s.applyEntry()
+		case opEnd:
+			s.finish(ending[0])
+			ending = ending[1:]
+		case notice:
+			s.publishNotice()
 		}
 	}
 }
 
 func (s *Simulator) advanceTimeline(now time.Time) {
 	for s.nextEntry < len(s.timeline) && !s.timeline[s.nextEntry].at.After(now) {
-		e := s.timeline[s.nextEntry]
-		s.nextEntry++
-		if r := s.regions[lower(e.Region)]; r != nil {
-			r.apply(e.TimelineEntry) // checked by New
-			s.log.Info("catalogue changed", "region", r.name, "at", e.at, "addPatch", e.AddPatch, "remove", e.Remove, "nodeImage", e.NodeImage)
-		}
+		s.applyEntry()
+	}
+}
+
+// applyEntry applies the next timeline entry and publishes its events.
+func (s *Simulator) applyEntry() {
+	e := s.timeline[s.nextEntry]
+	s.nextEntry++
+	if r := s.regions[lower(e.Region)]; r != nil {
+		r.apply(e.TimelineEntry) // checked by New
+		s.log.Info("catalogue changed", "region", r.name, "at", e.at, "addPatch", e.AddPatch, "remove", e.Remove, "nodeImage", e.NodeImage, "supportEnding", e.SupportEnding)
+		s.timelineEvents(e, r)
 	}
 }
