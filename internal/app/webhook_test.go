@@ -2,16 +2,12 @@ package app_test
 
 import (
 	"context"
-	"net/http/httptest"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/aksupgrade/aksupgrade/internal/app"
-	"github.com/aksupgrade/aksupgrade/internal/clock"
-	"github.com/aksupgrade/aksupgrade/internal/demo"
-	"github.com/aksupgrade/aksupgrade/internal/policy"
+	"github.com/aksupgrade/aksupgrade/internal/apptest"
 	"github.com/aksupgrade/aksupgrade/internal/simulator"
 )
 
@@ -21,29 +17,12 @@ import (
 // catalogue again at once and starts the upgrade, long before its next
 // observation would have found the version.
 func TestEventGridWakesTheEngine(t *testing.T) {
-	sc, err := simulator.ParseScenario("demo", demo.Scenario())
-	if err != nil {
-		t.Fatal(err)
-	}
-	clk := clock.NewManual(sc.Start)
-	sim, err := simulator.New(simulator.Options{Clock: clk, Scenario: sc})
-	if err != nil {
-		t.Fatal(err)
-	}
-	arm := httptest.NewServer(sim.Handler())
-	defer arm.Close()
-	pol, err := policy.Parse("demo", demo.Policy())
-	if err != nil {
-		t.Fatal(err)
-	}
-	a, err := app.New(context.Background(), app.Options{Policy: pol, DBPath: filepath.Join(t.TempDir(), "state.db"), ARMEndpoint: arm.URL,
-		Clock: clk, ObserveInterval: 24 * time.Hour, WebhookSecrets: []string{"old-secret", "s3cret"}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer a.Stop(context.Background())
-	api := httptest.NewServer(a.Handler())
-	defer api.Close()
+	env := apptest.Start(t, func(o *app.Options) {
+		o.ObserveInterval = 24 * time.Hour
+		o.WebhookSecrets = []string{"old-secret", "s3cret"}
+	})
+	a, clk, sim, api := env.App, env.Clock, env.Sim, env.API
+	start := clk.Now()
 	if _, err := sim.Subscribe(simulator.EventSubscription{Name: "aks", Endpoint: api.URL + "/webhooks/eventgrid", MaxEventsPerBatch: 10,
 		Headers: map[string]string{"X-Aksupgrade-Secret": "wrong"}}); err == nil {
 		t.Fatal("a subscription with a wrong secret passed the handshake")
@@ -56,7 +35,7 @@ func TestEventGridWakesTheEngine(t *testing.T) {
 	if _, err := a.Engine.Step(ctx); err != nil { // the first observation
 		t.Fatal(err)
 	}
-	clk.Set(sc.Start.Add(2*time.Hour + 5*time.Minute)) // 1.31.5 reached westeurope at +2h
+	clk.Set(start.Add(2*time.Hour + 5*time.Minute)) // 1.31.5 reached westeurope at +2h
 	if n := sim.DeliverDue(ctx); n == 0 {
 		t.Fatal("the simulator delivered nothing")
 	}
@@ -77,7 +56,7 @@ func TestEventGridWakesTheEngine(t *testing.T) {
 	// Azure's maintenance of prod-weu-03, announced 7 days ahead, is in
 	// the calendar the planner avoids.
 	maint := a.Engine.AzureMaintenance(clk.Now())
-	if len(maint) != 1 || !strings.HasSuffix(maint[0].ClusterID, "prod-weu-03") || !maint[0].Start.Equal(sc.Start.Add(69*time.Hour)) {
+	if len(maint) != 1 || !strings.HasSuffix(maint[0].ClusterID, "prod-weu-03") || !maint[0].Start.Equal(start.Add(69*time.Hour)) {
 		t.Errorf("Azure maintenance calendar %+v, want prod-weu-03 at +69h", maint)
 	}
 	evs, err := a.Store.Events(ctx, 0)

@@ -29,8 +29,9 @@ type Env struct {
 	DB string
 }
 
-// Start builds and wires everything; t's cleanup stops it.
-func Start(t testing.TB) *Env {
+// Start builds and wires everything; t's cleanup stops it. opts may change
+// the application's options before it is built.
+func Start(t testing.TB, opts ...func(*app.Options)) *Env {
 	t.Helper()
 	sc, err := simulator.ParseScenario("demo", demo.Scenario())
 	if err != nil {
@@ -48,7 +49,11 @@ func Start(t testing.TB) *Env {
 		t.Fatal(err)
 	}
 	db := filepath.Join(t.TempDir(), "state.db")
-	a, err := app.New(context.Background(), app.Options{Policy: pol, DBPath: db, ARMEndpoint: arm.URL, Clock: clk})
+	o := app.Options{Policy: pol, DBPath: db, ARMEndpoint: arm.URL, Clock: clk}
+	for _, opt := range opts {
+		opt(&o)
+	}
+	a, err := app.New(context.Background(), o)
 	if err != nil {
 		t.Fatal(err)
 	}
