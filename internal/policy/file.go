@@ -5,11 +5,12 @@ package policy
 // validation can point at them; Parse converts them into Policy.
 
 type fileDoc struct {
-	APIVersion    string        `yaml:"apiVersion"`
-	Subscriptions []string      `yaml:"subscriptions"`
-	Kubernetes    kubernetesDoc `yaml:"kubernetes"`
-	NodeImage     nodeImageDoc  `yaml:"nodeImage"`
-	Stages        []stageDoc    `yaml:"stages"`
+	APIVersion    string            `yaml:"apiVersion"`
+	Subscriptions []string          `yaml:"subscriptions"`
+	Kubernetes    kubernetesDoc     `yaml:"kubernetes"`
+	NodeImage     nodeImageDoc      `yaml:"nodeImage"`
+	Stages        []stageDoc        `yaml:"stages"`
+	Notifications *notificationsDoc `yaml:"notifications"`
 }
 
 type kubernetesDoc struct {
@@ -95,4 +96,74 @@ type upgradeSettingsDoc struct {
 	MaxSurge                  string `yaml:"maxSurge"`
 	DrainTimeoutInMinutes     *int   `yaml:"drainTimeoutInMinutes"`
 	NodeSoakDurationInMinutes *int   `yaml:"nodeSoakDurationInMinutes"`
+}
+
+// notificationsDoc is who is told what (see notifications.go).
+type notificationsDoc struct {
+	ServerURL string            `yaml:"serverURL"`
+	Receivers []receiverDoc     `yaml:"receivers"`
+	Routes    []routeDoc        `yaml:"routes"`
+	Templates map[string]string `yaml:"templates"`
+}
+
+type receiverDoc struct {
+	Name     string      `yaml:"name"`
+	Email    *emailDoc   `yaml:"email"`
+	Slack    *urlDoc     `yaml:"slack"`
+	Teams    *urlDoc     `yaml:"teams"`
+	Webhook  *webhookDoc `yaml:"webhook"`
+	Console  *consoleDoc `yaml:"console"`
+	Shoutrrr *urlDoc     `yaml:"shoutrrr"`
+}
+
+// urlDoc names where a secret URL comes from: an environment variable or
+// a file, never the policy itself.
+type urlDoc struct {
+	URLEnv  string `yaml:"urlEnv"`
+	URLFile string `yaml:"urlFile"`
+}
+
+type webhookDoc struct {
+	URLEnv  string `yaml:"urlEnv"`
+	URLFile string `yaml:"urlFile"`
+	// HeadersEnv maps a header to the environment variable holding its
+	// value.
+	HeadersEnv map[string]string `yaml:"headersEnv"`
+}
+
+type emailDoc struct {
+	Host         string   `yaml:"host"`
+	Port         int      `yaml:"port"`
+	Username     string   `yaml:"username"`
+	PasswordEnv  string   `yaml:"passwordEnv"`
+	PasswordFile string   `yaml:"passwordFile"`
+	From         string   `yaml:"from"`
+	To           []string `yaml:"to"`
+	Insecure     bool     `yaml:"insecure"`
+}
+
+type consoleDoc struct{}
+
+type routeDoc struct {
+	Receiver       string        `yaml:"receiver"`
+	Match          matchDoc      `yaml:"match"`
+	Continue       bool          `yaml:"continue"`
+	GroupBy        []string      `yaml:"groupBy"`
+	GroupWait      string        `yaml:"groupWait"`
+	RepeatInterval string        `yaml:"repeatInterval"`
+	MuteTimes      []muteTimeDoc `yaml:"muteTimes"`
+}
+
+type matchDoc struct {
+	Kinds      []string `yaml:"kinds"`
+	Stages     []string `yaml:"stages"`
+	Clusters   []string `yaml:"clusters"`
+	Severities []string `yaml:"severities"`
+}
+
+type muteTimeDoc struct {
+	Weekdays []string `yaml:"weekdays"`
+	Start    string   `yaml:"start"`
+	End      string   `yaml:"end"`
+	TimeZone string   `yaml:"timeZone"`
 }

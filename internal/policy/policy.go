@@ -20,6 +20,8 @@ type Policy struct {
 	Kubernetes    Kubernetes
 	NodeImage     NodeImage
 	Stages        []Stage
+	// Notifications is nil when the policy tells nobody anything.
+	Notifications *Notifications
 }
 
 // MinorUpgrades says whether minor version upgrades happen.

@@ -84,6 +84,7 @@ func build(doc *fileDoc) (*Policy, []problem) {
 		}
 		p.Stages = append(p.Stages, st)
 	}
+	p.Notifications = v.notifications(doc.Notifications, p.Stages)
 	return p, v.problems
 }
 
