@@ -155,3 +155,24 @@ func TestVersions(t *testing.T) {
 	}
 	golden(t, "versions-eastus.txt", out)
 }
+
+func TestNotifyTest(t *testing.T) {
+	pol := filepath.Join(t.TempDir(), "p.yaml")
+	doc := "apiVersion: aksupgrade/v1\nstages: [{name: prod, selector: {tags: {e: p}}, window: {fromCluster: true}}]\n" +
+		"notifications:\n  receivers:\n    - {name: term, console: {}}\n    - {name: chat, slack: {urlEnv: AKSUPGRADE_TEST_UNSET_SLACK_URL}}\n"
+	if err := os.WriteFile(pol, []byte(doc), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errOut := run(t, "notify", "test", "--policy", pol, "--receiver", "term")
+	if code != ExitOK || !strings.Contains(out, "Test message from aksupgrade: this receiver works") || !strings.Contains(out, "Sent a test message to term") {
+		t.Errorf("console test: exit %d, %q %q", code, out, errOut)
+	}
+	code, _, errOut = run(t, "notify", "test", "--policy", pol, "--receiver", "chat")
+	if code != ExitFailure || !strings.Contains(errOut, "environment variable AKSUPGRADE_TEST_UNSET_SLACK_URL, which is not set") {
+		t.Errorf("unset secret: exit %d, %q", code, errOut)
+	}
+	code, _, errOut = run(t, "notify", "test", "--policy", pol, "--receiver", "pager")
+	if code != ExitFailure || !strings.Contains(errOut, `no receiver "pager"`) || !strings.Contains(errOut, "chat, term") {
+		t.Errorf("unknown receiver: exit %d, %q", code, errOut)
+	}
+}
