@@ -20,6 +20,8 @@ import (
 	"github.com/aksupgrade/aksupgrade/internal/clock"
 	"github.com/aksupgrade/aksupgrade/internal/engine"
 	"github.com/aksupgrade/aksupgrade/internal/eventgrid"
+	"github.com/aksupgrade/aksupgrade/internal/notify"
+	"github.com/aksupgrade/aksupgrade/internal/notify/receivers"
 	"github.com/aksupgrade/aksupgrade/internal/policy"
 	"github.com/aksupgrade/aksupgrade/internal/server"
 	"github.com/aksupgrade/aksupgrade/internal/store"
@@ -55,6 +57,12 @@ type Options struct {
 	WebhookSubscriptions []string
 	// WebhookEntra, when set, also accepts Microsoft Entra ID tokens.
 	WebhookEntra *eventgrid.EntraOptions
+	// Receivers are the policy's notification receivers by name (built by
+	// receivers.Build); nil builds them from the environment.
+	Receivers map[string]notify.Receiver
+	// NotifyInterval is how often new events are looked at (default 15s);
+	// the engine also wakes the notifier when it emits one.
+	NotifyInterval time.Duration
 }
 
 // App is a running aksupgrade.
@@ -72,6 +80,7 @@ type App struct {
 	srv      *http.Server
 	listener net.Listener
 	stopped  bool
+	notifier *notifier
 }
 
 // New builds the application; nothing runs until Start.
@@ -133,6 +142,22 @@ func New(ctx context.Context, o Options) (*App, error) {
 		o.Logger.Info("the Event Grid webhook is off: set AKSUPGRADE_WEBHOOK_SECRET to receive events at /webhooks/eventgrid; polling still finds everything, only later")
 	}
 	a.handler = server.New(server.Options{Engine: eng, Store: a.Store, Clock: o.Clock, Logger: o.Logger, Webhook: webhook})
+	if pol.Notifications != nil && len(pol.Notifications.Routes) > 0 {
+		rs := o.Receivers
+		if rs == nil {
+			if rs, err = receivers.Build(pol.Notifications, receivers.OS()); err != nil {
+				a.closeStore()
+				return nil, fmt.Errorf("notifications: %w", err)
+			}
+		}
+		if a.notifier, err = newNotifier(a.Store, pol, rs, o.Clock, o.Logger); err != nil {
+			a.closeStore()
+			return nil, err
+		}
+		if o.NotifyInterval > 0 {
+			a.notifier.every = o.NotifyInterval
+		}
+	}
 	return a, nil
 }
 
@@ -157,6 +182,9 @@ func (a *App) Start(ctx context.Context) error {
 		}()
 	}
 	a.Engine.Start(ctx)
+	if a.notifier != nil {
+		a.notifier.start(ctx)
+	}
 	return nil
 }
 
@@ -186,6 +214,9 @@ func (a *App) Stop(ctx context.Context) error {
 		err = srv.Shutdown(ctx)
 	}
 	a.Engine.Stop()
+	if a.notifier != nil {
+		a.notifier.stop()
+	}
 	return errors.Join(err, a.closeStore())
 }
 
@@ -194,4 +225,18 @@ func (a *App) closeStore() error {
 		return a.Store.Close()
 	}
 	return nil
+}
+
+// Notify runs the notifications once: new events routed, due messages
+// delivered. The running app does this on its own; tests that step the
+// engine by hand call it.
+func (a *App) Notify(ctx context.Context) (sent int, err error) {
+	if a.notifier == nil {
+		return 0, nil
+	}
+	if err := a.notifier.step(ctx); err != nil {
+		return 0, err
+	}
+	sent, _, err = a.notifier.dispatch.DeliverDue(ctx)
+	return sent, err
 }

@@ -8,6 +8,7 @@
 package demo
 
 import (
+	"bytes"
 	"context"
 	_ "embed"
 	"errors"
@@ -18,10 +19,14 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strings"
+	"sync"
 	"time"
 
 	"github.com/aksupgrade/aksupgrade/internal/app"
 	"github.com/aksupgrade/aksupgrade/internal/clock"
+	"github.com/aksupgrade/aksupgrade/internal/notify"
+	"github.com/aksupgrade/aksupgrade/internal/notify/console"
 	"github.com/aksupgrade/aksupgrade/internal/policy"
 	"github.com/aksupgrade/aksupgrade/internal/simulator"
 )
@@ -98,9 +103,16 @@ func Run(ctx context.Context, o Options) (*Summary, error) {
 		return nil, err
 	}
 	defer os.RemoveAll(dir)
+	// Notifications go to a console receiver whose lines join the story.
+	sink := &lineSink{}
+	terminal, err := console.New("terminal", console.Config{Out: sink})
+	if err != nil {
+		return nil, err
+	}
 	a, err := app.New(ctx, app.Options{Policy: pol, DBPath: filepath.Join(dir, "state.db"), ARMEndpoint: "http://" + l.Addr().String(),
 		Clock: clk, Logger: o.Logger, PollInterval: 2 * time.Minute, ObserveInterval: 30 * time.Minute,
-		Listen: "127.0.0.1:0", WebhookAnonymous: true})
+		Listen: "127.0.0.1:0", WebhookAnonymous: true,
+		Receivers: map[string]notify.Receiver{"terminal": terminal}, NotifyInterval: 5 * time.Minute})
 	if err != nil {
 		return nil, err
 	}
@@ -119,6 +131,7 @@ func Run(ctx context.Context, o Options) (*Summary, error) {
 	}
 
 	d := &director{o: o, app: a, sim: sim, clk: clk, pol: pol, start: sc.Start, prompts: map[string]time.Time{}, projected: map[string]time.Time{}}
+	sink.set(func(line string) { d.notified(line) })
 	return d.play(ctx)
 }
 
@@ -130,4 +143,34 @@ func fmtSim(t time.Time) string { return t.UTC().Format("Mon 01-02 15:04") }
 func elapsed(d time.Duration) string {
 	days := int(d / (24 * time.Hour))
 	return fmt.Sprintf("day %d %02d:%02d", days, int(d/time.Hour)%24, int(d/time.Minute)%60)
+}
+
+// lineSink hands each line written to it to a function, set once the
+// story's director exists.
+type lineSink struct {
+	mu   sync.Mutex
+	buf  []byte
+	line func(string)
+}
+
+func (s *lineSink) set(f func(string)) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.line = f
+}
+
+func (s *lineSink) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.buf = append(s.buf, p...)
+	for {
+		i := bytes.IndexByte(s.buf, '\n')
+		if i < 0 {
+			return len(p), nil
+		}
+		if l := strings.TrimRight(string(s.buf[:i]), " "); l != "" && s.line != nil {
+			s.line(l)
+		}
+		s.buf = s.buf[i+1:]
+	}
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/aksupgrade/aksupgrade"
@@ -35,7 +36,9 @@ type director struct {
 	projected map[string]time.Time
 	madeAt    map[string]time.Time
 	lastAudit int64
-	events    []string
+	// mu guards events: notifications arrive from another goroutine.
+	mu     sync.Mutex
+	events []string
 	// told holds the Event Grid and poller events already told; grouped
 	// the kinds of event already told at a time (Azure sends one per
 	// cluster: the story tells one).
@@ -195,6 +198,8 @@ func (d *director) readAudit(ctx context.Context) error {
 }
 
 func (d *director) event(at time.Time, msg string) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
 	line := fmt.Sprintf("[%s] %s", elapsed(at.Sub(d.start)), msg)
 	d.events = append(d.events, line)
 	if len(d.events) > 12 {
@@ -203,6 +208,12 @@ func (d *director) event(at time.Time, msg string) {
 	if !d.o.Live {
 		fmt.Fprintln(d.o.Out, line)
 	}
+}
+
+// notified tells a line of a notification as the terminal receiver got
+// it. It is called from the notifier's goroutine.
+func (d *director) notified(line string) {
+	d.event(d.clk.Now(), "  ✉ "+line)
 }
 
 func (d *director) say(format string, args ...any) {

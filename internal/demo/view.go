@@ -2,6 +2,7 @@ package demo
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -50,7 +51,10 @@ func (d *director) render(now time.Time, res *planner.Result, hist aksupgrade.Hi
 		tw.Flush()
 	}
 	b.WriteString("\nEVENTS\n")
-	for _, e := range d.events {
+	d.mu.Lock()
+	events := slices.Clone(d.events)
+	d.mu.Unlock()
+	for _, e := range events {
 		b.WriteString("  " + clip(strings.ReplaceAll(e, "\n", " "), 170) + "\n")
 	}
 	fmt.Fprint(d.o.Out, b.String())

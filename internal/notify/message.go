@@ -1,9 +1,3 @@
-// Package notify turns what happens (domain events) into short messages
-// people can read, routes them to receivers as the policy says (grouped,
-// deduplicated, repeated for what waits on people, muted when asked), and
-// delivers them at least once through a durable outbox. Each receiver
-// kind (email, Slack, Teams, webhook, console, shoutrrr) is a package of
-// its own implementing Receiver.
 package notify
 
 import (

@@ -10,8 +10,10 @@ import (
 
 // Notification kinds, severities and group keys a route may name.
 var (
-	NotificationKinds = []string{"newVersion", "supportEnding", "supportEnded", "rolloutStarted", "stageProven", "stageHalted",
-		"rolloutCompleted", "approvalNeeded", "maintenanceScheduled"}
+	// NotificationKinds are notify's kinds (a test keeps them the same).
+	NotificationKinds = []string{"newVersion", "nodeImageAvailable", "supportEnding", "supportEnded", "nodePoolFailed",
+		"maintenanceScheduled", "maintenanceUpdate", "rolloutStarted", "stageStarted", "stageReached", "stageProven",
+		"stageHalted", "rolloutCompleted", "approvalNeeded", "approved", "retried", "paused", "resumed", "aborted"}
 	notificationSeverities = []string{"info", "warning", "critical"}
 	groupKeys              = []string{"kind", "stage", "cluster", "target"}
 )

@@ -2,7 +2,8 @@
 // the rollout history (per stage and target: started, reached, proven,
 // approved, halted), each cluster's progress through a target, the ARM
 // operations in flight with their resume tokens, an append-only audit log,
-// and a queue of pending events. Every state transition is one
+// a queue of pending events, and the outbox of notifications (see
+// Outgoing). Every state transition is one
 // transaction together with its audit entry.
 //
 // Implementations: sqlite (the default). The conformance suite in
@@ -130,6 +131,34 @@ type Store interface {
 	// Events returns stored events, newest first (by ReceivedAt, then the
 	// reverse of the order they were stored), at most limit.
 	Events(ctx context.Context, limit int) ([]Event, error)
+
+	// EnqueueNotifications adds notifications to the outbox, in order.
+	// An entry whose (Receiver, Key) the outbox holds already, in any
+	// state, is skipped: a second enqueue of the same key for the same
+	// receiver changes nothing, even when its other fields differ.
+	// Nothing is written when one entry fails Validate (ErrInvalid).
+	// ID, State, Attempts, LastError and DoneAt of the input are ignored.
+	EnqueueNotifications(ctx context.Context, os []Outgoing) error
+	// DueNotifications returns pending entries with DueAt at or before
+	// now, in the order they were enqueued (by ID), at most limit. An
+	// entry waits behind an earlier pending entry of the same receiver
+	// that failed (Attempts > 0) and is not due again yet, so that each
+	// receiver gets its messages in order; entries merely scheduled later
+	// (grouping, mute times) hold nobody up.
+	DueNotifications(ctx context.Context, now time.Time, limit int) ([]Outgoing, error)
+	// MarkSent records that entry id was delivered at at. MarkRetry
+	// records a failed attempt: attempts is the number of failed
+	// attempts so far, lastError what went wrong, next when to try again.
+	// MarkFailed records that delivery was given up at at, because of
+	// lastError (Attempts grows by one). Each changes a pending entry
+	// only: on an entry sent or failed already it is a no-op.
+	// ErrNotFound for an unknown id.
+	MarkSent(ctx context.Context, id int64, at time.Time) error
+	MarkRetry(ctx context.Context, id int64, next time.Time, attempts int, lastError string) error
+	MarkFailed(ctx context.Context, id int64, at time.Time, lastError string) error
+	// Notifications returns outbox entries, newest first (by ID), at most
+	// limit.
+	Notifications(ctx context.Context, limit int) ([]Outgoing, error)
 
 	// Close releases the database; the store answers ErrUnavailable
 	// afterwards. Closing twice is harmless.

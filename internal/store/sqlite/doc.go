@@ -30,6 +30,8 @@
 //	steps              every ARM operation: state, resume token, error
 //	audit              the append-only log (triggers refuse UPDATE, DELETE)
 //	events             the inbox, unique by (source, id), seq = arrival
+//	outbox             notifications, unique by (receiver, key), id =
+//	                   enqueue order; state, due_at, attempts (0002)
 //
 // # States
 //

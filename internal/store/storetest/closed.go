@@ -49,6 +49,14 @@ func testClosed(t *testing.T, open Opener) {
 			return s.MarkProcessed(ctx, []store.EventKey{{Source: "s", ID: "1"}}, at(0))
 		},
 		"Events": func(ctx context.Context) error { _, err := s.Events(ctx, 0); return err },
+		"EnqueueNotifications": func(ctx context.Context) error {
+			return s.EnqueueNotifications(ctx, []store.Outgoing{outgoing("r", "k", at(0))})
+		},
+		"DueNotifications": func(ctx context.Context) error { _, err := s.DueNotifications(ctx, at(0), 0); return err },
+		"Notifications":    func(ctx context.Context) error { _, err := s.Notifications(ctx, 0); return err },
+		"MarkSent":         func(ctx context.Context) error { return s.MarkSent(ctx, 1, at(0)) },
+		"MarkRetry":        func(ctx context.Context) error { return s.MarkRetry(ctx, 1, at(0), 1, "x") },
+		"MarkFailed":       func(ctx context.Context) error { return s.MarkFailed(ctx, 1, at(0), "x") },
 	} {
 		if err := call(t.Context()); !errors.Is(err, store.ErrUnavailable) {
 			t.Errorf("%s after Close: err = %v, want ErrUnavailable", name, err)

@@ -18,6 +18,8 @@
 // every record (times exact to the nanosecond, in UTC), the rollout
 // history after a sequence of transitions, idempotence, the one active
 // step per cluster, the audit entry of every change, event deduplication,
-// concurrent use, and ErrUnavailable after Close. It uses no sleeps: every
+// the notification outbox (deduplication by receiver and key, due order,
+// retries), concurrent use, and ErrUnavailable after Close. RunReopen
+// checks what must survive closing and opening the database again. It uses no sleeps: every
 // time comes from the test.
 package storetest

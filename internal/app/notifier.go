@@ -1,0 +1,144 @@
+package app
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/aksupgrade/aksupgrade"
+	"github.com/aksupgrade/aksupgrade/internal/notify"
+	"github.com/aksupgrade/aksupgrade/internal/policy"
+	"github.com/aksupgrade/aksupgrade/internal/store"
+)
+
+// notifier turns stored events into messages: each new event through
+// notify.FromEvent and the policy's routes, the router's flushed groups
+// into the store's outbox, and the dispatcher delivers them. Events are
+// read again after a restart; the outbox keeps each message key once per
+// receiver.
+type notifier struct {
+	store    store.Store
+	router   *notify.Router
+	dispatch *notify.Dispatcher
+	opts     notify.MessageOptions
+	clock    aksupgrade.Clock
+	log      *slog.Logger
+	every    time.Duration
+
+	mu     sync.Mutex
+	seen   map[store.EventKey]bool
+	wake   chan struct{}
+	cancel context.CancelFunc
+	done   chan struct{}
+}
+
+// routes converts the policy's routes.
+func routes(n *policy.Notifications) []notify.Route {
+	var out []notify.Route
+	for _, r := range n.Routes {
+		nr := notify.Route{Receiver: r.Receiver, Continue: r.Continue, GroupBy: r.GroupBy, GroupWait: r.GroupWait, RepeatInterval: r.RepeatInterval,
+			Match: notify.Match{Kinds: r.Kinds, Stages: r.Stages, Clusters: r.Clusters}}
+		for _, s := range r.Severities {
+			nr.Match.Severities = append(nr.Match.Severities, notify.Severity(s))
+		}
+		for _, m := range r.MuteTimes {
+			nr.MuteTimes = append(nr.MuteTimes, notify.MuteTime{Weekdays: m.Weekdays, Start: m.Start, End: m.End, Location: m.Location})
+		}
+		out = append(out, nr)
+	}
+	return out
+}
+
+func newNotifier(st store.Store, pol *policy.Policy, receivers map[string]notify.Receiver, clk aksupgrade.Clock, log *slog.Logger) (*notifier, error) {
+	n := pol.Notifications
+	router, err := notify.NewRouter(routes(n))
+	if err != nil {
+		return nil, fmt.Errorf("notification routes: %w", err)
+	}
+	d, err := notify.NewDispatcher(notify.DispatcherOptions{Store: st, Receivers: receivers, Clock: clk, Logger: log})
+	if err != nil {
+		return nil, err
+	}
+	stages := make([]string, len(pol.Stages))
+	for i, s := range pol.Stages {
+		stages[i] = s.Name
+	}
+	opts := notify.MessageOptions{BaseURL: n.ServerURL, Stages: stages, Templates: n.Templates}
+	if err := opts.Validate(); err != nil {
+		return nil, fmt.Errorf("notification templates: %w", err)
+	}
+	return &notifier{store: st, router: router, dispatch: d, opts: opts, clock: clk, log: log, every: 15 * time.Second,
+		seen: map[store.EventKey]bool{}, wake: make(chan struct{}, 1)}, nil
+}
+
+// Wake makes the notifier look at new events now.
+func (n *notifier) Wake() {
+	select {
+	case n.wake <- struct{}{}:
+	default:
+	}
+}
+
+func (n *notifier) start(ctx context.Context) {
+	ctx, n.cancel = context.WithCancel(ctx)
+	n.done = make(chan struct{})
+	n.dispatch.Start(ctx)
+	go func() {
+		defer close(n.done)
+		for {
+			if err := n.step(ctx); err != nil && ctx.Err() == nil {
+				n.log.Warn("notifications: will try again", "err", err)
+			}
+			wait := n.every
+			if next, ok := n.router.Next(); ok {
+				wait = min(wait, max(next.Sub(n.clock.Now()), 0))
+			}
+			select {
+			case <-ctx.Done():
+				return
+			case <-n.wake:
+			case <-n.clock.After(wait):
+			}
+		}
+	}()
+}
+
+func (n *notifier) stop() {
+	if n.cancel == nil {
+		return
+	}
+	n.cancel()
+	<-n.done
+	n.dispatch.Stop()
+}
+
+// step reads the events not yet seen, routes them, and queues what is due.
+func (n *notifier) step(ctx context.Context) error {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	evs, err := n.store.Events(ctx, 500)
+	if err != nil {
+		return err
+	}
+	slices.Reverse(evs) // oldest first
+	now := n.clock.Now()
+	for _, e := range evs {
+		if n.seen[e.Key] {
+			continue
+		}
+		n.seen[e.Key] = true
+		if m, ok := notify.FromEvent(e, n.opts); ok {
+			n.router.Add(now, m)
+		}
+	}
+	if out := n.router.Flush(now); len(out) > 0 {
+		if err := n.store.EnqueueNotifications(ctx, out); err != nil {
+			return err
+		}
+		n.dispatch.Wake()
+	}
+	return nil
+}

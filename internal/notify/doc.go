@@ -1,0 +1,48 @@
+// Package notify turns what happens (domain events) into short messages
+// people can read, routes them to receivers as the policy says (grouped,
+// deduplicated, repeated for what waits on people, muted when asked), and
+// delivers them at least once through a durable outbox. Each receiver
+// kind (email, Slack, Teams, webhook, console, shoutrrr) is a package of
+// its own implementing Receiver.
+//
+// The way of a notification:
+//
+//	store.Event ──FromEvent──▶ Message ──Router.Add──▶ group (in memory)
+//	                                                      │ Router.Flush(now), after GroupWait
+//	                                                      ▼
+//	            store outbox (EnqueueNotifications; (receiver, key) once)
+//	                                                      │ Dispatcher.DeliverDue, when DueAt passed
+//	                                                      ▼
+//	                                       Receiver.Send ──▶ MarkSent
+//	                                                      ├─ retryable ─▶ MarkRetry (backoff)
+//	                                                      └─ not, or too many ─▶ MarkFailed
+//
+// FromEvent writes a message with a per-kind text/template (embedded
+// defaults in templates/, overridable per kind in MessageOptions) and
+// derives its Key from the event's key, so a redelivered event gives the
+// same message key and the outbox drops it.
+//
+// Router is pure: the caller passes the time. Routes are evaluated in
+// order, the first match wins unless it says Continue. Messages of one
+// route and group (GroupBy labels) within GroupWait become one message;
+// a receiver never gets the same Key twice from one Router; a route's
+// mute times move an entry's DueAt to their end (delay, never drop);
+// RepeatInterval repeats stageHalted and approvalNeeded (as
+// "<key>/reminder/<n>") until a resolving message arrives: retried,
+// stageProven, rolloutCompleted or aborted for a halt; approved,
+// stageStarted, rolloutStarted or aborted for an approval. The Router's
+// state is in memory and lost on restart (see Router).
+//
+// Dispatcher is the background loop (Start/Stop) over the outbox: it
+// keeps each receiver's order, backs off exponentially (30s to 1h by
+// default, honouring SendError.RetryAfter), gives up after MaxAttempts
+// or at once on a failure that is not retryable, and counts sent,
+// retried and failed per receiver (Stats).
+//
+// Outbox entry states (store.OutgoingState):
+//
+//	pending ──sent──▶ sent
+//	   │ ▲
+//	   │ └── retryable failure: attempts+1, due after the backoff
+//	   └──── not retryable, or MaxAttempts reached ──▶ failed
+package notify

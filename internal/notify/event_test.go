@@ -1,0 +1,238 @@
+package notify
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/aksupgrade/aksupgrade/internal/store"
+)
+
+const prodID = "/subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/rg-fleet/providers/Microsoft.ContainerService/managedClusters/aks-prod-01"
+
+var t0 = time.Date(2026, 3, 2, 9, 30, 0, 0, time.UTC)
+
+// azure is an event as the webhook or the poller stores it: Data is the
+// Event Grid event as received.
+func azure(typ, id string, data any) store.Event {
+	raw, _ := json.Marshal(map[string]any{
+		"id": id, "topic": prodID, "subject": "aks-prod-01", "eventType": typ, "eventTime": t0,
+		"data": data, "dataVersion": "1", "metadataVersion": "1",
+	})
+	return store.Event{Key: store.EventKey{Source: strings.ToLower(prodID), ID: id}, Type: typ, Subject: "aks-prod-01", Time: t0, Data: raw, ReceivedAt: t0}
+}
+
+// scheduled is a ScheduledEventEmitted about aks-prod-01, scheduled ahead
+// of t0.
+func scheduled(id, status string, ahead time.Duration) store.Event {
+	raw, _ := json.Marshal(map[string]any{
+		"id": id, "topic": "/subscriptions/00000000-0000-0000-0000-000000000001",
+		"subject":   prodID + "/scheduledEvents/" + id,
+		"eventType": "Microsoft.ResourceNotifications.ContainerServiceEventResources.ScheduledEventEmitted",
+		"eventTime": t0, "dataVersion": "1", "metadataVersion": "1",
+		"data": map[string]any{
+			"resourceInfo": map[string]any{
+				"id": prodID + "/scheduledEvents/" + id, "name": id,
+				"type": "Microsoft.ContainerService/managedClusters/scheduledEvents", "location": "westeurope",
+				"properties": map[string]any{
+					"description": "ScheduledEvents", "eventId": id, "eventSource": "AutoUpgrader", "eventStatus": status,
+					"eventDetails": "Node image upgrade", "scheduledTime": t0.Add(ahead),
+					"startTime": "0001-01-01T00:00:00Z", "lastUpdateTime": "0001-01-01T00:00:00Z",
+					"resources": []string{prodID}, "resourceType": "ManagedCluster",
+				},
+			},
+			"operationalInfo": map[string]any{"resourceEventTime": t0},
+			"apiVersion":      "2023-11-02-preview",
+		},
+	})
+	return store.Event{Key: store.EventKey{Source: "eventgrid", ID: id}, Type: "Microsoft.ResourceNotifications.ContainerServiceEventResources.ScheduledEventEmitted",
+		Subject: prodID + "/scheduledEvents/" + id, Time: t0, Data: raw, ReceivedAt: t0}
+}
+
+// engine is an event as the engine emits it.
+func engine(typ, id string, data map[string]any) store.Event {
+	raw, _ := json.Marshal(data)
+	return store.Event{Key: store.EventKey{Source: "aksupgrade/engine", ID: id}, Type: typ, Time: t0, Data: raw, ReceivedAt: t0}
+}
+
+var kube1314 = map[string]string{"kind": "kubernetes", "version": "1.31.4"}
+
+func options() MessageOptions {
+	return MessageOptions{BaseURL: "https://aksupgrade.example.com/", Stages: []string{"dev", "test", "prod"}}
+}
+
+func TestFromEvent(t *testing.T) {
+	link := "https://aksupgrade.example.com/api/v1/rollouts/1.31.4"
+	for _, tc := range []struct {
+		name string
+		e    store.Event
+		want Message // Key and Time are checked apart
+	}{
+		{"new version", azure("Microsoft.ContainerService.NewKubernetesVersionAvailable", "nv1", map[string]string{
+			"latestSupportedKubernetesVersion": "1.32.2", "latestStableKubernetesVersion": "1.31.6", "lowestMinorKubernetesVersion": "1.29.12"}),
+			Message{Kind: KindNewVersion, Severity: SeverityInfo, Cluster: prodID,
+				Summary: "New Kubernetes version 1.32.2 available for aks-prod-01",
+				Details: []string{"Newest stable: 1.31.6", "Oldest still offered: 1.29.12",
+					`Each stage takes what its channel picks, in order, starting with dev; "aksupgrade plan" shows what happens when.`}}},
+		{"support ending", azure("Microsoft.ContainerService.ClusterSupportEnding", "se1", map[string]string{"kubernetesVersion": "1.29.12"}),
+			Message{Kind: KindSupportEnding, Severity: SeverityWarning, Cluster: prodID,
+				Summary: "aks-prod-01 runs Kubernetes 1.29.12, which leaves support soon",
+				Details: []string{"Cluster: " + prodID, "Notice of Mon 2026-03-02 09:30 UTC",
+					`What to do: upgrade it to a supported minor, one minor at a time; "aksupgrade plan" shows when the rollout gets there, "aksupgrade versions" what its region offers.`}}},
+		{"support ended", azure("Microsoft.ContainerService.ClusterSupportEnded", "sd1", map[string]string{"kubernetesVersion": "1.28.9"}),
+			Message{Kind: KindSupportEnded, Severity: SeverityCritical, Cluster: prodID,
+				Summary: "aks-prod-01 runs Kubernetes 1.28.9, which is out of support",
+				Details: []string{"Cluster: " + prodID, "Since Mon 2026-03-02 09:30 UTC",
+					"What to do: upgrade it now, one minor at a time; AKS no longer fixes this version and may upgrade the cluster on its own."}}},
+		{"node pool failed", azure("Microsoft.ContainerService.NodePoolRollingFailed", "np1", map[string]string{"nodePoolName": "user1"}),
+			Message{Kind: KindNodePoolFailed, Severity: SeverityWarning, Cluster: prodID,
+				Summary: "Node pool user1 of aks-prod-01: rolling upgrade failed",
+				Details: []string{"Cluster: " + prodID, "Azure sends no detail with this event; the cluster's activity log has it.",
+					"What to do: fix the cause (often a PodDisruptionBudget that blocks draining a node), then upgrade the pool again."}}},
+		{"maintenance 7 days ahead", scheduled("m7", "Scheduled", 7*24*time.Hour),
+			Message{Kind: KindMaintenanceScheduled, Severity: SeverityInfo, Cluster: prodID,
+				Summary: "Azure maintenance on aks-prod-01 in 7 days (Mon 2026-03-09 09:30 UTC)",
+				Details: []string{"Node image upgrade", "By: AutoUpgrader", "Affects: " + prodID,
+					"What to do: nothing if the time suits you; to move it, change the cluster's maintenance configuration, or let aksupgrade upgrade the cluster before then."}}},
+		{"maintenance 24 hours ahead", scheduled("m1", "Scheduled", 24*time.Hour),
+			Message{Kind: KindMaintenanceScheduled, Severity: SeverityWarning, Cluster: prodID,
+				Summary: "Azure maintenance on aks-prod-01 in 24 hours (Tue 2026-03-03 09:30 UTC)",
+				Details: []string{"Node image upgrade", "By: AutoUpgrader", "Affects: " + prodID,
+					"What to do: nothing if the time suits you; to move it, change the cluster's maintenance configuration, or let aksupgrade upgrade the cluster before then."}}},
+		{"maintenance failed", scheduled("mf", "Failed", 0),
+			Message{Kind: KindMaintenanceUpdate, Severity: SeverityWarning, Cluster: prodID,
+				Summary: "Azure maintenance on aks-prod-01: failed",
+				Details: []string{"Node image upgrade", "By: AutoUpgrader", "Scheduled for Mon 2026-03-02 09:30 UTC"}}},
+		{"rollout started", engine("aksupgrade.stage.started", "started/dev/1.31.4", map[string]any{"stage": "dev", "target": kube1314}),
+			Message{Kind: KindRolloutStarted, Severity: SeverityInfo, Stage: "dev", Target: "1.31.4", Link: link,
+				Summary: "Rollout of 1.31.4 started in dev",
+				Details: []string{"Next: test, once 1.31.4 is proven in dev."}}},
+		{"later stage started", engine("aksupgrade.stage.started", "started/test/1.31.4", map[string]any{"stage": "test", "target": kube1314}),
+			Message{Kind: KindStageStarted, Severity: SeverityInfo, Stage: "test", Target: "1.31.4", Link: link,
+				Summary: "1.31.4 started in stage test"}},
+		{"stage proven", engine("aksupgrade.stage.proven", "proven/test/1.31.4", map[string]any{"stage": "test", "target": kube1314,
+			"evidence": []string{"aks-test-01", "aks-test-02"}, "reason": "1.31.4 ran in test for 2d with no failure"}),
+			Message{Kind: KindStageProven, Severity: SeverityInfo, Stage: "test", Target: "1.31.4", Link: link,
+				Summary: "1.31.4 is proven in test",
+				Details: []string{"1.31.4 ran in test for 2d with no failure", "Clusters: aks-test-01, aks-test-02", "prod may receive it now, inside its windows."}}},
+		{"rollout completed", engine("aksupgrade.stage.proven", "proven/prod/1.31.4", map[string]any{"stage": "prod", "target": kube1314}),
+			Message{Kind: KindRolloutCompleted, Severity: SeverityInfo, Stage: "prod", Target: "1.31.4", Link: link,
+				Summary: "Rollout of 1.31.4 completed: proven in prod, the last stage"}},
+		{"stage halted", engine("aksupgrade.stage.halted", "halted/test/1.31.4/7", map[string]any{"stage": "test", "target": kube1314, "cluster": prodID,
+			"reason": "the upgrade of node pool user1 to 1.31.4 failed (DrainFailed: eviction blocked): a node could not be drained"}),
+			Message{Kind: KindStageHalted, Severity: SeverityCritical, Stage: "test", Target: "1.31.4", Cluster: prodID, Link: link,
+				Summary: "Stage test halted: 1.31.4 failed on aks-prod-01",
+				Details: []string{"What failed: the upgrade of node pool user1 to 1.31.4 failed (DrainFailed: eviction blocked): a node could not be drained",
+					"No other cluster of test starts until the stage is retried.",
+					"What to do: fix the cause, then run: aksupgrade rollout retry --stage test"}}},
+		{"approval needed", engine(EventApprovalNeeded, "approval/prod/1.31.4", map[string]any{"stage": "prod", "target": "1.31.4", "reason": "minor upgrades need approval in prod"}),
+			Message{Kind: KindApprovalNeeded, Severity: SeverityWarning, Stage: "prod", Target: "1.31.4", Link: link,
+				Summary: "1.31.4 waits for approval to enter prod",
+				Details: []string{"minor upgrades need approval in prod", "To approve: aksupgrade rollout approve 1.31.4 --stage prod"}}},
+		{"approved", engine("aksupgrade.rollout.approved", "approved/prod/1.31.4/x", map[string]any{"stage": "prod", "target": kube1314, "by": "alice"}),
+			Message{Kind: KindApproved, Severity: SeverityInfo, Stage: "prod", Target: "1.31.4", Link: link,
+				Summary: "1.31.4 approved for prod by alice"}},
+		{"paused node image", engine("aksupgrade.rollout.paused", "paused//img/x", map[string]any{"target": map[string]string{"kind": "nodeImage", "version": "202502.03.0"}, "by": "bob", "reason": "freeze"}),
+			Message{Kind: KindPaused, Severity: SeverityWarning, Target: "node image 202502.03.0",
+				Link:    "https://aksupgrade.example.com/api/v1/rollouts/nodeImage:202502.03.0",
+				Summary: "Rollout of node image 202502.03.0 paused by bob",
+				Details: []string{"Reason: freeze", "No new upgrade towards node image 202502.03.0 starts until: aksupgrade rollout resume nodeImage:202502.03.0"}}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got, ok := FromEvent(tc.e, options())
+			if !ok {
+				t.Fatalf("FromEvent = false")
+			}
+			if !strings.HasPrefix(got.Key, tc.want.Kind+":") || !got.Time.Equal(t0) {
+				t.Errorf("Key %q, Time %v", got.Key, got.Time)
+			}
+			got.Key, got.Time = "", time.Time{}
+			if diff := cmp.Diff(tc.want, got); diff != "" {
+				t.Errorf("FromEvent (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+func TestFromEventSkips(t *testing.T) {
+	for name, e := range map[string]store.Event{
+		"step":             engine("aksupgrade.step.running", "step/1/running", map[string]any{"id": 1}),
+		"node pool start":  azure("Microsoft.ContainerService.NodePoolRollingStarted", "s", map[string]string{"nodePoolName": "p"}),
+		"unknown type":     {Key: store.EventKey{Source: "x", ID: "1"}, Type: "Other.Thing", Time: t0},
+		"unreadable":       {Key: store.EventKey{Source: "x", ID: "1"}, Type: "aksupgrade.stage.halted", Data: []byte("{"), Time: t0},
+		"no payload":       azure("Microsoft.ContainerService.ClusterSupportEnding", "x", "not an object"),
+		"unknown transfer": engine("aksupgrade.rollout.somethingNew", "x", map[string]any{}),
+	} {
+		if m, ok := FromEvent(e, options()); ok {
+			t.Errorf("%s: FromEvent = %+v, want false", name, m)
+		}
+	}
+}
+
+// TestFromEventKey: the key depends on the event's key only, so a
+// redelivery dedupes; another event gets another key.
+func TestFromEventKey(t *testing.T) {
+	e := engine("aksupgrade.stage.proven", "proven/test/1.31.4", map[string]any{"stage": "test", "target": kube1314})
+	a, _ := FromEvent(e, options())
+	e.ReceivedAt, e.Data = t0.Add(time.Hour), []byte(`{"stage":"test","target":{"kind":"kubernetes","version":"1.31.4"},"reason":"again"}`)
+	b, _ := FromEvent(e, MessageOptions{})
+	if a.Key != b.Key {
+		t.Errorf("redelivery: key %q then %q", a.Key, b.Key)
+	}
+	e.Key.ID = "proven/test/1.31.5"
+	if c, _ := FromEvent(e, options()); c.Key == a.Key {
+		t.Errorf("another event got the same key %q", c.Key)
+	}
+	if a.Link == "" || b.Link != "" {
+		t.Errorf("links %q, %q: want one only with a BaseURL", a.Link, b.Link)
+	}
+}
+
+func TestFromEventTemplates(t *testing.T) {
+	e := engine("aksupgrade.stage.halted", "halted/test/1.31.4/7", map[string]any{"stage": "test", "target": kube1314, "cluster": prodID, "reason": "boom"})
+	o := options()
+	o.Templates = map[string]string{KindStageHalted: "[fleet A] {{.Summary}}\n\n{{range .Details}}{{.}}\n{{end}}Owner: platform team ({{.Cluster}})\n"}
+	if err := o.Validate(); err != nil {
+		t.Fatalf("Validate: %v", err)
+	}
+	m, _ := FromEvent(e, o)
+	want := []string{"What failed: boom", "No other cluster of test starts until the stage is retried.",
+		"What to do: fix the cause, then run: aksupgrade rollout retry --stage test", "Owner: platform team (aks-prod-01)"}
+	if m.Summary != "[fleet A] Stage test halted: 1.31.4 failed on aks-prod-01" || !cmp.Equal(m.Details, want) {
+		t.Errorf("overridden: %q %q", m.Summary, m.Details)
+	}
+
+	// A template that fails at run time falls back to the default.
+	o.Templates[KindStageHalted] = "{{.Nope}}"
+	m, _ = FromEvent(e, o)
+	if m.Summary != "Stage test halted: 1.31.4 failed on aks-prod-01" {
+		t.Errorf("failing template: summary %q", m.Summary)
+	}
+	good := MessageOptions{Templates: map[string]string{KindNewVersion: "{{.NewVersion.LatestSupported}}", KindStageProven: "{{.Summary}}"}}
+	if err := good.Validate(); err != nil {
+		t.Errorf("Validate(%v) = %v", good.Templates, err)
+	}
+	for _, bad := range []map[string]string{{KindStageHalted: "{{"}, {"noSuchKind": "x"}, {KindStageHalted: "{{.Nope}}"}} {
+		if err := (MessageOptions{Templates: bad}).Validate(); err == nil {
+			t.Errorf("Validate(%v) = nil", bad)
+		}
+	}
+}
+
+// TestDefaultTemplates: every kind has a template that renders a summary
+// from empty data.
+func TestDefaultTemplates(t *testing.T) {
+	for _, k := range Kinds() {
+		if DefaultTemplate(k) == "" {
+			t.Errorf("no default template for %s", k)
+			continue
+		}
+		s, _, err := execute(k, DefaultTemplate(k), TemplateData{Kind: k})
+		if err != nil || s == "" {
+			t.Errorf("%s: %q, %v", k, s, err)
+		}
+	}
+}
