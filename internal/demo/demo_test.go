@@ -38,6 +38,7 @@ func TestDemoStory(t *testing.T) {
 		"1.32.3 approved for prod by demo",
 		"1.32.3 proven in prod",
 		"✉ [INFO ] Rollout of 1.31.5 started in sandbox", // a notification, as the console receiver prints it
+		"✉ [WARN ] 1.32.3 waits for approval to enter prod", // the approval-needed notification
 	} {
 		if !strings.Contains(text, want) {
 			t.Errorf("the story does not tell %q:\n%s", want, text)

@@ -189,6 +189,7 @@ func (e *Engine) Step(ctx context.Context) (time.Time, error) {
 	if err != nil {
 		return time.Time{}, err
 	}
+	e.announceApprovals(ctx, now, res)
 	acted, err := e.execute(ctx, now, res, &fleet)
 	if err != nil {
 		return time.Time{}, fmt.Errorf("execute: %w", err)

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/aksupgrade/aksupgrade"
+	"github.com/aksupgrade/aksupgrade/internal/planner"
 	"github.com/aksupgrade/aksupgrade/internal/store"
 )
 
@@ -67,4 +68,24 @@ func describeFailure(s aksupgrade.Step, err error) string {
 		out += ": " + hint
 	}
 	return out
+}
+
+// EventApprovalNeeded is emitted once per stage and target that waits for
+// a person's approval (notifications tell them, with how to approve).
+const EventApprovalNeeded = "aksupgrade.approval.needed"
+
+// announceApprovals emits EventApprovalNeeded for each stage and target
+// the plan shows awaiting approval; the event's ID makes it once each.
+func (e *Engine) announceApprovals(ctx context.Context, now time.Time, res *planner.Result) {
+	for _, st := range res.Stages {
+		told := map[aksupgrade.Target]bool{}
+		for _, c := range st.Clusters {
+			if c.State != planner.ClusterApproval || c.Target == nil || told[*c.Target] {
+				continue
+			}
+			told[*c.Target] = true
+			e.emit(ctx, now, fmt.Sprintf("approval/%s/%s", st.Name, c.Target), EventApprovalNeeded, "",
+				map[string]any{"stage": st.Name, "target": *c.Target, "reason": c.Reason})
+		}
+	}
 }

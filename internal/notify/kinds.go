@@ -48,8 +48,8 @@ func Kinds() []string {
 }
 
 // EventApprovalNeeded is the type of the event that says a stage waits
-// for a person's approval before it may receive a target. The engine does
-// not emit it yet; its Data is a JSON object
+// for a person's approval before it may receive a target (the engine
+// emits it once per stage and target). Its Data is a JSON object
 //
 //	{"stage": "prod", "target": {"kind": "kubernetes", "version": "1.31.4"}, "reason": "..."}
 //
