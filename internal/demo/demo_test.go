@@ -37,7 +37,7 @@ func TestDemoStory(t *testing.T) {
 		"APPROVAL NEEDED: awaiting approval for minor upgrade 1.31 → 1.32 (1.32.3) in prod",
 		"1.32.3 approved for prod by demo",
 		"1.32.3 proven in prod",
-		"✉ [INFO ] Rollout of 1.31.5 started in sandbox", // a notification, as the console receiver prints it
+		"✉ [INFO ] Rollout of 1.31.5 started in sandbox",    // a notification, as the console receiver prints it
 		"✉ [WARN ] 1.32.3 waits for approval to enter prod", // the approval-needed notification
 	} {
 		if !strings.Contains(text, want) {
