@@ -141,7 +141,6 @@ func New(ctx context.Context, o Options) (*App, error) {
 	} else {
 		o.Logger.Info("the Event Grid webhook is off: set AKSUPGRADE_WEBHOOK_SECRET to receive events at /webhooks/eventgrid; polling still finds everything, only later")
 	}
-	a.handler = server.New(server.Options{Engine: eng, Store: a.Store, Clock: o.Clock, Logger: o.Logger, Webhook: webhook})
 	if pol.Notifications != nil && len(pol.Notifications.Routes) > 0 {
 		rs := o.Receivers
 		if rs == nil {
@@ -158,6 +157,11 @@ func New(ctx context.Context, o Options) (*App, error) {
 			a.notifier.every = o.NotifyInterval
 		}
 	}
+	so := server.Options{Engine: eng, Store: a.Store, Clock: o.Clock, Logger: o.Logger, Webhook: webhook}
+	if a.notifier != nil {
+		so.NotifyStats = a.notifier.dispatch.Stats
+	}
+	a.handler = server.New(so)
 	return a, nil
 }
 

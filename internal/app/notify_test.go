@@ -48,6 +48,10 @@ func TestNotificationsFlow(t *testing.T) {
 	if !strings.Contains(all, "Rollout of 1.31.5 started in sandbox") {
 		t.Errorf("no rollout-started message; got:\n%s", all)
 	}
+	code, body := call(t, "GET", env.API.URL+"/api/v1/notifications", "")
+	if code != 200 || !strings.Contains(body, `"terminal"`) || !strings.Contains(body, `"sent": `) {
+		t.Errorf("notifications API %d: %.400s", code, body)
+	}
 	seen := map[string]bool{}
 	for _, m := range rec.got {
 		if seen[m.Key] {

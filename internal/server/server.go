@@ -17,6 +17,7 @@ import (
 
 	"github.com/aksupgrade/aksupgrade"
 	"github.com/aksupgrade/aksupgrade/internal/engine"
+	"github.com/aksupgrade/aksupgrade/internal/notify"
 	"github.com/aksupgrade/aksupgrade/internal/planner"
 	"github.com/aksupgrade/aksupgrade/internal/store"
 )
@@ -40,6 +41,9 @@ type Options struct {
 	Logger *slog.Logger
 	// Webhook receives Event Grid deliveries at /webhooks/eventgrid.
 	Webhook http.Handler
+	// NotifyStats gives delivery counters per receiver; nil when
+	// notifications are off.
+	NotifyStats func() map[string]notify.ReceiverStats
 }
 
 type server struct {
@@ -67,6 +71,7 @@ func New(o Options) http.Handler {
 	mux.HandleFunc("POST /api/v1/stages/{stage}/retry", s.retry)
 	mux.HandleFunc("GET /api/v1/audit", s.audit)
 	mux.HandleFunc("GET /api/v1/events", s.events)
+	mux.HandleFunc("GET /api/v1/notifications", s.notifications)
 	if o.Webhook != nil {
 		mux.Handle("POST /webhooks/eventgrid", o.Webhook)
 		mux.Handle("OPTIONS /webhooks/eventgrid", o.Webhook)
@@ -362,4 +367,28 @@ func (s *server) notices(ctx context.Context) ([]Notice, error) {
 		out = append(out, Notice{Cluster: e.Subject, Type: e.Type, Time: e.Time, Summary: summarize(e)})
 	}
 	return out, nil
+}
+
+// Notifications is the answer of GET /api/v1/notifications: delivery
+// counters per receiver since the process started, and the newest
+// messages of the outbox with their state.
+type Notifications struct {
+	Receivers map[string]notify.ReceiverStats `json:"receivers"`
+	Recent    []store.Outgoing                `json:"recent"`
+}
+
+func (s *server) notifications(w http.ResponseWriter, r *http.Request) {
+	out := Notifications{Receivers: map[string]notify.ReceiverStats{}, Recent: []store.Outgoing{}}
+	if s.o.NotifyStats != nil {
+		out.Receivers = s.o.NotifyStats()
+	}
+	recent, err := s.o.Store.Notifications(r.Context(), 100)
+	if err != nil {
+		s.fail(w, err)
+		return
+	}
+	if recent != nil {
+		out.Recent = recent
+	}
+	writeJSON(w, http.StatusOK, out)
 }
