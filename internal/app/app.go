@@ -45,8 +45,10 @@ type Options struct {
 	Provider    aksupgrade.Provider
 	Clock       aksupgrade.Clock
 	Logger      *slog.Logger
-	// Engine intervals; zero: the engine's defaults.
-	PollInterval, ObserveInterval time.Duration
+	// Engine intervals; zero: the engine's defaults (operations polled
+	// every 30s, the fleet listed every 15m, node images and maintenance
+	// windows read every 6h).
+	PollInterval, ObserveInterval, ImageInterval time.Duration
 	// WebhookSecrets are the shared secrets the Event Grid webhook
 	// accepts (AKSUPGRADE_WEBHOOK_SECRET). With none, the webhook is off
 	// unless WebhookAnonymous (the demo, on loopback) is set.
@@ -122,7 +124,7 @@ func New(ctx context.Context, o Options) (*App, error) {
 		a.Provider = p
 	}
 	eng, err := engine.New(engine.Options{Policy: pol, Provider: a.Provider, Store: a.Store, Clock: o.Clock, Logger: o.Logger,
-		PollInterval: o.PollInterval, ObserveInterval: o.ObserveInterval})
+		PollInterval: o.PollInterval, ObserveInterval: o.ObserveInterval, ImageInterval: o.ImageInterval})
 	if err != nil {
 		a.closeStore()
 		return nil, err
@@ -144,9 +146,10 @@ func New(ctx context.Context, o Options) (*App, error) {
 	if pol.Notifications != nil && len(pol.Notifications.Routes) > 0 {
 		rs := o.Receivers
 		if rs == nil {
-			if rs, err = receivers.Build(pol.Notifications, receivers.OS()); err != nil {
-				a.closeStore()
-				return nil, fmt.Errorf("notifications: %w", err)
+			var problems []error
+			rs, problems = receivers.Build(pol.Notifications, receivers.OS())
+			for _, p := range problems {
+				o.Logger.Warn("notifications: a receiver cannot send; its messages wait in the outbox until it can (fix it, restart)", "problem", p)
 			}
 		}
 		if a.notifier, err = newNotifier(a.Store, pol, rs, o.Clock, o.Logger); err != nil {

@@ -40,7 +40,7 @@ func newEvents(e *env) *cobra.Command {
 			tw := tabwriter.NewWriter(e.stdout, 0, 0, 2, ' ', 0)
 			fmt.Fprintln(tw, "TIME\tSOURCE\tTYPE\tSUMMARY")
 			for _, ev := range evs {
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", ev.Time.Format("2006-01-02 15:04"), ev.Key.Source, shortType(ev.Type), ev.Summary)
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", ev.Time.Format("2006-01-02 15:04"), sourceLabel(ev.Key.Source), shortType(ev.Type), ev.Summary)
 			}
 			return tw.Flush()
 		},
@@ -60,4 +60,15 @@ func shortType(t string) string {
 		}
 	}
 	return t
+}
+
+// sourceLabel says where an event came from in a word or two.
+func sourceLabel(src string) string {
+	switch src {
+	case "aksupgrade/engine":
+		return "engine"
+	case "aksupgrade/poller":
+		return "polling"
+	}
+	return "Event Grid"
 }

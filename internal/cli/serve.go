@@ -71,6 +71,9 @@ principal (AZURE_CLIENT_ID, AZURE_TENANT_ID, AZURE_CLIENT_SECRET), or 'az login'
 	f.StringVar(&o.ARMEndpoint, "arm-endpoint", envOr("AKSUPGRADE_ARM_ENDPOINT", ""), "custom Azure Resource Manager endpoint, such as the simulator's (env AKSUPGRADE_ARM_ENDPOINT)")
 	f.StringVar(&o.Cloud, "cloud", envOr("AKSUPGRADE_CLOUD", "AzurePublic"), "AzurePublic, AzureChina or AzureUSGovernment (env AKSUPGRADE_CLOUD)")
 	f.StringVar(&logLevel, "log-level", "info", "debug, info, warn or error")
+	f.DurationVar(&o.ObserveInterval, "observe-interval", 15*time.Minute, "how often clusters and version catalogues are listed (a few list requests per subscription)")
+	f.DurationVar(&o.ImageInterval, "image-interval", 6*time.Hour, "how often node images and maintenance windows are read (one request per pool or cluster)")
+	f.DurationVar(&o.PollInterval, "poll-interval", 30*time.Second, "how often operations in flight are polled")
 	cmd.MarkFlagRequired("policy")
 	return cmd
 }

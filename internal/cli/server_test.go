@@ -48,7 +48,7 @@ func TestCommandsAgainstServer(t *testing.T) {
 		{[]string{"rollout", "retry", "--stage", "test", "--by", "alice", srv}, ExitFailure, "stage test is not halted"},
 		{[]string{"rollout", "list", "--server=http://127.0.0.1:1"}, ExitFailure, "cannot reach the aksupgrade server"},
 		{[]string{"events", "list", "--limit", "500", srv}, ExitOK, "NewKubernetesVersionAvailable  New Kubernetes versions for sbx-weu-01: 1.32.3 newest, 1.31.5 stable"},
-		{[]string{"events", "list", srv}, ExitOK, "aksupgrade/engine"},
+		{[]string{"events", "list", srv}, ExitOK, "engine"},
 	} {
 		code, out, errOut := run(t, tc.args...)
 		if code != tc.code || !strings.Contains(out+errOut, tc.says) {

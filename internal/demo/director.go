@@ -33,9 +33,10 @@ type director struct {
 	prompts map[string]time.Time
 	// projected holds each target's first projected proof in the last
 	// stage, and when it was made.
-	projected map[string]time.Time
-	madeAt    map[string]time.Time
-	lastAudit int64
+	projected   map[string]time.Time
+	madeAt      map[string]time.Time
+	lastAudit   int64
+	lastAuditAt time.Time
 	// mu guards events: notifications arrive from another goroutine.
 	mu     sync.Mutex
 	events []string
@@ -176,7 +177,9 @@ func (d *director) finished(now time.Time, res *planner.Result) bool {
 
 // readAudit turns new audit entries into lines of the story.
 func (d *director) readAudit(ctx context.Context) error {
-	entries, err := d.app.Store.Audit(ctx, store.AuditQuery{Limit: 200})
+	// Everything since the last entry told: under load many entries can
+	// come between two looks.
+	entries, err := d.app.Store.Audit(ctx, store.AuditQuery{Since: d.lastAuditAt})
 	if err != nil {
 		return err
 	}
@@ -185,7 +188,7 @@ func (d *director) readAudit(ctx context.Context) error {
 		if e.ID <= d.lastAudit {
 			continue
 		}
-		d.lastAudit = e.ID
+		d.lastAudit, d.lastAuditAt = e.ID, e.At
 		if e.Kind == store.AuditKindRun && !strings.Contains(e.Message, "done") {
 			continue
 		}

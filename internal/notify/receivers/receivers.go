@@ -4,6 +4,7 @@
 package receivers
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"os"
@@ -31,20 +32,38 @@ type Env struct {
 // writing to stdout.
 func OS() Env { return Env{Getenv: os.Getenv, ReadFile: os.ReadFile, Console: os.Stdout} }
 
-// Build returns the policy's receivers by name.
-func Build(n *policy.Notifications, env Env) (map[string]notify.Receiver, error) {
-	out := map[string]notify.Receiver{}
+// Build returns the policy's receivers by name. A receiver that cannot be
+// built (its secret is not set, say) is returned as one whose every send
+// fails, retryably, with the reason: its messages wait in the outbox until
+// the service is restarted with the secret in place. problems lists them,
+// for the log.
+func Build(n *policy.Notifications, env Env) (rs map[string]notify.Receiver, problems []error) {
+	rs = map[string]notify.Receiver{}
 	if n == nil {
-		return out, nil
+		return rs, nil
 	}
 	for _, r := range n.Receivers {
 		rc, err := build(r, env)
 		if err != nil {
-			return nil, fmt.Errorf("receiver %s: %w", r.Name, err)
+			err = fmt.Errorf("receiver %s: %w", r.Name, err)
+			problems = append(problems, err)
+			rc = unavailable{name: r.Name, err: err}
 		}
-		out[r.Name] = rc
+		rs[r.Name] = rc
 	}
-	return out, nil
+	return rs, problems
+}
+
+// unavailable stands for a receiver that could not be built.
+type unavailable struct {
+	name string
+	err  error
+}
+
+func (u unavailable) Name() string { return u.name }
+
+func (u unavailable) Send(context.Context, notify.Message) error {
+	return &notify.SendError{Receiver: u.name, Retryable: true, Err: u.err}
 }
 
 // One builds the named receiver alone, so one receiver can be checked

@@ -46,9 +46,9 @@ notifications:
 		},
 		Console: &out,
 	}
-	rs, err := Build(pol.Notifications, env)
-	if err != nil {
-		t.Fatal(err)
+	rs, problems := Build(pol.Notifications, env)
+	if len(problems) > 0 {
+		t.Fatal(problems)
 	}
 	m := notify.Message{Key: "k", Kind: "stageHalted", Severity: notify.SeverityCritical, Summary: "Stage test halted", Time: time.Unix(0, 0).UTC()}
 	for _, name := range []string{"chat", "audit", "term"} {
@@ -64,13 +64,17 @@ notifications:
 	}
 
 	delete(vars, "SLACK_URL")
-	_, err = Build(pol.Notifications, env)
-	if err == nil || !strings.Contains(err.Error(), "receiver chat: the URL is read from environment variable SLACK_URL, which is not set") {
-		t.Errorf("missing secret: %v", err)
+	rs, problems = Build(pol.Notifications, env)
+	if len(problems) != 1 || !strings.Contains(problems[0].Error(), "receiver chat: the URL is read from environment variable SLACK_URL, which is not set") {
+		t.Errorf("missing secret: %v", problems)
+	}
+	// Its messages wait: every send fails, retryably, saying why.
+	if err := rs["chat"].Send(context.Background(), m); !notify.Retryable(err) || !strings.Contains(err.Error(), "SLACK_URL") {
+		t.Errorf("send to a receiver without its secret: %v", err)
 	}
 	vars["SLACK_URL"] = hook.URL + "/slack"
 	delete(files, "/secrets/audit")
-	if _, err = Build(pol.Notifications, env); err == nil || !errors.Is(err, fs.ErrNotExist) && !strings.Contains(err.Error(), "/secrets/audit") {
-		t.Errorf("missing file: %v", err)
+	if _, problems = Build(pol.Notifications, env); len(problems) != 1 || !errors.Is(problems[0], fs.ErrNotExist) && !strings.Contains(problems[0].Error(), "/secrets/audit") {
+		t.Errorf("missing file: %v", problems)
 	}
 }
