@@ -8,11 +8,6 @@
 package teams
 
 import (
-	"context"
-	"encoding/json"
-	"fmt"
-	"net/http"
-	"net/url"
 	"time"
 
 	"github.com/aksupgrade/aksupgrade/internal/notify"
@@ -29,48 +24,19 @@ type Config struct {
 	Timeout time.Duration
 }
 
-// Receiver posts messages to a Teams Workflows webhook. It implements
-// notify.Receiver and is safe for concurrent use.
-type Receiver struct {
-	name    string
-	url     string
-	timeout time.Duration
-	client  *http.Client
-}
+// Receiver posts messages to a Teams Workflows webhook. It implements notify.Receiver
+// and is safe for concurrent use.
+type Receiver struct{ *webhook.JSONPoster }
 
 var _ notify.Receiver = (*Receiver)(nil)
 
 // New returns a receiver named name (its name in the policy).
 func New(name string, c Config) (*Receiver, error) {
-	u, err := url.Parse(c.URL)
-	switch {
-	case c.URL == "":
-		return nil, fmt.Errorf("teams receiver %q: URL is required", name)
-	case err != nil, u.Scheme != "https" && u.Scheme != "http", u.Host == "":
-		return nil, fmt.Errorf("teams receiver %q: URL must be an absolute https URL", name)
-	case c.Timeout < 0:
-		return nil, fmt.Errorf("teams receiver %q: negative timeout", name)
-	}
-	return &Receiver{name: name, url: c.URL, timeout: c.Timeout, client: http.DefaultClient}, nil
-}
-
-// Name returns the receiver's name in the policy.
-func (r *Receiver) Name() string { return r.name }
-
-// Send posts m as one card. The workflow answers 202 Accepted when it
-// has taken the request; whether the flow then posts it is up to the flow.
-func (r *Receiver) Send(ctx context.Context, m notify.Message) error {
-	body, err := json.Marshal(NewPayload(m))
+	p, err := webhook.NewJSONPoster("teams", name, c.URL, c.Timeout, func(m notify.Message) any { return NewPayload(m) })
 	if err != nil {
-		return &notify.SendError{Receiver: r.name, Err: fmt.Errorf("encode card: %w", err)}
+		return nil, err
 	}
-	return webhook.Post(ctx, r.client, webhook.Request{
-		Receiver:    r.name,
-		URL:         r.url,
-		ContentType: "application/json",
-		Body:        body,
-		Timeout:     r.timeout,
-	})
+	return &Receiver{p}, nil
 }
 
 // Adaptive Card constants.
