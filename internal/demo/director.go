@@ -35,7 +35,7 @@ type director struct {
 	// stage, and when it was made.
 	projected   map[string]time.Time
 	madeAt      map[string]time.Time
-	lastAudit   int64
+	toldAudit   map[int64]bool
 	lastAuditAt time.Time
 	// mu guards events: notifications arrive from another goroutine.
 	mu     sync.Mutex
@@ -177,18 +177,25 @@ func (d *director) finished(now time.Time, res *planner.Result) bool {
 
 // readAudit turns new audit entries into lines of the story.
 func (d *director) readAudit(ctx context.Context) error {
-	// Everything since the last entry told: under load many entries can
-	// come between two looks.
-	entries, err := d.app.Store.Audit(ctx, store.AuditQuery{Since: d.lastAuditAt})
+	// Everything since a little before the last entry told: under load
+	// many entries come between two looks, and an entry's time is when
+	// its writer looked at the clock, not when it was written.
+	if d.toldAudit == nil {
+		d.toldAudit = map[int64]bool{}
+	}
+	entries, err := d.app.Store.Audit(ctx, store.AuditQuery{Since: d.lastAuditAt.Add(-6 * time.Hour)})
 	if err != nil {
 		return err
 	}
 	slices.Reverse(entries)
 	for _, e := range entries {
-		if e.ID <= d.lastAudit {
+		if d.toldAudit[e.ID] {
 			continue
 		}
-		d.lastAudit, d.lastAuditAt = e.ID, e.At
+		d.toldAudit[e.ID] = true
+		if e.At.After(d.lastAuditAt) {
+			d.lastAuditAt = e.At
+		}
 		if e.Kind == store.AuditKindRun && !strings.Contains(e.Message, "done") {
 			continue
 		}
