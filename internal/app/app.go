@@ -20,6 +20,7 @@ import (
 	"github.com/aksupgrade/aksupgrade/internal/clock"
 	"github.com/aksupgrade/aksupgrade/internal/engine"
 	"github.com/aksupgrade/aksupgrade/internal/eventgrid"
+	"github.com/aksupgrade/aksupgrade/internal/metrics"
 	"github.com/aksupgrade/aksupgrade/internal/notify"
 	"github.com/aksupgrade/aksupgrade/internal/notify/receivers"
 	"github.com/aksupgrade/aksupgrade/internal/policy"
@@ -152,7 +153,7 @@ func New(ctx context.Context, o Options) (*App, error) {
 				o.Logger.Warn("notifications: a receiver cannot send; its messages wait in the outbox until it can (fix it, restart)", "problem", p)
 			}
 		}
-		if a.notifier, err = newNotifier(a.Store, pol, rs, o.Clock, o.Logger); err != nil {
+		if a.notifier, err = newNotifier(a.Store, pol, rs, eng, o.Clock, o.Logger); err != nil {
 			a.closeStore()
 			return nil, err
 		}
@@ -161,9 +162,15 @@ func New(ctx context.Context, o Options) (*App, error) {
 		}
 	}
 	so := server.Options{Engine: eng, Store: a.Store, Clock: o.Clock, Logger: o.Logger, Webhook: webhook}
+	ms := metrics.Sources{Plan: eng.LastPlan}
 	if a.notifier != nil {
 		so.NotifyStats = a.notifier.dispatch.Stats
+		ms.Notify = a.notifier.dispatch.Stats
 	}
+	if h, ok := webhook.(*eventgrid.Handler); ok {
+		ms.Webhook = h.Stats
+	}
+	so.Metrics = metrics.Handler(ms)
 	a.handler = server.New(so)
 	return a, nil
 }

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/aksupgrade/aksupgrade"
+	"github.com/aksupgrade/aksupgrade/internal/engine"
 	"github.com/aksupgrade/aksupgrade/internal/notify"
 	"github.com/aksupgrade/aksupgrade/internal/policy"
 	"github.com/aksupgrade/aksupgrade/internal/store"
@@ -52,7 +53,7 @@ func routes(n *policy.Notifications) []notify.Route {
 	return out
 }
 
-func newNotifier(st store.Store, pol *policy.Policy, receivers map[string]notify.Receiver, clk aksupgrade.Clock, log *slog.Logger) (*notifier, error) {
+func newNotifier(st store.Store, pol *policy.Policy, receivers map[string]notify.Receiver, eng *engine.Engine, clk aksupgrade.Clock, log *slog.Logger) (*notifier, error) {
 	n := pol.Notifications
 	router, err := notify.NewRouter(routes(n))
 	if err != nil {
@@ -63,10 +64,14 @@ func newNotifier(st store.Store, pol *policy.Policy, receivers map[string]notify
 		return nil, err
 	}
 	stages := make([]string, len(pol.Stages))
+	zones := map[string]*time.Location{}
 	for i, s := range pol.Stages {
 		stages[i] = s.Name
+		if s.Window.Schedule != nil {
+			zones[s.Name] = s.Window.Schedule.Location()
+		}
 	}
-	opts := notify.MessageOptions{BaseURL: n.ServerURL, Stages: stages, Templates: n.Templates}
+	opts := notify.MessageOptions{BaseURL: n.ServerURL, Stages: stages, Zones: zones, StageOf: eng.StageOf, Templates: n.Templates}
 	if err := opts.Validate(); err != nil {
 		return nil, fmt.Errorf("notification templates: %w", err)
 	}

@@ -58,7 +58,7 @@ func TestNotificationsFlow(t *testing.T) {
 			t.Errorf("message %s delivered twice", m.Key)
 		}
 		seen[m.Key] = true
-		if m.Kind == "stageReached" || m.Kind == "newVersion" {
+		if m.Kind == "stageReached" || m.Kind == "stageProven" {
 			t.Errorf("message of kind %s, which the route does not match", m.Kind)
 		}
 	}

@@ -58,7 +58,11 @@ type Engine struct {
 	done    chan struct{}
 	last    *planner.Result
 	lastErr error
-	cal     calendar
+	// stageIndex maps lower-case cluster IDs to their stage in
+	// stageIndexOf, a plan (see StageOf).
+	stageIndex   map[string]string
+	stageIndexOf *planner.Result
+	cal          calendar
 	// observed and imaged are when the fleet and the node images were
 	// last read in full.
 	observed, imaged time.Time
@@ -168,7 +172,7 @@ func (e *Engine) Step(ctx context.Context) (time.Time, error) {
 	if err != nil {
 		return time.Time{}, fmt.Errorf("observe: %w", err)
 	}
-	informed, err := e.processEvents(ctx, now, &fleet)
+	informed, told, err := e.processEvents(ctx, &fleet)
 	if err != nil {
 		return time.Time{}, fmt.Errorf("events: %w", err)
 	}
@@ -186,6 +190,20 @@ func (e *Engine) Step(ctx context.Context) (time.Time, error) {
 	e.mu.Lock()
 	e.last, e.lastErr = res, err
 	e.mu.Unlock()
+	if len(told.keys) > 0 {
+		announced, tellErr := e.tell(ctx, now, &fleet, res, err, told)
+		if announced {
+			if err := e.o.Store.SaveFleet(ctx, fleet); err != nil {
+				return time.Time{}, fmt.Errorf("save fleet: %w", err)
+			}
+		}
+		if tellErr != nil {
+			return time.Time{}, fmt.Errorf("tell the news: %w", tellErr)
+		}
+		if err := e.o.Store.MarkProcessed(ctx, told.keys, now); err != nil {
+			return time.Time{}, fmt.Errorf("mark events processed: %w", err)
+		}
+	}
 	if err != nil {
 		return time.Time{}, err
 	}

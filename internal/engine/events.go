@@ -17,18 +17,21 @@ import (
 const EventSource = "aksupgrade/engine"
 
 // emit stores a domain event for what just happened (notifications read
-// them). Its id is derived from the transition, so a transition recorded
-// again after a restart emits nothing new.
-func (e *Engine) emit(ctx context.Context, now time.Time, id, typ, subject string, data any) {
+// them); a failure is logged and returned. Its id is derived from the
+// transition, so a transition recorded again after a restart emits
+// nothing new.
+func (e *Engine) emit(ctx context.Context, now time.Time, id, typ, subject string, data any) error {
 	body, err := json.Marshal(data)
 	if err != nil {
 		e.log.Error("encode event", "type", typ, "err", err)
-		return
+		return err
 	}
 	ev := store.Event{Key: store.EventKey{Source: EventSource, ID: id}, Type: typ, Subject: subject, Time: now, Data: body, ReceivedAt: now}
 	if _, err := e.o.Store.PutEvent(ctx, ev); err != nil {
 		e.log.Error("store event", "type", typ, "err", err)
+		return err
 	}
+	return nil
 }
 
 // describeFailure says in plain words what failed and what to do.
@@ -70,11 +73,7 @@ func describeFailure(s aksupgrade.Step, err error) string {
 	return out
 }
 
-// EventApprovalNeeded is emitted once per stage and target that waits for
-// a person's approval (notifications tell them, with how to approve).
-const EventApprovalNeeded = "aksupgrade.approval.needed"
-
-// announceApprovals emits EventApprovalNeeded for each stage and target
+// announceApprovals emits aksupgrade.EventApprovalNeeded for each stage and target
 // the plan shows awaiting approval; the event's ID makes it once each.
 func (e *Engine) announceApprovals(ctx context.Context, now time.Time, res *planner.Result) {
 	for _, st := range res.Stages {
@@ -84,7 +83,7 @@ func (e *Engine) announceApprovals(ctx context.Context, now time.Time, res *plan
 				continue
 			}
 			told[*c.Target] = true
-			e.emit(ctx, now, fmt.Sprintf("approval/%s/%s", st.Name, c.Target), EventApprovalNeeded, "",
+			e.emit(ctx, now, fmt.Sprintf("approval/%s/%s", st.Name, c.Target), aksupgrade.EventApprovalNeeded, "",
 				map[string]any{"stage": st.Name, "target": *c.Target, "reason": c.Reason})
 		}
 	}

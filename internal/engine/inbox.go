@@ -2,9 +2,7 @@ package engine
 
 import (
 	"context"
-	"fmt"
 	"strings"
-	"time"
 
 	"github.com/aksupgrade/aksupgrade"
 	"github.com/aksupgrade/aksupgrade/internal/eventgrid"
@@ -21,36 +19,45 @@ import (
 //   - a node pool rolling started, succeeded or failed: read the cluster
 //     again now;
 //
-// Support and maintenance events change nothing here: status and the
-// planner read them from the store. Every event is marked processed.
-func (e *Engine) processEvents(ctx context.Context, now time.Time, f *store.Fleet) (changed bool, err error) {
+// Maintenance events go on the calendar the planner avoids. New-version
+// and support events come back in the tidings, to be told once the
+// engine has planned with them (see tell); the caller marks every event
+// processed after that.
+func (e *Engine) processEvents(ctx context.Context, f *store.Fleet) (changed bool, t tidings, err error) {
 	pending, err := e.o.Store.PendingEvents(ctx, 500)
 	if err != nil {
-		return false, err
-	}
-	if len(pending) == 0 {
-		return false, nil
+		return false, t, err
 	}
 	refreshed := map[string]bool{}
-	var keys []store.EventKey
 	for _, ev := range pending {
-		keys = append(keys, ev.Key)
+		t.keys = append(t.keys, ev.Key)
 		typed, err := eventgrid.Parse(ev.Data)
 		if err != nil {
 			continue // the engine's own events, or a shape it cannot read
 		}
-		if typed.Scheduled != nil {
+		switch {
+		case typed.Scheduled != nil:
 			e.calendarAdd(typed)
 			continue
+		case typed.NewVersion != nil:
+			t.versions = append(t.versions, typed)
+		case typed.Support != nil:
+			t.support = append(t.support, typed)
 		}
 		id := typed.ClusterID
 		c := findCluster(f.Clusters, id)
-		if c == nil || refreshed[ev.Type+"|"+strings.ToLower(id)] {
+		if c == nil {
 			continue
 		}
 		switch ev.Type {
 		case poller.TypeNewVersion:
-			refreshed[ev.Type+"|"+strings.ToLower(id)] = true
+			// Every cluster of a region is told; its catalogue is read
+			// once.
+			region := "catalogue|" + c.SubscriptionID + "|" + planner.NormalizeLocation(c.Location)
+			if refreshed[region] {
+				continue
+			}
+			refreshed[region] = true
 			l, err := e.o.Provider.Catalog(ctx, c.SubscriptionID, c.Location)
 			if err != nil {
 				e.log.Warn("cannot read the catalogue a new-version event announced; the next observation will", "region", c.Location, "err", err)
@@ -62,7 +69,10 @@ func (e *Engine) processEvents(ctx context.Context, now time.Time, f *store.Flee
 			f.Catalogs[planner.NormalizeLocation(c.Location)] = l
 			changed = true
 		case poller.TypeNodePoolStarted, poller.TypeNodePoolSucceeded, poller.TypeNodePoolFailed:
-			refreshed[ev.Type+"|"+strings.ToLower(id)] = true
+			if refreshed["cluster|"+strings.ToLower(id)] {
+				continue
+			}
+			refreshed["cluster|"+strings.ToLower(id)] = true
 			if err := e.refresh(ctx, f, c.ID); err != nil {
 				e.log.Warn("cannot read a cluster an event is about; the next observation will", "cluster", c.ID, "err", err)
 				continue
@@ -70,8 +80,5 @@ func (e *Engine) processEvents(ctx context.Context, now time.Time, f *store.Flee
 			changed = true
 		}
 	}
-	if err := e.o.Store.MarkProcessed(ctx, keys, now); err != nil {
-		return changed, fmt.Errorf("mark events processed: %w", err)
-	}
-	return changed, nil
+	return changed, t, nil
 }

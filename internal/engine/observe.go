@@ -38,6 +38,7 @@ func (e *Engine) observe(ctx context.Context, now time.Time) (store.Fleet, error
 			return store.Fleet{}, fmt.Errorf("store polled event: %w", err)
 		}
 	}
+	announce(prev, &f)
 	if err := e.o.Store.SaveFleet(ctx, f); err != nil {
 		return store.Fleet{}, fmt.Errorf("save fleet: %w", err)
 	}

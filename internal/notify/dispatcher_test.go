@@ -71,7 +71,7 @@ func (r *recorder) got() (calls, unique []string) {
 	return append([]string(nil), r.calls...), append([]string(nil), r.unique...)
 }
 
-func openStore(t *testing.T, path string) *sqlite.Store {
+func openStore(t testing.TB, path string) *sqlite.Store {
 	t.Helper()
 	s, err := sqlite.Open(t.Context(), path)
 	if err != nil {
@@ -81,7 +81,7 @@ func openStore(t *testing.T, path string) *sqlite.Store {
 	return s
 }
 
-func enqueue(t *testing.T, s store.Store, now time.Time, receiver string, keys ...string) {
+func enqueue(t testing.TB, s store.Store, now time.Time, receiver string, keys ...string) {
 	t.Helper()
 	var os []store.Outgoing
 	for _, k := range keys {
@@ -92,7 +92,7 @@ func enqueue(t *testing.T, s store.Store, now time.Time, receiver string, keys .
 	}
 }
 
-func newDispatcher(t *testing.T, s store.Store, clk *clock.Manual, o notify.DispatcherOptions, rs ...notify.Receiver) *notify.Dispatcher {
+func newDispatcher(t testing.TB, s store.Store, clk *clock.Manual, o notify.DispatcherOptions, rs ...notify.Receiver) *notify.Dispatcher {
 	t.Helper()
 	o.Store, o.Clock, o.Receivers = s, clk, map[string]notify.Receiver{}
 	for _, r := range rs {
@@ -106,7 +106,7 @@ func newDispatcher(t *testing.T, s store.Store, clk *clock.Manual, o notify.Disp
 	return d
 }
 
-func deliver(t *testing.T, d *notify.Dispatcher) (sent, failed int) {
+func deliver(t testing.TB, d *notify.Dispatcher) (sent, failed int) {
 	t.Helper()
 	sent, failed, err := d.DeliverDue(t.Context())
 	if err != nil {

@@ -27,8 +27,15 @@ type MessageOptions struct {
 	// Stages are the policy's stage names in order: a start in the first
 	// is rolloutStarted, a proof in the last rolloutCompleted.
 	Stages []string
-	// Location is the time zone of dates in messages; nil means UTC.
+	// Location is the time zone of dates in messages about no stage; nil
+	// means UTC.
 	Location *time.Location
+	// Zones are the time zones of the stages' windows, by stage: dates in
+	// a message about a stage are in its zone.
+	Zones map[string]*time.Location
+	// StageOf names the stage of a cluster (by resource ID), "" for none:
+	// messages about a cluster then route and show dates by its stage.
+	StageOf func(clusterID string) string
 	// Templates replace the default template of a kind (see
 	// TemplateData for what they can use). A template's first non-blank
 	// line is the Summary, every further non-blank line one line of
@@ -42,13 +49,21 @@ func (o MessageOptions) Validate() error {
 		if !slices.Contains(Kinds(), kind) {
 			return fmt.Errorf("template for unknown kind %q (known: %s)", kind, strings.Join(Kinds(), ", "))
 		}
-		// Executing with empty data finds unknown fields and functions
-		// used wrongly, as well as syntax errors.
-		sample := TemplateData{Kind: kind, Summary: "summary",
-			NewVersion: &eventgrid.NewKubernetesVersionAvailable{}, Maintenance: &eventgrid.ScheduledEvent{}}
-		if _, _, err := execute(kind, text, sample); err != nil && !errors.Is(err, errEmpty) {
+		if err := CheckTemplate(kind, text); err != nil {
 			return err
 		}
+	}
+	return nil
+}
+
+// CheckTemplate reports whether text, as the template of kind, parses
+// and renders: executing it with empty data finds unknown fields and
+// functions used wrongly, as well as syntax errors.
+func CheckTemplate(kind, text string) error {
+	sample := TemplateData{Kind: kind, Summary: "summary",
+		NewVersion: &eventgrid.NewKubernetesVersionAvailable{}, Maintenance: &eventgrid.ScheduledEvent{}}
+	if _, _, err := execute(kind, text, sample); err != nil && !errors.Is(err, errEmpty) {
+		return err
 	}
 	return nil
 }
@@ -79,8 +94,26 @@ type TemplateData struct {
 
 	// Version is the cluster's Kubernetes version (support events).
 	Version string
-	// NewVersion is set for newVersion.
+	// NewVersion is set for newVersion: the versions AKS announced in
+	// Region, for Clusters; Outlook says what they mean for each stage.
 	NewVersion *eventgrid.NewKubernetesVersionAvailable
+	Region     string
+	Clusters   []string
+	Outlook    []StageLine
+	// Offers lists the announced versions for people ("newest 1.32.2,
+	// stable 1.31.6, oldest 1.29.12").
+	Offers string
+	// New are the versions that are news, newest first; Headline says
+	// them for people ("Kubernetes 1.31.5 is available").
+	New      []aksupgrade.NewVersion
+	Headline string
+	// Support is a cluster's support status with its date ("supported
+	// until 2026-03-31"); Goal the version its planned upgrade heads to;
+	// Plan says in a sentence which upgrade fixes it and when (support
+	// events).
+	Support, Goal, Plan string
+	// PlanError is set when the engine could not plan with the news.
+	PlanError string
 	// NodePool, NodeImage and LatestNodeImage go with node pool and node
 	// image events.
 	NodePool, NodeImage, LatestNodeImage string
@@ -108,15 +141,30 @@ func FromEvent(e store.Event, o MessageOptions) (Message, bool) {
 		return Message{}, false
 	}
 	d.EventType, d.Time = e.Type, cmp.Or(e.Time, e.ReceivedAt).UTC()
-	d.When = formatWhen(d.Time, o.Location)
+	if d.Stage == "" && d.ClusterID != "" && o.StageOf != nil {
+		d.Stage = o.StageOf(d.ClusterID)
+	}
+	loc := o.Location
+	if z := o.Zones[d.Stage]; z != nil {
+		loc = z
+	}
+	d.When = formatWhen(d.Time, loc)
+	if d.Maintenance != nil {
+		d.MaintenanceWhen = formatWhen(d.Maintenance.ScheduledTime, loc)
+	}
 	if len(o.Stages) > 0 {
 		d.FirstStage, d.LastStage = o.Stages[0], o.Stages[len(o.Stages)-1]
 		if i := slices.Index(o.Stages, d.Stage); i >= 0 && i+1 < len(o.Stages) {
 			d.NextStage = o.Stages[i+1]
 		}
 	}
-	if o.BaseURL != "" && d.TargetArg != "" {
-		d.Link = strings.TrimRight(o.BaseURL, "/") + "/api/v1/rollouts/" + url.PathEscape(d.TargetArg)
+	if base := strings.TrimRight(o.BaseURL, "/"); base != "" {
+		switch {
+		case d.TargetArg != "":
+			d.Link = base + "/api/v1/rollouts/" + url.PathEscape(d.TargetArg)
+		case d.Kind == KindNewVersion || d.Kind == KindSupportEnding || d.Kind == KindSupportEnded:
+			d.Link = base + "/api/v1/plan"
+		}
 	}
 	summary, details, _ := render(d, o) // on error, the default's text
 	if summary == "" {
@@ -156,12 +204,16 @@ type engineData struct {
 // eventData reads what the event says, by type.
 func eventData(e store.Event, o MessageOptions) (TemplateData, Severity, bool) {
 	switch {
-	case strings.HasPrefix(e.Type, "aksupgrade.stage."), strings.HasPrefix(e.Type, "aksupgrade.rollout."), e.Type == EventApprovalNeeded:
+	case strings.HasPrefix(e.Type, "aksupgrade.stage."), strings.HasPrefix(e.Type, "aksupgrade.rollout."), e.Type == aksupgrade.EventApprovalNeeded:
 		return engineEvent(e, o)
+	case e.Type == aksupgrade.EventVersionAvailable:
+		return versionNews(e)
+	case e.Type == aksupgrade.EventSupportEnding, e.Type == aksupgrade.EventSupportEnded:
+		return supportNews(e)
 	case e.Type == "aksupgrade.NodeImageAvailable":
 		return nodeImageEvent(e)
 	case strings.HasPrefix(e.Type, "Microsoft."):
-		return azureEvent(e, o)
+		return azureEvent(e)
 	}
 	return TemplateData{}, "", false
 }
@@ -194,7 +246,7 @@ func engineEvent(e store.Event, o MessageOptions) (TemplateData, Severity, bool)
 		}
 	case "aksupgrade.stage.halted":
 		d.Kind, sev = KindStageHalted, SeverityCritical
-	case EventApprovalNeeded:
+	case aksupgrade.EventApprovalNeeded:
 		d.Kind, sev = KindApprovalNeeded, SeverityWarning
 	case "aksupgrade.rollout.approved":
 		d.Kind = KindApproved
@@ -263,7 +315,7 @@ func nodeImageEvent(e store.Event) (TemplateData, Severity, bool) {
 	return d, SeverityInfo, true
 }
 
-func azureEvent(e store.Event, o MessageOptions) (TemplateData, Severity, bool) {
+func azureEvent(e store.Event) (TemplateData, Severity, bool) {
 	ev, err := eventgrid.Parse(e.Data)
 	if err != nil || !ev.Known() {
 		return TemplateData{}, "", false
@@ -274,14 +326,9 @@ func azureEvent(e store.Event, o MessageOptions) (TemplateData, Severity, bool) 
 	}
 	sev := SeverityInfo
 	switch {
-	case ev.NewVersion != nil:
-		d.Kind, d.NewVersion = KindNewVersion, ev.NewVersion
-	case ev.Support != nil:
-		d.Version = ev.Support.KubernetesVersion
-		d.Kind, sev = KindSupportEnding, SeverityWarning
-		if ev.Type == eventgrid.TypeClusterSupportEnded {
-			d.Kind, sev = KindSupportEnded, SeverityCritical
-		}
+	case ev.NewVersion != nil, ev.Support != nil:
+		// Told by the engine once it planned with them (news.go).
+		return TemplateData{}, "", false
 	case ev.NodePool != nil:
 		if ev.Type != eventgrid.TypeNodePoolRollingFailed {
 			return TemplateData{}, "", false
@@ -295,7 +342,6 @@ func azureEvent(e store.Event, o MessageOptions) (TemplateData, Severity, bool) 
 			d.Kind = KindMaintenanceScheduled
 		}
 		if !p.ScheduledTime.IsZero() {
-			d.MaintenanceWhen = formatWhen(p.ScheduledTime, o.Location)
 			if from := cmp.Or(ev.Time, e.Time); !from.IsZero() {
 				ahead := p.ScheduledTime.Sub(from)
 				d.MaintenanceIn = aheadOf(ahead)

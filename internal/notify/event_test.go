@@ -2,12 +2,14 @@ package notify
 
 import (
 	"encoding/json"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/aksupgrade/aksupgrade"
 	"github.com/aksupgrade/aksupgrade/internal/store"
 )
 
@@ -71,22 +73,40 @@ func TestFromEvent(t *testing.T) {
 		e    store.Event
 		want Message // Key and Time are checked apart
 	}{
-		{"new version", azure("Microsoft.ContainerService.NewKubernetesVersionAvailable", "nv1", map[string]string{
-			"latestSupportedKubernetesVersion": "1.32.2", "latestStableKubernetesVersion": "1.31.6", "lowestMinorKubernetesVersion": "1.29.12"}),
-			Message{Kind: KindNewVersion, Severity: SeverityInfo, Cluster: prodID,
-				Summary: "New Kubernetes version 1.32.2 available for aks-prod-01",
-				Details: []string{"Newest stable: 1.31.6", "Oldest still offered: 1.29.12",
-					`Each stage takes what its channel picks, in order, starting with dev; "aksupgrade plan" shows what happens when.`}}},
-		{"support ending", azure("Microsoft.ContainerService.ClusterSupportEnding", "se1", map[string]string{"kubernetesVersion": "1.29.12"}),
-			Message{Kind: KindSupportEnding, Severity: SeverityWarning, Cluster: prodID,
-				Summary: "aks-prod-01 runs Kubernetes 1.29.12, which leaves support soon",
-				Details: []string{"Cluster: " + prodID, "Notice of Mon 2026-03-02 09:30 UTC",
-					`What to do: upgrade it to a supported minor, one minor at a time; "aksupgrade plan" shows when the rollout gets there, "aksupgrade versions" what its region offers.`}}},
-		{"support ended", azure("Microsoft.ContainerService.ClusterSupportEnded", "sd1", map[string]string{"kubernetesVersion": "1.28.9"}),
-			Message{Kind: KindSupportEnded, Severity: SeverityCritical, Cluster: prodID,
-				Summary: "aks-prod-01 runs Kubernetes 1.28.9, which is out of support",
-				Details: []string{"Cluster: " + prodID, "Since Mon 2026-03-02 09:30 UTC",
-					"What to do: upgrade it now, one minor at a time; AKS no longer fixes this version and may upgrade the cluster on its own."}}},
+		{"new version", engine(aksupgrade.EventVersionAvailable, "version.available/westeurope/1.32.2/1.31.6/", map[string]any{
+			"region": "westeurope", "new": []map[string]any{{"version": "1.32.2"}},
+			"latestSupported": "1.32.2", "latestStable": "1.31.6", "lowestMinor": "1.29.12",
+			"clusters": []string{"aks-dev-01", "aks-prod-01"},
+			"stages": []map[string]any{
+				{"stage": "dev", "zone": "Europe/Berlin", "version": "1.32.2", "state": "rolling", "reachedAt": t0.Add(14 * time.Hour), "provenAt": t0.Add(38 * time.Hour)},
+				{"stage": "test", "zone": "America/New_York", "version": "1.32.2", "state": "pending", "note": "needs approval to enter test"},
+				{"stage": "prod", "zone": "Europe/Berlin", "version": "1.31.6", "then": "1.32.2", "state": "pending", "clusters": 3, "projected": 3, "finish": t0.Add(60 * time.Hour)},
+				{"stage": "legacy", "note": "stays on 1.30.9: the policy's channel patch picks none of them"},
+			}}),
+			Message{Kind: KindNewVersion, Severity: SeverityInfo, Target: "1.32.2", Link: "https://aksupgrade.example.com/api/v1/plan",
+				Summary: "Kubernetes 1.32.2 is available in westeurope",
+				Details: []string{"AKS offers: newest 1.32.2, stable 1.31.6, oldest 1.29.12.",
+					"dev: 1.32.2 on every cluster by Tue 2026-03-03 00:30 CET, proven Wed 2026-03-04 00:30 CET",
+					"test: 1.32.2, not projected yet: needs approval to enter test",
+					"prod: 1.31.6 on the 3 clusters still to go by Wed 2026-03-04 22:30 CET; then 1.32.2",
+					"legacy: stays on 1.30.9: the policy's channel patch picks none of them",
+					"Clusters in westeurope: aks-dev-01, aks-prod-01"}}},
+		{"support ending", engine(aksupgrade.EventSupportEnding, "support.ending/x/1.29.12", map[string]any{
+			"cluster": prodID, "name": "aks-prod-01", "version": "1.29.12", "support": "supported until 2026-03-31",
+			"stage": "prod", "zone": "Europe/Berlin", "target": "1.30.9", "goal": "1.31.6", "state": "waiting",
+			"start": t0.Add(24 * time.Hour), "finish": t0.Add(26 * time.Hour)}),
+			Message{Kind: KindSupportEnding, Severity: SeverityWarning, Cluster: prodID, Stage: "prod", Target: "1.30.9",
+				Link:    "https://aksupgrade.example.com/api/v1/rollouts/1.30.9",
+				Summary: "aks-prod-01 runs Kubernetes 1.29.12, which leaves support soon (supported until 2026-03-31)",
+				Details: []string{"Stage: prod",
+					"Planned fix: upgrade to 1.30.9 in stage prod, expected Tue 2026-03-03 10:30 CET to Tue 2026-03-03 12:30 CET."}}},
+		{"support ended, nothing planned", engine(aksupgrade.EventSupportEnded, "support.ended/x/1.28.9", map[string]any{
+			"cluster": prodID, "name": "aks-prod-01", "version": "1.28.9", "ended": true, "support": "out of support since 2026-01-01",
+			"reason": "no stage selects it"}),
+			Message{Kind: KindSupportEnded, Severity: SeverityCritical, Cluster: prodID, Link: "https://aksupgrade.example.com/api/v1/plan",
+				Summary: "aks-prod-01 runs Kubernetes 1.28.9, which is out of support (out of support since 2026-01-01)",
+				Details: []string{"No upgrade is planned for it: no stage selects it.",
+					"AKS no longer fixes this version and may upgrade the cluster on its own."}}},
 		{"node pool failed", azure("Microsoft.ContainerService.NodePoolRollingFailed", "np1", map[string]string{"nodePoolName": "user1"}),
 			Message{Kind: KindNodePoolFailed, Severity: SeverityWarning, Cluster: prodID,
 				Summary: "Node pool user1 of aks-prod-01: rolling upgrade failed",
@@ -126,9 +146,9 @@ func TestFromEvent(t *testing.T) {
 			Message{Kind: KindStageHalted, Severity: SeverityCritical, Stage: "test", Target: "1.31.4", Cluster: prodID, Link: link,
 				Summary: "Stage test halted: 1.31.4 failed on aks-prod-01",
 				Details: []string{"What failed: the upgrade of node pool user1 to 1.31.4 failed (DrainFailed: eviction blocked): a node could not be drained",
-					"No other cluster of test starts until the stage is retried.",
+					"Halted Mon 2026-03-02 09:30 UTC; no other cluster of test starts until the stage is retried.",
 					"What to do: fix the cause, then run: aksupgrade rollout retry --stage test"}}},
-		{"approval needed", engine(EventApprovalNeeded, "approval/prod/1.31.4", map[string]any{"stage": "prod", "target": "1.31.4", "reason": "minor upgrades need approval in prod"}),
+		{"approval needed", engine(aksupgrade.EventApprovalNeeded, "approval/prod/1.31.4", map[string]any{"stage": "prod", "target": "1.31.4", "reason": "minor upgrades need approval in prod"}),
 			Message{Kind: KindApprovalNeeded, Severity: SeverityWarning, Stage: "prod", Target: "1.31.4", Link: link,
 				Summary: "1.31.4 waits for approval to enter prod",
 				Details: []string{"minor upgrades need approval in prod", "To approve: aksupgrade rollout approve 1.31.4 --stage prod"}}},
@@ -159,12 +179,17 @@ func TestFromEvent(t *testing.T) {
 
 func TestFromEventSkips(t *testing.T) {
 	for name, e := range map[string]store.Event{
-		"step":             engine("aksupgrade.step.running", "step/1/running", map[string]any{"id": 1}),
-		"node pool start":  azure("Microsoft.ContainerService.NodePoolRollingStarted", "s", map[string]string{"nodePoolName": "p"}),
-		"unknown type":     {Key: store.EventKey{Source: "x", ID: "1"}, Type: "Other.Thing", Time: t0},
-		"unreadable":       {Key: store.EventKey{Source: "x", ID: "1"}, Type: "aksupgrade.stage.halted", Data: []byte("{"), Time: t0},
-		"no payload":       azure("Microsoft.ContainerService.ClusterSupportEnding", "x", "not an object"),
-		"unknown transfer": engine("aksupgrade.rollout.somethingNew", "x", map[string]any{}),
+		"step":            engine("aksupgrade.step.running", "step/1/running", map[string]any{"id": 1}),
+		"node pool start": azure("Microsoft.ContainerService.NodePoolRollingStarted", "s", map[string]string{"nodePoolName": "p"}),
+		"unknown type":    {Key: store.EventKey{Source: "x", ID: "1"}, Type: "Other.Thing", Time: t0},
+		"unreadable":      {Key: store.EventKey{Source: "x", ID: "1"}, Type: "aksupgrade.stage.halted", Data: []byte("{"), Time: t0},
+		"no payload":      azure("Microsoft.ContainerService.ClusterSupportEnding", "x", "not an object"),
+		// Azure's news is told by the engine once it planned with it.
+		"Azure new version": azure("Microsoft.ContainerService.NewKubernetesVersionAvailable", "nv1", map[string]string{
+			"latestSupportedKubernetesVersion": "1.32.2", "latestStableKubernetesVersion": "1.31.6"}),
+		"Azure support ending":  azure("Microsoft.ContainerService.ClusterSupportEnding", "se1", map[string]string{"kubernetesVersion": "1.29.12"}),
+		"news without versions": engine(aksupgrade.EventVersionAvailable, "v", map[string]any{"region": "westeurope"}),
+		"unknown transfer":      engine("aksupgrade.rollout.somethingNew", "x", map[string]any{}),
 	} {
 		if m, ok := FromEvent(e, options()); ok {
 			t.Errorf("%s: FromEvent = %+v, want false", name, m)
@@ -199,7 +224,7 @@ func TestFromEventTemplates(t *testing.T) {
 		t.Fatalf("Validate: %v", err)
 	}
 	m, _ := FromEvent(e, o)
-	want := []string{"What failed: boom", "No other cluster of test starts until the stage is retried.",
+	want := []string{"What failed: boom", "Halted Mon 2026-03-02 09:30 UTC; no other cluster of test starts until the stage is retried.",
 		"What to do: fix the cause, then run: aksupgrade rollout retry --stage test", "Owner: platform team (aks-prod-01)"}
 	if m.Summary != "[fleet A] Stage test halted: 1.31.4 failed on aks-prod-01" || !cmp.Equal(m.Details, want) {
 		t.Errorf("overridden: %q %q", m.Summary, m.Details)
@@ -234,5 +259,37 @@ func TestDefaultTemplates(t *testing.T) {
 		if err != nil || s == "" {
 			t.Errorf("%s: %q, %v", k, s, err)
 		}
+	}
+}
+
+// TestFromEventZones: a message about a stage, or about a cluster of a
+// stage, shows dates in the stage window's zone and routes by the stage.
+func TestFromEventZones(t *testing.T) {
+	berlin, err := time.LoadLocation("Europe/Berlin")
+	if err != nil {
+		t.Fatal(err)
+	}
+	o := options()
+	o.Zones = map[string]*time.Location{"prod": berlin}
+	o.StageOf = func(id string) string {
+		if id == prodID {
+			return "prod"
+		}
+		return ""
+	}
+	m, ok := FromEvent(scheduled("m7", "Scheduled", 7*24*time.Hour), o)
+	if !ok || m.Stage != "prod" || m.Summary != "Azure maintenance on aks-prod-01 in 7 days (Mon 2026-03-09 10:30 CET)" {
+		t.Errorf("maintenance: stage %q, summary %q", m.Stage, m.Summary)
+	}
+	halted := engine("aksupgrade.stage.halted", "halted/prod/1.31.4/7", map[string]any{"stage": "prod", "target": kube1314, "cluster": prodID, "reason": "boom"})
+	m, _ = FromEvent(halted, o)
+	if want := "Halted Mon 2026-03-02 10:30 CET; no other cluster of prod starts until the stage is retried."; !slices.Contains(m.Details, want) {
+		t.Errorf("halted: details %q, want %q", m.Details, want)
+	}
+	// Another stage, or no stage: UTC (or o.Location).
+	o.StageOf = func(string) string { return "" }
+	m, _ = FromEvent(scheduled("m7", "Scheduled", 7*24*time.Hour), o)
+	if m.Stage != "" || !strings.HasSuffix(m.Summary, "(Mon 2026-03-09 09:30 UTC)") {
+		t.Errorf("no stage: stage %q, summary %q", m.Stage, m.Summary)
 	}
 }

@@ -47,17 +47,6 @@ func Kinds() []string {
 	}
 }
 
-// EventApprovalNeeded is the type of the event that says a stage waits
-// for a person's approval before it may receive a target (the engine
-// emits it once per stage and target). Its Data is a JSON object
-//
-//	{"stage": "prod", "target": {"kind": "kubernetes", "version": "1.31.4"}, "reason": "..."}
-//
-// (target may also be a string as aksupgrade.ParseTarget reads it). Its
-// event ID should be derived from stage and target, so that the same wait
-// is announced once.
-const EventApprovalNeeded = "aksupgrade.approval.needed"
-
 // reminds reports whether messages of kind still apply until something
 // resolves them: those are repeated every Route.RepeatInterval.
 func reminds(kind string) bool {

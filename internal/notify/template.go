@@ -14,9 +14,21 @@ import (
 var defaultTemplates embed.FS
 
 // templateFuncs are the functions templates may call besides
-// text/template's: join, lower, upper.
+// text/template's: join, list, lower, upper.
 func templateFuncs() template.FuncMap {
-	return template.FuncMap{"join": strings.Join, "lower": strings.ToLower, "upper": strings.ToUpper}
+	return template.FuncMap{"join": strings.Join, "list": list, "lower": strings.ToLower, "upper": strings.ToUpper}
+}
+
+// listMax is how many names list shows.
+const listMax = 10
+
+// list joins names with ", ", at most listMax of them, and says how many
+// more there are: "a, b, c and 12 more".
+func list(names []string) string {
+	if len(names) <= listMax {
+		return strings.Join(names, ", ")
+	}
+	return fmt.Sprintf("%s and %d more", strings.Join(names[:listMax], ", "), len(names)-listMax)
 }
 
 func parseTemplate(kind, text string) (*template.Template, error) {

@@ -2,18 +2,19 @@ package policy
 
 import (
 	"fmt"
+	"maps"
 	"net/url"
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/aksupgrade/aksupgrade/internal/notify"
 )
 
 // Notification kinds, severities and group keys a route may name.
 var (
-	// NotificationKinds are notify's kinds (a test keeps them the same).
-	NotificationKinds = []string{"newVersion", "nodeImageAvailable", "supportEnding", "supportEnded", "nodePoolFailed",
-		"maintenanceScheduled", "maintenanceUpdate", "rolloutStarted", "stageStarted", "stageReached", "stageProven",
-		"stageHalted", "rolloutCompleted", "approvalNeeded", "approved", "retried", "paused", "resumed", "aborted"}
+	// NotificationKinds are the kinds of messages (notify.Kinds).
+	NotificationKinds      = notify.Kinds()
 	notificationSeverities = []string{"info", "warning", "critical"}
 	groupKeys              = []string{"kind", "stage", "cluster", "target"}
 )
@@ -78,9 +79,13 @@ func (v *validator) notifications(d *notificationsDoc, stages []Stage) *Notifica
 			v.bad("notifications.serverURL", quote(d.ServerURL), "an http or https URL, such as https://aksupgrade.example.com")
 		}
 	}
-	for k := range d.Templates {
+	for _, k := range slices.Sorted(maps.Keys(d.Templates)) {
 		if !slices.Contains(NotificationKinds, k) {
 			v.bad("notifications.templates", quote(k), strings.Join(NotificationKinds, ", "))
+			continue
+		}
+		if err := notify.CheckTemplate(k, d.Templates[k]); err != nil {
+			v.add("notifications.templates."+k, fmt.Sprintf("found a template that cannot render (%v), allowed a Go text/template over the message's fields (.Summary, .Details, .Stage, .Target, .Cluster, ...)", err))
 		}
 	}
 	names := map[string]bool{}

@@ -1,5 +1,6 @@
 // Package server is aksupgrade's HTTP face: a small JSON API for status
-// and operator actions (/api/v1/...), and health endpoints for probes.
+// and operator actions (/api/v1/...), health endpoints for probes, and
+// Prometheus metrics (/metrics, when Options.Metrics is set).
 // Routes use net/http's ServeMux patterns; domain error codes map to HTTP
 // status in one place (writeError).
 package server
@@ -44,6 +45,9 @@ type Options struct {
 	// NotifyStats gives delivery counters per receiver; nil when
 	// notifications are off.
 	NotifyStats func() map[string]notify.ReceiverStats
+	// Metrics serves Prometheus metrics at GET /metrics; nil leaves the
+	// route out.
+	Metrics http.Handler
 }
 
 type server struct {
@@ -75,6 +79,9 @@ func New(o Options) http.Handler {
 	if o.Webhook != nil {
 		mux.Handle("POST /webhooks/eventgrid", o.Webhook)
 		mux.Handle("OPTIONS /webhooks/eventgrid", o.Webhook)
+	}
+	if o.Metrics != nil {
+		mux.Handle("GET /metrics", o.Metrics)
 	}
 	return mux
 }

@@ -170,6 +170,10 @@ type Fleet struct {
 	At       time.Time                                   `json:"at"`
 	Clusters []aksupgrade.Cluster                        `json:"clusters"`
 	Catalogs map[string]aksupgrade.KubernetesVersionList `json:"catalogs"`
+	// Announced are, by region, the catalogue's versions people have been
+	// told of ("1.31.5", "1.33.0 preview"): what a new-version event
+	// brings beyond them is news.
+	Announced map[string][]string `json:"announced,omitempty"`
 }
 
 // TransitionKind names a change of the rollout history. Every kind but

@@ -22,7 +22,8 @@
 //
 //	table              holds
 //	schema_migrations  the migrations applied
-//	fleet              the last observation of the fleet (one row, JSON)
+//	fleet              the last observation of the fleet (one row, JSON),
+//	                   with what people were told each region offers (0003)
 //	rollouts           one per target: created_at, paused_*, aborted_*
 //	stage_progress     per rollout and stage: started/reached/proven_at,
 //	                   evidence (JSON), approved_*, halt_*

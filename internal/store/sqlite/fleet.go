@@ -19,10 +19,15 @@ func (s *Store) SaveFleet(ctx context.Context, f store.Fleet) error {
 	if err != nil {
 		return fmt.Errorf("save fleet: encode catalogs: %w", err)
 	}
+	announced, err := json.Marshal(f.Announced)
+	if err != nil {
+		return fmt.Errorf("save fleet: encode announced: %w", err)
+	}
 	return s.write(ctx, "save fleet", func(tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, `INSERT INTO fleet (id, observed_at, clusters, catalogs) VALUES (1, ?, ?, ?)
-ON CONFLICT (id) DO UPDATE SET observed_at = excluded.observed_at, clusters = excluded.clusters, catalogs = excluded.catalogs`,
-			formatTime(f.At), string(clusters), string(catalogs))
+		_, err := tx.ExecContext(ctx, `INSERT INTO fleet (id, observed_at, clusters, catalogs, announced) VALUES (1, ?, ?, ?, ?)
+ON CONFLICT (id) DO UPDATE SET observed_at = excluded.observed_at, clusters = excluded.clusters, catalogs = excluded.catalogs,
+	announced = excluded.announced`,
+			formatTime(f.At), string(clusters), string(catalogs), string(announced))
 		return err
 	})
 }
@@ -31,8 +36,8 @@ ON CONFLICT (id) DO UPDATE SET observed_at = excluded.observed_at, clusters = ex
 func (s *Store) Fleet(ctx context.Context) (store.Fleet, error) {
 	var f store.Fleet
 	err := s.read(ctx, "load fleet", func(tx *sql.Tx) error {
-		var at, clusters, catalogs string
-		if err := tx.QueryRowContext(ctx, `SELECT observed_at, clusters, catalogs FROM fleet WHERE id = 1`).Scan(&at, &clusters, &catalogs); err != nil {
+		var at, clusters, catalogs, announced string
+		if err := tx.QueryRowContext(ctx, `SELECT observed_at, clusters, catalogs, announced FROM fleet WHERE id = 1`).Scan(&at, &clusters, &catalogs, &announced); err != nil {
 			return err
 		}
 		var err error
@@ -44,6 +49,9 @@ func (s *Store) Fleet(ctx context.Context) (store.Fleet, error) {
 		}
 		if err := json.Unmarshal([]byte(catalogs), &f.Catalogs); err != nil {
 			return fmt.Errorf("decode catalogs: %w", err)
+		}
+		if err := json.Unmarshal([]byte(announced), &f.Announced); err != nil {
+			return fmt.Errorf("decode announced: %w", err)
 		}
 		return nil
 	})

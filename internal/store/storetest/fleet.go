@@ -95,5 +95,6 @@ func sampleFleet() store.Fleet {
 			}},
 			"northeurope": {Values: []aksupgrade.KubernetesVersion{}},
 		},
+		Announced: map[string][]string{"westeurope": {"1.31.4", "1.32.0 preview"}, "northeurope": {}},
 	}
 }
