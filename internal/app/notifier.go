@@ -17,9 +17,11 @@ import (
 
 // notifier turns stored events into messages: each new event through
 // notify.FromEvent and the policy's routes, the router's flushed groups
-// into the store's outbox, and the dispatcher delivers them. Events are
-// read again after a restart; the outbox keeps each message key once per
-// receiver.
+// into the store's outbox, and the dispatcher delivers them. After a
+// restart the router learns from the outbox what each receiver was told
+// (group members included), and the recent events are read again: what
+// was told is dropped, what waited in a group is told, and reminders go
+// on. The outbox keeps each message key once per receiver.
 type notifier struct {
 	store    store.Store
 	router   *notify.Router
@@ -29,11 +31,14 @@ type notifier struct {
 	log      *slog.Logger
 	every    time.Duration
 
-	mu     sync.Mutex
-	seen   map[store.EventKey]bool
-	wake   chan struct{}
-	cancel context.CancelFunc
-	done   chan struct{}
+	mu sync.Mutex
+	// restored is set once the router knows, from the outbox, what was
+	// told before this process started.
+	restored bool
+	seen     map[store.EventKey]bool
+	wake     chan struct{}
+	cancel   context.CancelFunc
+	done     chan struct{}
 }
 
 // routes converts the policy's routes.
@@ -120,10 +125,29 @@ func (n *notifier) stop() {
 	n.dispatch.Stop()
 }
 
+// restoreLimit is how many of the newest outbox entries a restarted
+// notifier reads to learn what it told.
+const restoreLimit = 10000
+
 // step reads the events not yet seen, routes them, and queues what is due.
 func (n *notifier) step(ctx context.Context) error {
 	n.mu.Lock()
 	defer n.mu.Unlock()
+	if !n.restored {
+		told, err := n.store.Notifications(ctx, restoreLimit)
+		if err != nil {
+			return fmt.Errorf("read the outbox: %w", err)
+		}
+		for _, o := range told {
+			m, err := notify.DecodeMessage(o)
+			if err != nil {
+				n.log.Warn("notifications: an outbox entry cannot be read; it may be told again", "err", err)
+				continue
+			}
+			n.router.Restore(o.Receiver, m, o.DueAt)
+		}
+		n.restored = true
+	}
 	evs, err := n.store.Events(ctx, 500)
 	if err != nil {
 		return err

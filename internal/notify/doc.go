@@ -31,7 +31,9 @@
 // "<key>/reminder/<n>") until a resolving message arrives: retried,
 // stageProven, rolloutCompleted or aborted for a halt; approved,
 // stageStarted, rolloutStarted or aborted for an approval. The Router's
-// state is in memory and lost on restart (see Router).
+// state is in memory; after a restart Router.Restore learns from the
+// outbox what was told (a group's message lists its Members) and where
+// reminders stood (see Router).
 //
 // Dispatcher is the background loop (Start/Stop) over the outbox: it
 // keeps each receiver's order, backs off exponentially (30s to 1h by

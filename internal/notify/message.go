@@ -39,6 +39,9 @@ type Message struct {
 	Cluster string    `json:"cluster,omitempty"`
 	Target  string    `json:"target,omitempty"`
 	Time    time.Time `json:"time"`
+	// Members are the keys of the messages a group combines (none for a
+	// message on its own): what a receiver was told, for a restart.
+	Members []string `json:"members,omitempty"`
 }
 
 // Receiver delivers messages to one destination.

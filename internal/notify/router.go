@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -25,14 +26,13 @@ const maxGroupDetails = 30
 // people. It has no clock: every call says what time it is, so tests
 // step it by hand.
 //
-// Its state (open groups, keys sent, pending reminders) is in memory
-// only: a restart loses it. Then a message waiting in a group is lost
-// unless its event is processed again (mark events processed only once
-// Idle reports that no group holds a message, or process again those
-// not marked); a message grouped differently after a restart may reach
-// a receiver twice (delivery is at least once; the outbox drops the same
-// key for the same receiver); and reminders stop until their message is
-// added again. Mute times survive, as the outbox entry's DueAt.
+// Its state (open groups, keys sent, pending reminders) is in memory.
+// After a restart, Restore it from the outbox (what each receiver was
+// told, group members included) and add the recent events' messages
+// again: those told already are dropped, however they group now, and
+// those that wait on people get their reminders back, counting on from
+// the last one sent. Messages that waited in a group are told then. Mute
+// times survive, as the outbox entry's DueAt.
 type Router struct {
 	mu     sync.Mutex
 	routes []Route
@@ -43,6 +43,14 @@ type Router struct {
 	// added to a group) for the receiver.
 	sent      map[string]time.Time
 	reminders []*reminder
+	// reminded holds, by receiver + "\x00" + key, the last reminder
+	// restored from the outbox.
+	reminded map[string]reminded
+}
+
+type reminded struct {
+	n  int
+	at time.Time
 }
 
 type group struct {
@@ -69,7 +77,8 @@ func NewRouter(routes []Route) (*Router, error) {
 			return nil, fmt.Errorf("route %d: %w", i+1, err)
 		}
 	}
-	return &Router{routes: slices.Clone(routes), dedup: DefaultDedupWindow, groups: map[string]*group{}, sent: map[string]time.Time{}}, nil
+	return &Router{routes: slices.Clone(routes), dedup: DefaultDedupWindow, groups: map[string]*group{}, sent: map[string]time.Time{},
+		reminded: map[string]reminded{}}, nil
 }
 
 // Receivers returns the receivers the routes name, sorted, for checking
@@ -101,7 +110,9 @@ func (r *Router) Add(now time.Time, m Message) {
 		if !rt.Match.Matches(m) {
 			continue
 		}
-		if k := sentKey(rt.Receiver, m.Key); m.Key == "" || !r.seen(k) {
+		k := sentKey(rt.Receiver, m.Key)
+		switch {
+		case m.Key == "" || !r.seen(k):
 			if m.Key != "" {
 				r.sent[k] = now
 			}
@@ -113,11 +124,70 @@ func (r *Router) Add(now time.Time, m Message) {
 			}
 			g.msgs = append(g.msgs, m)
 			g.resolved = append(g.resolved, false)
+		case reminds(m.Kind) && rt.RepeatInterval > 0 && !r.waits(i, m.Key):
+			// Told before a restart: the reminders go on from the last.
+			last := reminded{at: r.sent[k]}
+			if rm, ok := r.reminded[k]; ok {
+				last = rm
+			}
+			r.reminders = append(r.reminders, &reminder{route: i, msg: m, next: last.at.Add(rt.RepeatInterval), n: last.n})
 		}
 		if !rt.Continue {
 			break
 		}
 	}
+}
+
+// waits reports whether the message key of route waits in a group or
+// for a reminder.
+func (r *Router) waits(route int, key string) bool {
+	for _, rm := range r.reminders {
+		if rm.route == route && rm.msg.Key == key {
+			return true
+		}
+	}
+	for _, g := range r.groups {
+		if g.route == route && slices.ContainsFunc(g.msgs, func(m Message) bool { return m.Key == key }) {
+			return true
+		}
+	}
+	return false
+}
+
+// Restore records that receiver was told m at at (an outbox entry's due
+// time): its key, and the keys of the messages it groups, count as sent;
+// a reminder's number is where that message's reminders go on from.
+func (r *Router) Restore(receiver string, m Message, at time.Time) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if base, n, ok := reminderOf(m.Key); ok {
+		k := sentKey(receiver, base)
+		if rm, had := r.reminded[k]; !had || n > rm.n {
+			r.reminded[k] = reminded{n: n, at: at}
+		}
+		return
+	}
+	for _, key := range append([]string{m.Key}, m.Members...) {
+		if k := sentKey(receiver, key); key != "" && r.sent[k].Before(at) {
+			r.sent[k] = at
+		}
+	}
+}
+
+// reminderKey is the key of a message's n-th reminder.
+func reminderKey(key string, n int) string { return fmt.Sprintf("%s/reminder/%d", key, n) }
+
+// reminderOf reads a reminder's key: the message's key and n.
+func reminderOf(key string) (string, int, bool) {
+	i := strings.LastIndex(key, "/reminder/")
+	if i < 0 {
+		return "", 0, false
+	}
+	n, err := strconv.Atoi(key[i+len("/reminder/"):])
+	if err != nil || n <= 0 {
+		return "", 0, false
+	}
+	return key[:i], n, true
 }
 
 func (r *Router) seen(k string) bool {
@@ -175,7 +245,7 @@ func (r *Router) Flush(now time.Time) []store.Outgoing {
 		rt := r.routes[rm.route]
 		rm.n++
 		m := rm.msg
-		m.Key = fmt.Sprintf("%s/reminder/%d", m.Key, rm.n)
+		m.Key = reminderKey(m.Key, rm.n)
 		m.Summary = "Reminder: " + m.Summary
 		m.Details = append(slices.Clone(m.Details), "First sent "+m.Time.UTC().Format("2006-01-02 15:04 MST")+"; still waiting.")
 		m.Time = now
@@ -248,6 +318,7 @@ func combine(g *group, rt Route) Message {
 	sum := sha256.Sum256([]byte(strings.Join(keys, "\n")))
 	out := Message{
 		Key:      "group:" + hex.EncodeToString(sum[:12]),
+		Members:  keys,
 		Kind:     common(ms, func(m Message) string { return m.Kind }, KindGroup),
 		Severity: SeverityInfo,
 		Stage:    common(ms, func(m Message) string { return m.Stage }, ""),

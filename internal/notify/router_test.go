@@ -226,3 +226,63 @@ func TestMatchClusters(t *testing.T) {
 		t.Errorf("a name matches by substring, or a message without cluster")
 	}
 }
+
+// TestRouterRestore: a router restored from the outbox after a restart
+// drops what was told, however it groups now, and reminds on from the
+// last reminder sent.
+func TestRouterRestore(t *testing.T) {
+	const hour = time.Hour
+	routes := []Route{{Receiver: "ops", GroupBy: []string{"stage"}, GroupWait: 5 * time.Minute, RepeatInterval: 4 * hour}}
+	approval := msg(KindApprovalNeeded, "prod", "a")
+	p1, p2 := msg(KindStageProven, "dev", "p1"), msg(KindStageProven, "dev", "p2")
+
+	before, err := NewRouter(routes)
+	if err != nil {
+		t.Fatal(err)
+	}
+	before.Add(t0, approval)
+	before.Add(t0, p1)
+	outbox := before.Flush(t0.Add(5 * time.Minute)) // approval; p1 alone
+	before.Add(t0.Add(hour), p2)
+	outbox = append(outbox, before.Flush(t0.Add(hour+5*time.Minute))...)   // p2 alone
+	outbox = append(outbox, before.Flush(t0.Add(4*hour+5*time.Minute))...) // approval, reminder 1
+	if len(outbox) != 4 {
+		t.Fatalf("before the restart: %d entries, want 4", len(outbox))
+	}
+
+	after, err := NewRouter(routes)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, o := range outbox {
+		m, err := DecodeMessage(o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		after.Restore(o.Receiver, m, o.DueAt)
+	}
+	// The events are read again: p1 and p2 now fall in one group, which
+	// was never sent as such; nothing of it is told again.
+	now := t0.Add(5 * hour)
+	for _, m := range []Message{approval, p1, p2} {
+		after.Add(now, m)
+	}
+	if got := outs(t, after, now.Add(10*time.Minute)); len(got) != 0 {
+		t.Errorf("told again after the restart: %+v", got)
+	}
+	// The approval still waits: reminder 2, 4h after reminder 1.
+	if got := outs(t, after, t0.Add(8*hour)); len(got) != 0 {
+		t.Errorf("reminded early: %+v", got)
+	}
+	got := outs(t, after, t0.Add(8*hour+5*time.Minute))
+	if len(got) != 1 || got[0].Key != "a/reminder/2" {
+		t.Errorf("after the restart, reminders %+v, want a/reminder/2", got)
+	}
+	// Approved: no more reminders.
+	after.Add(t0.Add(9*hour), Message{Key: "ok", Kind: KindApproved, Stage: "prod", Target: "1.31.4", Summary: "approved", Time: t0})
+	for _, o := range outs(t, after, t0.Add(20*hour)) {
+		if o.Kind == KindApprovalNeeded {
+			t.Errorf("reminded after the approval: %+v", o)
+		}
+	}
+}
