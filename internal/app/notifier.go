@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"slices"
 	"sync"
 	"time"
 
@@ -33,9 +32,11 @@ type notifier struct {
 
 	mu sync.Mutex
 	// restored is set once the router knows, from the outbox, what was
-	// told before this process started.
+	// told before this process started; since is how far back events
+	// were read then, cursor where the next read starts.
 	restored bool
-	seen     map[store.EventKey]bool
+	since    time.Time
+	cursor   int64
 	wake     chan struct{}
 	cancel   context.CancelFunc
 	done     chan struct{}
@@ -81,7 +82,7 @@ func newNotifier(st store.Store, pol *policy.Policy, receivers map[string]notify
 		return nil, fmt.Errorf("notification templates: %w", err)
 	}
 	return &notifier{store: st, router: router, dispatch: d, opts: opts, clock: clk, log: log, every: 15 * time.Second,
-		seen: map[store.EventKey]bool{}, wake: make(chan struct{}, 1)}, nil
+		wake: make(chan struct{}, 1)}, nil
 }
 
 // Wake makes the notifier look at new events now.
@@ -129,38 +130,36 @@ func (n *notifier) stop() {
 // notifier reads to learn what it told.
 const restoreLimit = 10000
 
-// step reads the events not yet seen, routes them, and queues what is due.
+// eventPage is how many events one store read returns.
+const eventPage = 500
+
+// step reads the events stored since the last step, routes them, and
+// queues what is due. The first step after a start learns from the
+// outbox what was told, and reads the events of the router's dedup
+// window again.
 func (n *notifier) step(ctx context.Context) error {
 	n.mu.Lock()
 	defer n.mu.Unlock()
-	if !n.restored {
-		told, err := n.store.Notifications(ctx, restoreLimit)
-		if err != nil {
-			return fmt.Errorf("read the outbox: %w", err)
-		}
-		for _, o := range told {
-			m, err := notify.DecodeMessage(o)
-			if err != nil {
-				n.log.Warn("notifications: an outbox entry cannot be read; it may be told again", "err", err)
-				continue
-			}
-			n.router.Restore(o.Receiver, m, o.DueAt)
-		}
-		n.restored = true
-	}
-	evs, err := n.store.Events(ctx, 500)
-	if err != nil {
-		return err
-	}
-	slices.Reverse(evs) // oldest first
 	now := n.clock.Now()
-	for _, e := range evs {
-		if n.seen[e.Key] {
-			continue
+	if !n.restored {
+		if err := n.restore(ctx); err != nil {
+			return err
 		}
-		n.seen[e.Key] = true
-		if m, ok := notify.FromEvent(e, n.opts); ok {
-			n.router.Add(now, m)
+		n.since, n.restored = now.Add(-notify.DefaultDedupWindow), true
+	}
+	for {
+		evs, next, err := n.store.EventsAfter(ctx, n.cursor, n.since, eventPage)
+		if err != nil {
+			return err
+		}
+		for _, e := range evs {
+			if m, ok := notify.FromEvent(e, n.opts); ok {
+				n.router.Add(now, m)
+			}
+		}
+		n.cursor = next
+		if len(evs) < eventPage {
+			break
 		}
 	}
 	if out := n.router.Flush(now); len(out) > 0 {
@@ -168,6 +167,23 @@ func (n *notifier) step(ctx context.Context) error {
 			return err
 		}
 		n.dispatch.Wake()
+	}
+	return nil
+}
+
+// restore tells the router what the outbox says was told.
+func (n *notifier) restore(ctx context.Context) error {
+	told, err := n.store.Notifications(ctx, restoreLimit)
+	if err != nil {
+		return fmt.Errorf("read the outbox: %w", err)
+	}
+	for _, o := range told {
+		m, err := notify.DecodeMessage(o)
+		if err != nil {
+			n.log.Warn("notifications: an outbox entry cannot be read; it may be told again", "err", err)
+			continue
+		}
+		n.router.Restore(o.Receiver, m, o.DueAt)
 	}
 	return nil
 }

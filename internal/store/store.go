@@ -131,6 +131,12 @@ type Store interface {
 	// Events returns stored events, newest first (by ReceivedAt, then the
 	// reverse of the order they were stored), at most limit.
 	Events(ctx context.Context, limit int) ([]Event, error)
+	// EventsAfter returns the events stored after cursor (0: from the
+	// first) and received at or after since, in the order they were
+	// stored, at most limit; and the cursor after the last of them
+	// (cursor itself when there is none). Readers that must see every
+	// event once, whatever arrives meanwhile, page with it.
+	EventsAfter(ctx context.Context, cursor int64, since time.Time, limit int) ([]Event, int64, error)
 
 	// EnqueueNotifications adds notifications to the outbox, in order.
 	// An entry whose (Receiver, Key) the outbox holds already, in any

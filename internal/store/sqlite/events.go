@@ -34,13 +34,24 @@ VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (source, id) DO NOTHING`,
 // PendingEvents returns unprocessed events, oldest first, at most limit.
 func (s *Store) PendingEvents(ctx context.Context, limit int) ([]store.Event, error) {
 	return s.queryEvents(ctx, "read pending events",
-		`SELECT `+eventColumns+` FROM events WHERE processed_at IS NULL ORDER BY received_at, seq`, limit)
+		`SELECT `+eventColumns+` FROM events WHERE processed_at IS NULL ORDER BY received_at, seq`, limit, nil)
 }
 
 // Events returns stored events, newest first, at most limit.
 func (s *Store) Events(ctx context.Context, limit int) ([]store.Event, error) {
 	return s.queryEvents(ctx, "read events",
-		`SELECT `+eventColumns+` FROM events ORDER BY received_at DESC, seq DESC`, limit)
+		`SELECT `+eventColumns+` FROM events ORDER BY received_at DESC, seq DESC`, limit, nil)
+}
+
+// EventsAfter returns the events stored after cursor and received at or
+// after since, in the order they were stored, and the cursor after them.
+func (s *Store) EventsAfter(ctx context.Context, cursor int64, since time.Time, limit int) ([]store.Event, int64, error) {
+	out, err := s.queryEvents(ctx, "read events after a cursor",
+		`SELECT seq, `+eventColumns+` FROM events WHERE seq > ? AND received_at >= ? ORDER BY seq`, limit, &cursor, cursor, formatTime(since))
+	if err != nil {
+		return nil, 0, err
+	}
+	return out, cursor, nil
 }
 
 // MarkProcessed marks events processed at at; one processed already keeps
@@ -64,8 +75,9 @@ func (s *Store) MarkProcessed(ctx context.Context, keys []store.EventKey, at tim
 	})
 }
 
-func (s *Store) queryEvents(ctx context.Context, op, query string, limit int) ([]store.Event, error) {
-	var args []any
+// queryEvents runs a query of events with args; when seq is not nil,
+// the query selects seq first and seq is left at the last row's.
+func (s *Store) queryEvents(ctx context.Context, op, query string, limit int, seq *int64, args ...any) ([]store.Event, error) {
 	if limit > 0 {
 		query, args = query+` LIMIT ?`, append(args, limit)
 	}
@@ -77,7 +89,7 @@ func (s *Store) queryEvents(ctx context.Context, op, query string, limit int) ([
 		}
 		defer rows.Close()
 		for rows.Next() {
-			e, err := scanEvent(rows)
+			e, err := scanEvent(rows, seq)
 			if err != nil {
 				return err
 			}
@@ -91,13 +103,19 @@ func (s *Store) queryEvents(ctx context.Context, op, query string, limit int) ([
 	return out, nil
 }
 
-func scanEvent(rows *sql.Rows) (store.Event, error) {
+// scanEvent reads a row of eventColumns, preceded by seq when seq is
+// not nil.
+func scanEvent(rows *sql.Rows, seq *int64) (store.Event, error) {
 	var (
 		e               store.Event
 		at, received    string
 		data, processed sql.NullString
 	)
-	if err := rows.Scan(&e.Key.Source, &e.Key.ID, &e.Type, &e.Subject, &at, &data, &received, &processed); err != nil {
+	dest := []any{&e.Key.Source, &e.Key.ID, &e.Type, &e.Subject, &at, &data, &received, &processed}
+	if seq != nil {
+		dest = append([]any{seq}, dest...)
+	}
+	if err := rows.Scan(dest...); err != nil {
 		return e, err
 	}
 	var err error

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"testing"
+	"time"
 
 	"github.com/aksupgrade/aksupgrade/internal/store"
 )
@@ -48,7 +49,8 @@ func testClosed(t *testing.T, open Opener) {
 		"MarkProcessed": func(ctx context.Context) error {
 			return s.MarkProcessed(ctx, []store.EventKey{{Source: "s", ID: "1"}}, at(0))
 		},
-		"Events": func(ctx context.Context) error { _, err := s.Events(ctx, 0); return err },
+		"Events":      func(ctx context.Context) error { _, err := s.Events(ctx, 0); return err },
+		"EventsAfter": func(ctx context.Context) error { _, _, err := s.EventsAfter(ctx, 0, time.Time{}, 0); return err },
 		"EnqueueNotifications": func(ctx context.Context) error {
 			return s.EnqueueNotifications(ctx, []store.Outgoing{outgoing("r", "k", at(0))})
 		},

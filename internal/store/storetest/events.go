@@ -127,3 +127,57 @@ func testEvents(t *testing.T, open Opener) {
 		}
 	}
 }
+
+// testEventsAfter: paging with the cursor sees every event once, in the
+// order stored (not by ReceivedAt), also those stored between pages, and
+// since leaves out those received earlier.
+func testEventsAfter(t *testing.T, open Opener) {
+	s := open(t)
+	ctx := t.Context()
+	if evs, cur, err := s.EventsAfter(ctx, 0, time.Time{}, 10); err != nil || len(evs) != 0 || cur != 0 {
+		t.Fatalf("EventsAfter on an empty store = %v, %d, %v", evs, cur, err)
+	}
+	var stored []store.EventKey
+	put := func(id string, received time.Time) {
+		e := event("eventgrid", id, received)
+		mustPut(t, s, e)
+		stored = append(stored, e.Key)
+	}
+	put("a", at(time.Hour))
+	put("b", at(0)) // received earlier, stored later
+	put("c", at(2*time.Hour))
+	var got []store.EventKey
+	var cursor int64
+	page := func(limit int) int {
+		evs, next, err := s.EventsAfter(ctx, cursor, time.Time{}, limit)
+		if err != nil {
+			t.Fatalf("EventsAfter(%d): %v", cursor, err)
+		}
+		if len(evs) > 0 && next <= cursor {
+			t.Fatalf("cursor %d after %d events from %d", next, len(evs), cursor)
+		}
+		if len(evs) == 0 && next != cursor {
+			t.Fatalf("cursor moved from %d to %d with no events", cursor, next)
+		}
+		got, cursor = append(got, keysOf(evs)...), next
+		return len(evs)
+	}
+	if n := page(2); n != 2 {
+		t.Fatalf("first page: %d events", n)
+	}
+	put("d", at(30*time.Minute)) // arrives between pages
+	mustPut(t, s, event("eventgrid", "a", at(3*time.Hour)))
+	for page(2) > 0 {
+	}
+	if diff := cmp.Diff(stored, got); diff != "" {
+		t.Errorf("paged events (-stored +got):\n%s", diff)
+	}
+	evs, _, err := s.EventsAfter(ctx, 0, at(time.Hour), 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []store.EventKey{{Source: "eventgrid", ID: "a"}, {Source: "eventgrid", ID: "c"}}
+	if diff := cmp.Diff(want, keysOf(evs)); diff != "" {
+		t.Errorf("EventsAfter since +1h (-want +got):\n%s", diff)
+	}
+}

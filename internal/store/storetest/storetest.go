@@ -33,6 +33,7 @@ func Run(t *testing.T, open Opener) {
 		{"Steps", testSteps},
 		{"Audit", testAudit},
 		{"Events", testEvents},
+		{"EventsAfter", testEventsAfter},
 		{"OutboxDedup", testOutboxDedup},
 		{"OutboxDue", testOutboxDue},
 		{"OutboxMarks", testOutboxMarks},
