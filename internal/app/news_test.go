@@ -111,6 +111,11 @@ func TestNewsSaysWhatItMeans(t *testing.T) {
 		t.Errorf("prod's line %q, want when, in Oslo's summer time; details:\n%s", prod, strings.Join(msg.Details, "\n"))
 	}
 
+	// The events API says the news as people are told it.
+	if code, body := call(t, "GET", env.API.URL+"/api/v1/events?limit=1000", ""); code != 200 || !strings.Contains(body, `"summary": "Kubernetes 1.31.5 is available in westeurope"`) {
+		t.Errorf("events API %d: no summary of the westeurope news in %.300s…", code, body)
+	}
+
 	hours(22) // 1.33 is GA at +24h (stable moves to 1.32); 1.31's support ends at +30h
 	news = stored[aksupgrade.VersionNews](t, env, aksupgrade.EventVersionAvailable)
 	if len(news) != 4 {

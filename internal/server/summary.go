@@ -5,11 +5,13 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/aksupgrade/aksupgrade/internal/notify"
 	"github.com/aksupgrade/aksupgrade/internal/store"
 )
 
 // summarize says in a line what an event means. Typed AKS events are
-// described by their payload; others by their type.
+// described by their payload, the engine's events people are told of by
+// their message's summary, others by their type.
 func summarize(e store.Event) string {
 	var raw struct {
 		Data json.RawMessage `json:"data"`
@@ -34,6 +36,9 @@ func summarize(e store.Event) string {
 		return fmt.Sprintf("Node pool %s of %s FAILED to roll", str("nodePoolName"), who)
 	case "aksupgrade.NodeImageAvailable":
 		return fmt.Sprintf("New node image for pool %s of %s: %s", str("nodePoolName"), who, str("latestNodeImageVersion"))
+	}
+	if m, ok := notify.FromEvent(e, notify.MessageOptions{}); ok && strings.HasPrefix(e.Type, "aksupgrade.") {
+		return m.Summary // the engine's events, as people are told them
 	}
 	t := e.Type
 	if i := strings.LastIndexByte(t, '.'); i >= 0 && strings.HasPrefix(t, "aksupgrade.") {
