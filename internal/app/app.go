@@ -153,7 +153,7 @@ func New(ctx context.Context, o Options) (*App, error) {
 				o.Logger.Warn("notifications: a receiver cannot send; its messages wait in the outbox until it can (fix it, restart)", "problem", p)
 			}
 		}
-		if a.notifier, err = newNotifier(a.Store, pol, rs, eng, o.Clock, o.Logger); err != nil {
+		if a.notifier, err = newNotifier(a.Store, pol, rs, eng.StageOf, o.Clock, o.Logger); err != nil {
 			a.closeStore()
 			return nil, err
 		}

@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/aksupgrade/aksupgrade"
-	"github.com/aksupgrade/aksupgrade/internal/engine"
 	"github.com/aksupgrade/aksupgrade/internal/notify"
 	"github.com/aksupgrade/aksupgrade/internal/policy"
 	"github.com/aksupgrade/aksupgrade/internal/store"
@@ -59,7 +58,10 @@ func routes(n *policy.Notifications) []notify.Route {
 	return out
 }
 
-func newNotifier(st store.Store, pol *policy.Policy, receivers map[string]notify.Receiver, eng *engine.Engine, clk aksupgrade.Clock, log *slog.Logger) (*notifier, error) {
+// newNotifier wires the policy's notifications; stageOf names a
+// cluster's stage (the engine's, from its last plan).
+func newNotifier(st store.Store, pol *policy.Policy, receivers map[string]notify.Receiver, stageOf func(clusterID string) string,
+	clk aksupgrade.Clock, log *slog.Logger) (*notifier, error) {
 	n := pol.Notifications
 	router, err := notify.NewRouter(routes(n))
 	if err != nil {
@@ -77,7 +79,7 @@ func newNotifier(st store.Store, pol *policy.Policy, receivers map[string]notify
 			zones[s.Name] = s.Window.Schedule.Location()
 		}
 	}
-	opts := notify.MessageOptions{BaseURL: n.ServerURL, Stages: stages, Zones: zones, StageOf: eng.StageOf, Templates: n.Templates}
+	opts := notify.MessageOptions{BaseURL: n.ServerURL, Stages: stages, Zones: zones, StageOf: stageOf, Templates: n.Templates}
 	if err := opts.Validate(); err != nil {
 		return nil, fmt.Errorf("notification templates: %w", err)
 	}
