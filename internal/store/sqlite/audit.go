@@ -56,33 +56,16 @@ func (s *Store) Audit(ctx context.Context, q store.AuditQuery) ([]store.AuditEnt
 		query += " WHERE " + strings.Join(where, " AND ")
 	}
 	query += " ORDER BY at DESC, id DESC"
-	if q.Limit > 0 {
-		query, args = query+" LIMIT ?", append(args, q.Limit)
-	}
-	var out []store.AuditEntry
-	err := s.read(ctx, "read audit", func(tx *sql.Tx) error {
-		rows, err := tx.QueryContext(ctx, query, args...)
-		if err != nil {
-			return err
+	return queryAll(ctx, s, "read audit", query, q.Limit, func(rows *sql.Rows) (store.AuditEntry, error) {
+		var (
+			e  store.AuditEntry
+			at string
+		)
+		if err := rows.Scan(&e.ID, &at, &e.Actor, &e.Kind, &e.Stage, &e.Target.Kind, &e.Target.Version, &e.Cluster, &e.Message); err != nil {
+			return e, err
 		}
-		defer rows.Close()
-		for rows.Next() {
-			var (
-				e  store.AuditEntry
-				at string
-			)
-			if err := rows.Scan(&e.ID, &at, &e.Actor, &e.Kind, &e.Stage, &e.Target.Kind, &e.Target.Version, &e.Cluster, &e.Message); err != nil {
-				return err
-			}
-			if e.At, err = parseTime(at); err != nil {
-				return err
-			}
-			out = append(out, e)
-		}
-		return rows.Err()
-	})
-	if err != nil {
-		return nil, err
-	}
-	return out, nil
+		var err error
+		e.At, err = parseTime(at)
+		return e, err
+	}, args...)
 }

@@ -78,29 +78,7 @@ func (s *Store) MarkProcessed(ctx context.Context, keys []store.EventKey, at tim
 // queryEvents runs a query of events with args; when seq is not nil,
 // the query selects seq first and seq is left at the last row's.
 func (s *Store) queryEvents(ctx context.Context, op, query string, limit int, seq *int64, args ...any) ([]store.Event, error) {
-	if limit > 0 {
-		query, args = query+` LIMIT ?`, append(args, limit)
-	}
-	var out []store.Event
-	err := s.read(ctx, op, func(tx *sql.Tx) error {
-		rows, err := tx.QueryContext(ctx, query, args...)
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		for rows.Next() {
-			e, err := scanEvent(rows, seq)
-			if err != nil {
-				return err
-			}
-			out = append(out, e)
-		}
-		return rows.Err()
-	})
-	if err != nil {
-		return nil, err
-	}
-	return out, nil
+	return queryAll(ctx, s, op, query, limit, func(rows *sql.Rows) (store.Event, error) { return scanEvent(rows, seq) }, args...)
 }
 
 // scanEvent reads a row of eventColumns, preceded by seq when seq is

@@ -104,42 +104,27 @@ func (s *Store) markOutbox(ctx context.Context, op string, id int64, query strin
 }
 
 func (s *Store) queryOutbox(ctx context.Context, op, query string, limit int, args ...any) ([]store.Outgoing, error) {
-	if limit > 0 {
-		query, args = query+` LIMIT ?`, append(args, limit)
+	return queryAll(ctx, s, op, query, limit, scanOutgoing, args...)
+}
+
+func scanOutgoing(rows *sql.Rows) (store.Outgoing, error) {
+	var (
+		o                 store.Outgoing
+		msg, created, due string
+		state             string
+		done              sql.NullString
+	)
+	if err := rows.Scan(&o.ID, &o.Receiver, &o.Key, &msg, &created, &due, &state, &o.Attempts, &o.LastError, &done); err != nil {
+		return o, err
 	}
-	var out []store.Outgoing
-	err := s.read(ctx, op, func(tx *sql.Tx) error {
-		rows, err := tx.QueryContext(ctx, query, args...)
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		for rows.Next() {
-			var (
-				o                 store.Outgoing
-				msg, created, due string
-				state             string
-				done              sql.NullString
-			)
-			if err := rows.Scan(&o.ID, &o.Receiver, &o.Key, &msg, &created, &due, &state, &o.Attempts, &o.LastError, &done); err != nil {
-				return err
-			}
-			o.Message, o.State = []byte(msg), store.OutgoingState(state)
-			if o.CreatedAt, err = parseTime(created); err != nil {
-				return err
-			}
-			if o.DueAt, err = parseTime(due); err != nil {
-				return err
-			}
-			if o.DoneAt, err = parseNullTime(done); err != nil {
-				return err
-			}
-			out = append(out, o)
-		}
-		return rows.Err()
-	})
-	if err != nil {
-		return nil, err
+	o.Message, o.State = []byte(msg), store.OutgoingState(state)
+	var err error
+	if o.CreatedAt, err = parseTime(created); err != nil {
+		return o, err
 	}
-	return out, nil
+	if o.DueAt, err = parseTime(due); err != nil {
+		return o, err
+	}
+	o.DoneAt, err = parseNullTime(done)
+	return o, err
 }

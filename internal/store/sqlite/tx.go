@@ -40,3 +40,31 @@ func (s *Store) read(ctx context.Context, op string, fn func(tx *sql.Tx) error) 
 	}
 	return nil
 }
+
+// queryAll runs a read-only query and scans every row with scan, at most
+// limit rows when limit > 0 (the query must not have its own LIMIT).
+func queryAll[T any](ctx context.Context, s *Store, op, query string, limit int, scan func(*sql.Rows) (T, error), args ...any) ([]T, error) {
+	if limit > 0 {
+		query, args = query+` LIMIT ?`, append(args, limit)
+	}
+	var out []T
+	err := s.read(ctx, op, func(tx *sql.Tx) error {
+		rows, err := tx.QueryContext(ctx, query, args...)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			v, err := scan(rows)
+			if err != nil {
+				return err
+			}
+			out = append(out, v)
+		}
+		return rows.Err()
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
