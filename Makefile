@@ -1,7 +1,7 @@
 # Developer tasks. `make test` is what CI runs (see .ci/run).
 GO ?= go
 
-.PHONY: test test-short lint bench bench-fleet fuzz build
+.PHONY: test test-short test-crash lint bench bench-fleet fuzz build
 
 build:
 	$(GO) build -o bin/aksupgrade ./cmd/aksupgrade
@@ -15,9 +15,16 @@ test:
 test-short:
 	$(GO) test -short ./...
 
+# The linters .ci/run runs, at the versions it pins.
 lint:
 	@out=$$(gofmt -l .); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
+	$(GO) run honnef.co/go/tools/cmd/staticcheck@v0.8.2 ./...
+	$(GO) run github.com/kisielk/errcheck@v1.30.0 -ignoretests -exclude .ci/errcheck-excludes.txt ./...
+
+# The crash-safety runs with many seeds, as CI runs them.
+test-crash:
+	$(GO) test -count=1 -run TestCrashSafety -timeout 30m ./internal/engine/ -args -crash.seeds=8
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem -count 5 ./internal/planner/ ./internal/window/ ./internal/store/sqlite/

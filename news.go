@@ -7,25 +7,6 @@ import "time"
 // turn them into messages; times are instants, Zone says how a stage
 // shows them.
 
-// Types of the engine's events that people are told of, besides the
-// stage transitions (aksupgrade.stage.*) and operator actions
-// (aksupgrade.rollout.*).
-const (
-	// EventApprovalNeeded: a stage waits for a person's approval before
-	// it may receive a target, once per stage and target. Its data is
-	// {"stage": "prod", "target": {"kind": "kubernetes", "version":
-	// "1.31.4"}, "reason": "..."} (target may also be a string as
-	// ParseTarget reads it).
-	EventApprovalNeeded = "aksupgrade.approval.needed"
-	// EventVersionAvailable: AKS offers new Kubernetes versions in a
-	// region (VersionNews), once per region and catalogue.
-	EventVersionAvailable = "aksupgrade.version.available"
-	// EventSupportEnding and EventSupportEnded: a cluster's version
-	// leaves support (SupportNews), once per cluster, version and kind.
-	EventSupportEnding = "aksupgrade.support.ending"
-	EventSupportEnded  = "aksupgrade.support.ended"
-)
-
 // StageOutlook is what the plan, with the news, expects of one stage:
 // the Kubernetes version it heads to next and when.
 type StageOutlook struct {

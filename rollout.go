@@ -1,6 +1,7 @@
 package aksupgrade
 
 import (
+	"encoding/json"
 	"fmt"
 	"strconv"
 	"strings"
@@ -138,4 +139,33 @@ func ParseTarget(s string) (Target, error) {
 		return Target{Kind: TargetNodeImage, Version: s}, nil
 	}
 	return Target{Kind: TargetKubernetes, Version: strings.TrimPrefix(s, "v")}, nil
+}
+
+// UnmarshalJSON reads a target as {"kind": ..., "version": ...}, or as a
+// string the way ParseTarget reads it ("1.31.4", "nodeImage:202502.03.0"),
+// which webhooks and hand-written events use. A kind left out is
+// Kubernetes.
+func (t *Target) UnmarshalJSON(b []byte) error {
+	if s := strings.TrimSpace(string(b)); strings.HasPrefix(s, `"`) {
+		var text string
+		if err := json.Unmarshal(b, &text); err != nil {
+			return err
+		}
+		parsed, err := ParseTarget(text)
+		if err != nil {
+			return err
+		}
+		*t = parsed
+		return nil
+	}
+	type plain Target // without this method
+	var p plain
+	if err := json.Unmarshal(b, &p); err != nil {
+		return err
+	}
+	if p.Kind == "" && p.Version != "" {
+		p.Kind = TargetKubernetes
+	}
+	*t = Target(p)
+	return nil
 }

@@ -1,6 +1,9 @@
 package aksupgrade
 
-import "testing"
+import (
+	"encoding/json"
+	"testing"
+)
 
 func TestParseTarget(t *testing.T) {
 	for _, tt := range []struct {
@@ -20,5 +23,24 @@ func TestParseTarget(t *testing.T) {
 		if (err != nil) != tt.bad || (!tt.bad && got != tt.want) {
 			t.Errorf("ParseTarget(%q) = %v, %v; want %v (error %v)", tt.in, got, err, tt.want, tt.bad)
 		}
+	}
+}
+
+func TestTargetUnmarshalJSON(t *testing.T) {
+	for in, want := range map[string]Target{
+		`{"kind":"kubernetes","version":"1.31.4"}`:     {TargetKubernetes, "1.31.4"},
+		`{"version":"1.31.4"}`:                         {TargetKubernetes, "1.31.4"},
+		`"1.31.4"`:                                     {TargetKubernetes, "1.31.4"},
+		`"nodeImage:202502.03.0"`:                      {TargetNodeImage, "202502.03.0"},
+		`{"kind":"nodeImage","version":"202502.03.0"}`: {TargetNodeImage, "202502.03.0"},
+	} {
+		var got Target
+		if err := json.Unmarshal([]byte(in), &got); err != nil || got != want {
+			t.Errorf("Unmarshal(%s) = %v, %v; want %v", in, got, err, want)
+		}
+	}
+	var bad Target
+	if err := json.Unmarshal([]byte(`"latest"`), &bad); err == nil {
+		t.Errorf("Unmarshal(\"latest\") = %v, want an error", bad)
 	}
 }

@@ -1,7 +1,7 @@
 // Package app wires aksupgrade together: the policy, the store, the
-// provider (Azure, or the simulator behind the same API), the engine and
-// the HTTP server. New builds it, Start runs it, Stop ends it; end-to-end
-// tests run it in-process.
+// provider (Azure, or the simulator behind the same API), the engine, the
+// notifier, the Event Grid webhook and the HTTP server. New builds it,
+// Start runs it, Stop ends it; end-to-end tests run it in-process.
 package app
 
 import (
@@ -52,7 +52,8 @@ type Options struct {
 	PollInterval, ObserveInterval, ImageInterval time.Duration
 	// WebhookSecrets are the shared secrets the Event Grid webhook
 	// accepts (AKSUPGRADE_WEBHOOK_SECRET). With none, the webhook is off
-	// unless WebhookAnonymous (the demo, on loopback) is set.
+	// unless WebhookAnonymous (the demo, on loopback) or WebhookEntra is
+	// set.
 	WebhookSecrets   []string
 	WebhookAnonymous bool
 	// WebhookSubscriptions, when set, are the only Event Grid
@@ -63,8 +64,8 @@ type Options struct {
 	// Receivers are the policy's notification receivers by name (built by
 	// receivers.Build); nil builds them from the environment.
 	Receivers map[string]notify.Receiver
-	// NotifyInterval is how often new events are looked at (default 15s);
-	// the engine also wakes the notifier when it emits one.
+	// NotifyInterval is how often the notifier looks for new events
+	// (default 15s), sooner when a group of messages is due.
 	NotifyInterval time.Duration
 }
 
@@ -83,7 +84,7 @@ type App struct {
 	srv      *http.Server
 	listener net.Listener
 	stopped  bool
-	notifier *notifier
+	notifier *notify.Notifier
 }
 
 // New builds the application; nothing runs until Start.
@@ -99,7 +100,7 @@ func New(ctx context.Context, o Options) (*App, error) {
 		if o.PolicyPath == "" {
 			return nil, errors.New("no policy: give --policy FILE")
 		}
-		p, err := policy.Load(o.PolicyPath)
+		p, err := policy.Load(o.PolicyPath, notify.Vocabulary())
 		if err != nil {
 			return nil, err
 		}
@@ -119,16 +120,14 @@ func New(ctx context.Context, o Options) (*App, error) {
 	if a.Provider == nil {
 		p, err := azure.New(azure.Options{Cloud: o.Cloud, Endpoint: o.ARMEndpoint, Clock: o.Clock, Logger: o.Logger})
 		if err != nil {
-			a.closeStore()
-			return nil, fmt.Errorf("azure: %w", err)
+			return nil, errors.Join(fmt.Errorf("azure: %w", err), a.closeStore())
 		}
 		a.Provider = p
 	}
 	eng, err := engine.New(engine.Options{Policy: pol, Provider: a.Provider, Store: a.Store, Clock: o.Clock, Logger: o.Logger,
 		PollInterval: o.PollInterval, ObserveInterval: o.ObserveInterval, ImageInterval: o.ImageInterval})
 	if err != nil {
-		a.closeStore()
-		return nil, err
+		return nil, errors.Join(err, a.closeStore())
 	}
 	a.Engine = eng
 	var webhook http.Handler
@@ -137,8 +136,7 @@ func New(ctx context.Context, o Options) (*App, error) {
 			SubscriptionNames: o.WebhookSubscriptions, Entra: o.WebhookEntra,
 			Clock: o.Clock, Logger: o.Logger, OnStored: func([]eventgrid.Event) { eng.Wake() }}
 		if err := wo.Validate(); err != nil {
-			a.closeStore()
-			return nil, fmt.Errorf("event grid webhook: %w", err)
+			return nil, errors.Join(fmt.Errorf("event grid webhook: %w", err), a.closeStore())
 		}
 		webhook = eventgrid.NewHandler(wo)
 	} else {
@@ -153,19 +151,17 @@ func New(ctx context.Context, o Options) (*App, error) {
 				o.Logger.Warn("notifications: a receiver cannot send; its messages wait in the outbox until it can (fix it, restart)", "problem", p)
 			}
 		}
-		if a.notifier, err = newNotifier(a.Store, pol, rs, eng.StageOf, o.Clock, o.Logger); err != nil {
-			a.closeStore()
-			return nil, err
-		}
-		if o.NotifyInterval > 0 {
-			a.notifier.every = o.NotifyInterval
+		a.notifier, err = notify.New(notify.Options{Store: a.Store, Policy: pol, Receivers: rs, StageOf: eng.StageOf,
+			Clock: o.Clock, Logger: o.Logger, Interval: o.NotifyInterval})
+		if err != nil {
+			return nil, errors.Join(err, a.closeStore())
 		}
 	}
 	so := server.Options{Engine: eng, Store: a.Store, Clock: o.Clock, Logger: o.Logger, Webhook: webhook}
 	ms := metrics.Sources{Plan: eng.LastPlan}
 	if a.notifier != nil {
-		so.NotifyStats = a.notifier.dispatch.Stats
-		ms.Notify = a.notifier.dispatch.Stats
+		so.NotifyStats = a.notifier.Stats
+		ms.Notify = a.notifier.Stats
 	}
 	if h, ok := webhook.(*eventgrid.Handler); ok {
 		ms.Webhook = h.Stats
@@ -178,7 +174,8 @@ func New(ctx context.Context, o Options) (*App, error) {
 // Handler is the HTTP API, for tests that serve it themselves.
 func (a *App) Handler() http.Handler { return a.handler }
 
-// Start runs the engine and, with Listen set, the HTTP server.
+// Start runs the engine and the notifier until ctx ends or Stop, and,
+// with Listen set, the HTTP server until Stop.
 func (a *App) Start(ctx context.Context) error {
 	a.mu.Lock()
 	defer a.mu.Unlock()
@@ -197,7 +194,7 @@ func (a *App) Start(ctx context.Context) error {
 	}
 	a.Engine.Start(ctx)
 	if a.notifier != nil {
-		a.notifier.start(ctx)
+		a.notifier.Start(ctx)
 	}
 	return nil
 }
@@ -212,8 +209,8 @@ func (a *App) Addr() string {
 	return a.listener.Addr().String()
 }
 
-// Stop ends the server and the engine and closes the store it opened. It
-// is safe to call more than once.
+// Stop ends the server, the engine and the notifier, and closes the store
+// New opened. It is safe to call more than once.
 func (a *App) Stop(ctx context.Context) error {
 	a.mu.Lock()
 	if a.stopped {
@@ -229,7 +226,7 @@ func (a *App) Stop(ctx context.Context) error {
 	}
 	a.Engine.Stop()
 	if a.notifier != nil {
-		a.notifier.stop()
+		a.notifier.Stop()
 	}
 	return errors.Join(err, a.closeStore())
 }
@@ -248,9 +245,9 @@ func (a *App) Notify(ctx context.Context) (sent int, err error) {
 	if a.notifier == nil {
 		return 0, nil
 	}
-	if err := a.notifier.step(ctx); err != nil {
+	if err := a.notifier.Step(ctx); err != nil {
 		return 0, err
 	}
-	sent, _, err = a.notifier.dispatch.DeliverDue(ctx)
+	sent, _, err = a.notifier.DeliverDue(ctx)
 	return sent, err
 }

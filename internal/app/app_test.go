@@ -58,7 +58,7 @@ func TestAPI(t *testing.T) {
 		{"unknown rollout", "POST", "/api/v1/rollouts/1.29.1/pause", `{"by":"alice"}`, 404, "no rollout of 1.29.1"},
 		{"unknown stage", "POST", "/api/v1/stages/staging/retry", `{"by":"alice"}`, 404, "the stages are sandbox, dev, test, prod"},
 		{"nothing to approve", "POST", "/api/v1/rollouts/1.31.5/approve", `{"by":"alice","stage":"dev"}`, 409, "nothing in stage dev awaits approval"},
-		{"approve without stage", "POST", "/api/v1/rollouts/1.31.5/approve", `{"by":"alice"}`, 409, "say which stage"},
+		{"approve without stage", "POST", "/api/v1/rollouts/1.31.5/approve", `{"by":"alice"}`, 400, "say which stage"},
 		{"not halted", "POST", "/api/v1/stages/sandbox/retry", `{"by":"alice"}`, 409, "is not halted"},
 		{"unknown route", "GET", "/api/v1/nope", ``, 404, ""},
 		{"pause", "POST", "/api/v1/rollouts/1.31.5/pause", `{"by":"alice","reason":"CVE triage"}`, 200, `"ok"`},

@@ -50,11 +50,11 @@ func TestMetrics(t *testing.T) {
 	// One subscription refused (wrong secret), one accepted.
 	sub := simulator.EventSubscription{Name: "aks", Endpoint: env.API.URL + "/webhooks/eventgrid", MaxEventsPerBatch: 10}
 	sub.Headers = map[string]string{"X-Aksupgrade-Secret": "wrong"}
-	if _, err := env.Sim.Subscribe(sub); err == nil {
+	if _, err := env.Sim.SubscribeContext(t.Context(), sub); err == nil {
 		t.Fatal("a subscription with a wrong secret passed the handshake")
 	}
 	sub.Headers = map[string]string{"X-Aksupgrade-Secret": "s3cret"}
-	if _, err := env.Sim.Subscribe(sub); err != nil {
+	if _, err := env.Sim.SubscribeContext(t.Context(), sub); err != nil {
 		t.Fatalf("handshake: %v", err)
 	}
 	for range 8 { // eight hours: 1.31.5 starts in sandbox and dev

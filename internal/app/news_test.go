@@ -29,7 +29,7 @@ func TestNewsSaysWhatItMeans(t *testing.T) {
 		o.Receivers = map[string]notify.Receiver{"terminal": rec}
 	})
 	ctx := context.Background()
-	if _, err := env.Sim.Subscribe(simulator.EventSubscription{Name: "aks", Endpoint: env.API.URL + "/webhooks/eventgrid",
+	if _, err := env.Sim.SubscribeContext(ctx, simulator.EventSubscription{Name: "aks", Endpoint: env.API.URL + "/webhooks/eventgrid",
 		MaxEventsPerBatch: 10, Headers: map[string]string{"X-Aksupgrade-Secret": "s3cret"}}); err != nil {
 		t.Fatalf("handshake: %v", err)
 	}
@@ -172,7 +172,7 @@ func TestNewsSaysWhatItMeans(t *testing.T) {
 }
 
 // stored decodes the data of the stored events of type typ, oldest first.
-func stored[T any](t *testing.T, env *apptest.Env, typ string) []T {
+func stored[T any](t *testing.T, env *apptest.Env, typ aksupgrade.EventType) []T {
 	t.Helper()
 	evs, err := env.App.Store.Events(context.Background(), 0)
 	if err != nil {

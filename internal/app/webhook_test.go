@@ -23,11 +23,11 @@ func TestEventGridWakesTheEngine(t *testing.T) {
 	})
 	a, clk, sim, api := env.App, env.Clock, env.Sim, env.API
 	start := clk.Now()
-	if _, err := sim.Subscribe(simulator.EventSubscription{Name: "aks", Endpoint: api.URL + "/webhooks/eventgrid", MaxEventsPerBatch: 10,
+	if _, err := sim.SubscribeContext(t.Context(), simulator.EventSubscription{Name: "aks", Endpoint: api.URL + "/webhooks/eventgrid", MaxEventsPerBatch: 10,
 		Headers: map[string]string{"X-Aksupgrade-Secret": "wrong"}}); err == nil {
 		t.Fatal("a subscription with a wrong secret passed the handshake")
 	}
-	if _, err := sim.Subscribe(simulator.EventSubscription{Name: "aks", Endpoint: api.URL + "/webhooks/eventgrid", MaxEventsPerBatch: 10,
+	if _, err := sim.SubscribeContext(t.Context(), simulator.EventSubscription{Name: "aks", Endpoint: api.URL + "/webhooks/eventgrid", MaxEventsPerBatch: 10,
 		Headers: map[string]string{"X-Aksupgrade-Secret": "s3cret"}}); err != nil {
 		t.Fatalf("handshake: %v", err)
 	}

@@ -14,6 +14,7 @@ import (
 	"github.com/aksupgrade/aksupgrade/internal/app"
 	"github.com/aksupgrade/aksupgrade/internal/clock"
 	"github.com/aksupgrade/aksupgrade/internal/demo"
+	"github.com/aksupgrade/aksupgrade/internal/notify"
 	"github.com/aksupgrade/aksupgrade/internal/policy"
 	"github.com/aksupgrade/aksupgrade/internal/simulator"
 )
@@ -44,7 +45,7 @@ func Start(t testing.TB, opts ...func(*app.Options)) *Env {
 	}
 	arm := httptest.NewServer(sim.Handler())
 	t.Cleanup(arm.Close)
-	pol, err := policy.Parse("demo", demo.Policy())
+	pol, err := policy.Parse("demo", demo.Policy(), notify.Vocabulary())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -57,7 +58,11 @@ func Start(t testing.TB, opts ...func(*app.Options)) *Env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { a.Stop(context.Background()) })
+	t.Cleanup(func() {
+		if err := a.Stop(context.Background()); err != nil {
+			t.Errorf("stop the app: %v", err)
+		}
+	})
 	api := httptest.NewServer(a.Handler())
 	t.Cleanup(api.Close)
 	return &Env{App: a, Clock: clk, Sim: sim, API: api, ARM: arm, DB: db}

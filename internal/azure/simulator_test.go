@@ -131,7 +131,8 @@ func (e *simEnv) cluster(id string) aksupgrade.Cluster {
 	return aksupgrade.Cluster{}
 }
 
-func wantCode(t *testing.T, err error, code aksupgrade.ErrorCode) *aksupgrade.Error {
+// wantCode fails the test unless err is an *aksupgrade.Error with code.
+func wantCode(t *testing.T, err error, code aksupgrade.ErrorCode) {
 	t.Helper()
 	var e *aksupgrade.Error
 	if !errors.As(err, &e) {
@@ -140,6 +141,14 @@ func wantCode(t *testing.T, err error, code aksupgrade.ErrorCode) *aksupgrade.Er
 	if e.Code != code {
 		t.Fatalf("code = %s (%v), want %s", e.Code, err, code)
 	}
+}
+
+// codeError is wantCode that returns the error, for a closer look.
+func codeError(t *testing.T, err error, code aksupgrade.ErrorCode) *aksupgrade.Error {
+	t.Helper()
+	wantCode(t, err, code)
+	var e *aksupgrade.Error
+	errors.As(err, &e)
 	return e
 }
 
@@ -357,7 +366,7 @@ func TestSimulatorRefusals(t *testing.T) {
 	// A skipped minor: AKS refuses with 400 OperationNotAllowed "... is
 	// not allowed. Available upgrades: ...".
 	_, err := e.p.Start(ctx, cp(testID, "1.32.1"))
-	ae := wantCode(t, err, aksupgrade.ErrVersionNotAvailable)
+	ae := codeError(t, err, aksupgrade.ErrVersionNotAvailable)
 	if ae.Status != http.StatusBadRequest || ae.AzureCode != "OperationNotAllowed" || !strings.Contains(ae.Message, "Available upgrades") {
 		t.Errorf("minor skip: %+v", ae)
 	}
@@ -375,7 +384,7 @@ func TestSimulatorRefusals(t *testing.T) {
 	_, err = e.p.Start(ctx, cp(offID, "1.31.4"))
 	wantCode(t, err, aksupgrade.ErrInvalid)
 	_, err = e.p.Start(ctx, aksupgrade.Step{Kind: aksupgrade.StepNodePool, ClusterID: offID, Pool: "system", Version: "1.30.10"})
-	ae = wantCode(t, err, aksupgrade.ErrInvalid)
+	ae = codeError(t, err, aksupgrade.ErrInvalid)
 	if ae.Status != http.StatusConflict {
 		t.Errorf("stopped cluster's pool: %+v", ae)
 	}
@@ -420,7 +429,7 @@ func TestSimulatorBusy(t *testing.T) {
 	// A pool of the busy cluster: the pool itself reads Succeeded, so the
 	// PUT goes out and AKS answers 409 OperationNotAllowed.
 	_, err = e.p.Start(ctx, aksupgrade.Step{Kind: aksupgrade.StepNodePool, ClusterID: devID, Pool: "apps", Version: "1.31.4"})
-	ae := wantCode(t, err, aksupgrade.ErrBusy)
+	ae := codeError(t, err, aksupgrade.ErrBusy)
 	if ae.Status != http.StatusConflict || ae.AzureCode != "OperationNotAllowed" {
 		t.Errorf("409 classified as %+v", ae)
 	}
@@ -455,7 +464,7 @@ func TestSimulatorFailedOperations(t *testing.T) {
 	if st.State != aksupgrade.OperationFailed {
 		t.Fatalf("status = %+v, want Failed", st)
 	}
-	ae := wantCode(t, st.Err, aksupgrade.ErrDrainFailed)
+	ae := codeError(t, st.Err, aksupgrade.ErrDrainFailed)
 	if ae.AzureCode != "UpgradeFailed" || !strings.Contains(ae.Message, "Disruption Budget") {
 		t.Errorf("drain failure: %+v", ae)
 	}
@@ -481,7 +490,7 @@ func TestSimulatorFailedOperations(t *testing.T) {
 	// Deprecated APIs in use: the minor upgrade is refused at once.
 	e.sim.AddFault(simulator.Fault{Kind: simulator.FaultDeprecatedAPI, Cluster: "aks-test-weu"})
 	_, err = e.p.Start(ctx, aksupgrade.Step{Kind: aksupgrade.StepControlPlane, ClusterID: testID, Version: "1.31.4"})
-	ae = wantCode(t, err, aksupgrade.ErrDeprecatedAPI)
+	ae = codeError(t, err, aksupgrade.ErrDeprecatedAPI)
 	if ae.AzureCode != "ValidationError" {
 		t.Errorf("deprecated API: %+v", ae)
 	}
@@ -650,7 +659,7 @@ func TestSimulatorOptimisticConcurrency(t *testing.T) {
 	// Someone changed the cluster between our read and our write: 412.
 	tr.stale = "an-older-etag"
 	_, err = p.Start(ctx, aksupgrade.Step{Kind: aksupgrade.StepControlPlane, ClusterID: testID, Version: "1.31.4"})
-	ae := wantCode(t, err, aksupgrade.ErrConflict)
+	ae := codeError(t, err, aksupgrade.ErrConflict)
 	if ae.Status != http.StatusPreconditionFailed {
 		t.Errorf("412 classified as %+v", ae)
 	}

@@ -5,6 +5,8 @@ import (
 	"context"
 	"encoding/json"
 	"flag"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -99,19 +101,22 @@ func TestPolicyCheck(t *testing.T) {
 	if code != ExitOK || !strings.Contains(out, "valid, 4 stages (sandbox → dev → test → prod)") {
 		t.Errorf("valid policy: exit %d, %q", code, out)
 	}
-	bad := "../policy/testdata/bad/several.yaml"
-	code, _, errOut := run(t, "policy", "check", examplePolicy, bad)
-	if code != ExitFailure {
-		t.Errorf("invalid policy: exit %d, want 1", code)
-	}
-	want, err := os.ReadFile("../policy/testdata/bad/several.err")
-	if err != nil {
-		t.Fatal(err)
-	}
-	// The golden names the file relative to the policy package.
-	wantLines := strings.ReplaceAll(string(want), "testdata/bad/several.yaml", bad)
-	if d := cmp.Diff(wantLines, errOut); d != "" {
-		t.Errorf("errors, one FILE:LINE:COL per line (-want +got):\n%s", d)
+	// notifications: notify's kinds and templates are checked too.
+	for _, name := range []string{"several", "notifications"} {
+		bad := "../policy/testdata/bad/" + name + ".yaml"
+		code, _, errOut := run(t, "policy", "check", examplePolicy, bad)
+		if code != ExitFailure {
+			t.Errorf("invalid policy %s: exit %d, want 1", name, code)
+		}
+		want, err := os.ReadFile("../policy/testdata/bad/" + name + ".err")
+		if err != nil {
+			t.Fatal(err)
+		}
+		// The golden names the file relative to the policy package.
+		wantLines := strings.ReplaceAll(string(want), "testdata/bad/"+name+".yaml", bad)
+		if d := cmp.Diff(wantLines, errOut); d != "" {
+			t.Errorf("errors of %s, one FILE:LINE:COL per line (-want +got):\n%s", name, d)
+		}
 	}
 }
 
@@ -174,5 +179,25 @@ func TestNotifyTest(t *testing.T) {
 	code, _, errOut = run(t, "notify", "test", "--policy", pol, "--receiver", "pager")
 	if code != ExitFailure || !strings.Contains(errOut, `no receiver "pager"`) || !strings.Contains(errOut, "chat, term") {
 		t.Errorf("unknown receiver: exit %d, %q", code, errOut)
+	}
+}
+
+// TestSimulatorServeStops: Ctrl-C ends simulator serve while it is still
+// trying to subscribe its webhook, and everything it started.
+func TestSimulatorServeStops(t *testing.T) {
+	ctx, cancel := context.WithCancel(t.Context())
+	hook := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		cancel() // Ctrl-C while the service refuses the handshake
+		w.WriteHeader(http.StatusServiceUnavailable)
+	}))
+	t.Cleanup(hook.Close)
+	var out, errOut bytes.Buffer
+	code := Run(ctx, []string{"simulator", "serve", "--scenario", "../../examples/scenario.yaml", "--listen", "127.0.0.1:0",
+		"--event-webhook", hook.URL + "/webhooks/eventgrid"}, &out, &errOut)
+	if code != 0 {
+		t.Errorf("exit %d: %s", code, errOut.String())
+	}
+	if strings.Contains(out.String(), "Delivering events") {
+		t.Errorf("subscribed the webhook: %s", out.String())
 	}
 }

@@ -32,8 +32,7 @@ which the demo gives after a pause. It ends with a summary.`,
 				return failure("demo: %v", err)
 			}
 			s.Real = time.Since(began)
-			s.Write(e.stdout, []string{"sandbox", "dev", "test", "prod"}, time.Time{})
-			return nil
+			return s.Write(e.stdout, []string{"sandbox", "dev", "test", "prod"}, time.Time{})
 		},
 	}
 	f := cmd.Flags()

@@ -1,12 +1,15 @@
 package cli
 
 import (
+	"bytes"
 	"fmt"
 	"strconv"
 	"text/tabwriter"
 
 	"github.com/spf13/cobra"
 
+	"github.com/aksupgrade/aksupgrade/internal/engine"
+	"github.com/aksupgrade/aksupgrade/internal/poller"
 	"github.com/aksupgrade/aksupgrade/internal/server"
 )
 
@@ -34,15 +37,20 @@ func newEvents(e *env) *cobra.Command {
 				return encodeJSON(e, evs)
 			}
 			if len(evs) == 0 {
-				fmt.Fprintln(e.stdout, "No events yet.")
-				return nil
+				_, err := fmt.Fprintln(e.stdout, "No events yet.")
+				return err
 			}
-			tw := tabwriter.NewWriter(e.stdout, 0, 0, 2, ' ', 0)
+			var b bytes.Buffer
+			tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
 			fmt.Fprintln(tw, "TIME\tSOURCE\tTYPE\tSUMMARY")
 			for _, ev := range evs {
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", ev.Time.Format("2006-01-02 15:04"), sourceLabel(ev.Key.Source), shortType(ev.Type), ev.Summary)
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", ev.Time.Format("2006-01-02 15:04"), sourceLabel(ev.Key.Source), ev.Type.Short(), ev.Summary)
 			}
-			return tw.Flush()
+			if err := tw.Flush(); err != nil {
+				return err
+			}
+			_, err = b.WriteTo(e.stdout)
+			return err
 		},
 	}
 	serverFlag(list, &srv)
@@ -52,22 +60,12 @@ func newEvents(e *env) *cobra.Command {
 	return cmd
 }
 
-// shortType drops the namespace of Azure's event types.
-func shortType(t string) string {
-	for _, p := range []string{"Microsoft.ContainerService.", "Microsoft.ResourceNotifications.ContainerServiceEventResources.", "aksupgrade."} {
-		if len(t) > len(p) && t[:len(p)] == p {
-			return t[len(p):]
-		}
-	}
-	return t
-}
-
 // sourceLabel says where an event came from in a word or two.
 func sourceLabel(src string) string {
 	switch src {
-	case "aksupgrade/engine":
+	case engine.EventSource:
 		return "engine"
-	case "aksupgrade/poller":
+	case poller.Source:
 		return "polling"
 	}
 	return "Event Grid"

@@ -21,7 +21,7 @@ func newNotify(e *env) *cobra.Command {
 		Short: "Send a sample message to a receiver of the policy, to check its set-up",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			pol, err := policy.Load(policyFile)
+			pol, err := policy.Load(policyFile, notify.Vocabulary())
 			if err != nil {
 				return failure("%v", err)
 			}
@@ -58,14 +58,13 @@ func newNotify(e *env) *cobra.Command {
 				}
 				return failure("%v\n%s", err, hint)
 			}
-			fmt.Fprintf(e.stdout, "Sent a test message to %s at %s.\n", receiver, now.Format(time.RFC3339))
-			return nil
+			_, err = fmt.Fprintf(e.stdout, "Sent a test message to %s at %s.\n", receiver, now.Format(time.RFC3339))
+			return err
 		},
 	}
 	test.Flags().StringVar(&policyFile, "policy", "", "policy file (YAML)")
 	test.Flags().StringVar(&receiver, "receiver", "", "the receiver's name")
-	test.MarkFlagRequired("policy")
-	test.MarkFlagRequired("receiver")
+	requireFlags(test, "policy", "receiver")
 	cmd.AddCommand(test)
 	return cmd
 }

@@ -3,12 +3,14 @@ package cli
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"os"
 
 	"github.com/spf13/cobra"
 
 	"github.com/aksupgrade/aksupgrade/internal/azure"
 	"github.com/aksupgrade/aksupgrade/internal/engine"
+	"github.com/aksupgrade/aksupgrade/internal/notify"
 	"github.com/aksupgrade/aksupgrade/internal/planner"
 	"github.com/aksupgrade/aksupgrade/internal/policy"
 	"github.com/aksupgrade/aksupgrade/internal/snapshot"
@@ -42,7 +44,7 @@ the version catalogue of each region, and the rollout history), or, without
 			if err != nil {
 				return err
 			}
-			pol, err := policy.Load(policyFile)
+			pol, err := policy.Load(policyFile, notify.Vocabulary())
 			if err != nil {
 				return failure("%v\nFix the policy file, then run the command again (aksupgrade policy check %s).", err, policyFile)
 			}
@@ -81,7 +83,7 @@ the version catalogue of each region, and the rollout history), or, without
 	f.StringVar(&cloud, "cloud", envOr("AKSUPGRADE_CLOUD", "AzurePublic"), "AzurePublic, AzureChina or AzureUSGovernment (env AKSUPGRADE_CLOUD)")
 	f.StringVar(&now, "now", "", "plan as if it were this time (RFC 3339); default: now")
 	f.StringVarP(&output, "output", "o", "table", "output format: table or json")
-	cmd.MarkFlagRequired("policy")
+	requireFlags(cmd, "policy")
 	return cmd
 }
 
@@ -117,9 +119,8 @@ func storedHistory(ctx context.Context, in *planner.Input, path string) error {
 	if err != nil {
 		return failure("--db %s: %v", path, err)
 	}
-	defer st.Close()
 	h, err := st.History(ctx)
-	if err != nil {
+	if err = errors.Join(err, st.Close()); err != nil {
 		return failure("--db %s: %v", path, err)
 	}
 	in.History = h

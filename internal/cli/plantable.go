@@ -1,25 +1,29 @@
 package cli
 
 import (
+	"bytes"
 	"fmt"
 	"io"
 	"strings"
 	"text/tabwriter"
 	"time"
 
+	"github.com/aksupgrade/aksupgrade"
 	"github.com/aksupgrade/aksupgrade/internal/planner"
 	"github.com/aksupgrade/aksupgrade/internal/policy"
 )
 
 // writePlan prints a plan for a terminal: actions first, then each stage's
-// targets and clusters, then what the plan leaves alone.
+// targets and clusters, then what the plan leaves alone. The text is drawn
+// in memory and written in one go.
 func writePlan(w io.Writer, res *planner.Result, pol *policy.Policy) error {
-	fmt.Fprintf(w, "Plan at %s\n\n", res.Now.Format("Mon 2006-01-02 15:04 -07:00"))
-	fmt.Fprintln(w, "ACTIONS NOW")
+	var b bytes.Buffer
+	fmt.Fprintf(&b, "Plan at %s\n\n", res.Now.Format("Mon 2006-01-02 15:04 -07:00"))
+	fmt.Fprintln(&b, "ACTIONS NOW")
 	if len(res.Actions) == 0 {
-		fmt.Fprintln(w, "  none")
+		fmt.Fprintln(&b, "  none")
 	}
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
 	for _, a := range res.Actions {
 		what := string(a.Kind)
 		if a.Pool != "" {
@@ -31,31 +35,35 @@ func writePlan(w io.Writer, res *planner.Result, pol *policy.Policy) error {
 		}
 		who := ""
 		if a.Cluster != "" {
-			who = clusterName(a.Cluster)
+			who = aksupgrade.ClusterName(a.Cluster)
 		}
 		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\n", a.Stage, who, what, change)
 	}
-	tw.Flush()
+	if err := tw.Flush(); err != nil {
+		return err
+	}
 	for i, st := range res.Stages {
 		loc := stageLocation(pol, i)
-		fmt.Fprintf(w, "\nSTAGE %d %s   window %s", i+1, st.Name, st.Window)
+		fmt.Fprintf(&b, "\nSTAGE %d %s   window %s", i+1, st.Name, st.Window)
 		if st.Halted != "" {
-			fmt.Fprintf(w, "   HALTED: %s", st.Halted)
+			fmt.Fprintf(&b, "   HALTED: %s", st.Halted)
 		}
-		fmt.Fprintln(w)
+		fmt.Fprintln(&b)
 		if len(st.Targets) > 0 {
-			tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+			tw = tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
 			fmt.Fprintln(tw, "  TARGET\tSTATE\tHAVE\tTO GO\tREACHED\tPROVEN\t")
 			for _, t := range st.Targets {
 				fmt.Fprintf(tw, "  %s\t%s\t%d\t%d\t%s\t%s\t%s\n", t.Target, t.State, t.Done, t.Pending, when(t.ReachedAt, loc), when(t.ProvenAt, loc), t.Reason)
 			}
-			tw.Flush()
+			if err := tw.Flush(); err != nil {
+				return err
+			}
 		}
 		if len(st.Clusters) == 0 {
-			fmt.Fprintln(w, "  no clusters")
+			fmt.Fprintln(&b, "  no clusters")
 			continue
 		}
-		tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+		tw = tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
 		fmt.Fprintln(tw, "  CLUSTER\tLOCATION\tCURRENT\tSUPPORT\tTARGET\tSTATE\tSTART\tFINISH\tREASON")
 		for _, c := range st.Clusters {
 			target := "-"
@@ -68,7 +76,9 @@ func writePlan(w io.Writer, res *planner.Result, pol *policy.Policy) error {
 			fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", c.Name, c.Location, c.Current, shortSupport(c.Support), target, c.State,
 				when(c.EarliestStart, loc), when(c.ExpectedFinish, loc), c.Reason)
 		}
-		tw.Flush()
+		if err := tw.Flush(); err != nil {
+			return err
+		}
 	}
 	notes := []struct {
 		title string
@@ -78,12 +88,13 @@ func writePlan(w io.Writer, res *planner.Result, pol *policy.Policy) error {
 		if len(n.list) == 0 {
 			continue
 		}
-		fmt.Fprintf(w, "\n%s\n", n.title)
+		fmt.Fprintf(&b, "\n%s\n", n.title)
 		for _, c := range n.list {
-			fmt.Fprintf(w, "  %s: %s\n", c.Name, c.Reason)
+			fmt.Fprintf(&b, "  %s: %s\n", c.Name, c.Reason)
 		}
 	}
-	return nil
+	_, err := b.WriteTo(w)
+	return err
 }
 
 func stageLocation(pol *policy.Policy, i int) *time.Location {
@@ -98,11 +109,6 @@ func when(t *time.Time, loc *time.Location) string {
 		return "-"
 	}
 	return t.In(loc).Format("Mon 01-02 15:04")
-}
-
-func clusterName(id string) string {
-	id = strings.TrimRight(id, "/")
-	return id[strings.LastIndexByte(id, '/')+1:]
 }
 
 // shortSupport fits a support status in a table column.

@@ -3,9 +3,11 @@ package cli
 import (
 	"errors"
 	"fmt"
+	"io"
 
 	"github.com/spf13/cobra"
 
+	"github.com/aksupgrade/aksupgrade/internal/notify"
 	"github.com/aksupgrade/aksupgrade/internal/policy"
 )
 
@@ -18,19 +20,23 @@ func newPolicy(e *env) *cobra.Command {
 		RunE: func(cmd *cobra.Command, files []string) error {
 			bad := false
 			for _, f := range files {
-				p, err := policy.Load(f)
+				p, err := policy.Load(f, notify.Vocabulary())
 				var errs policy.Errors
+				w, msg := e.stderr, ""
 				switch {
 				case errors.As(err, &errs):
 					bad = true
 					for _, pe := range errs {
-						fmt.Fprintln(e.stderr, pe.Error())
+						msg += pe.Error() + "\n"
 					}
 				case err != nil:
 					bad = true
-					fmt.Fprintf(e.stderr, "%s: %v\n", f, err)
+					msg = fmt.Sprintf("%s: %v\n", f, err)
 				default:
-					fmt.Fprintf(e.stdout, "%s: valid, %d stages (%s)\n", f, len(p.Stages), stageNames(p))
+					w, msg = e.stdout, fmt.Sprintf("%s: valid, %d stages (%s)\n", f, len(p.Stages), stageNames(p))
+				}
+				if _, err := io.WriteString(w, msg); err != nil {
+					return err
 				}
 			}
 			if bad {

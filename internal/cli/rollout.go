@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"net/url"
@@ -42,10 +43,11 @@ recorded in the audit log with who did it (--by, default your login name).`,
 				return encodeJSON(e, st.Rollouts)
 			}
 			if len(st.Rollouts) == 0 {
-				fmt.Fprintln(e.stdout, "No rollouts yet.")
-				return nil
+				_, err := fmt.Fprintln(e.stdout, "No rollouts yet.")
+				return err
 			}
-			tw := tabwriter.NewWriter(e.stdout, 0, 0, 2, ' ', 0)
+			var b bytes.Buffer
+			tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
 			fmt.Fprint(tw, "TARGET")
 			for _, sp := range st.Plan.Stages {
 				fmt.Fprint(tw, "\t", sp.Name)
@@ -58,7 +60,11 @@ recorded in the audit log with who did it (--by, default your login name).`,
 				}
 				fmt.Fprintln(tw)
 			}
-			return tw.Flush()
+			if err := tw.Flush(); err != nil {
+				return err
+			}
+			_, err = b.WriteTo(e.stdout)
+			return err
 		},
 	}
 	list.Flags().StringVarP(&output, "output", "o", "table", "output format: table or json")
@@ -77,21 +83,23 @@ recorded in the audit log with who did it (--by, default your login name).`,
 				return err
 			}
 			var d server.RolloutDetail
-			if err := c.do(cmd.Context(), "GET", "/api/v1/rollouts/"+url.PathEscape(targetPath(t)), nil, &d); err != nil {
+			if err := c.do(cmd.Context(), "GET", "/api/v1/rollouts/"+url.PathEscape(t.Arg()), nil, &d); err != nil {
 				return err
 			}
 			if output == "json" {
 				return encodeJSON(e, d)
 			}
-			fmt.Fprintf(e.stdout, "Rollout of %s\n", d.Rollout.Target)
+			var b bytes.Buffer
+			fmt.Fprintf(&b, "Rollout of %s\n", d.Rollout.Target)
 			for _, sp := range d.Rollout.Stages {
-				fmt.Fprintf(e.stdout, "  %-10s %s\n", sp.Stage, stageProgressText(d.Rollout, sp.Stage))
+				fmt.Fprintf(&b, "  %-10s %s\n", sp.Stage, stageProgressText(d.Rollout, sp.Stage))
 			}
-			fmt.Fprintln(e.stdout, "\nAUDIT (newest first)")
+			fmt.Fprintln(&b, "\nAUDIT (newest first)")
 			for _, a := range d.Audit {
-				fmt.Fprintf(e.stdout, "  %s  %-8s %s\n", a.At.Format("2006-01-02 15:04"), a.Actor, a.Message)
+				fmt.Fprintf(&b, "  %s  %-8s %s\n", a.At.Format("2006-01-02 15:04"), a.Actor, a.Message)
 			}
-			return nil
+			_, err = b.WriteTo(e.stdout)
+			return err
 		},
 	}
 	show.Flags().StringVarP(&output, "output", "o", "table", "output format: table or json")
@@ -115,11 +123,11 @@ recorded in the audit log with who did it (--by, default your login name).`,
 					return err
 				}
 				req := server.ActionRequest{Stage: stage, By: who(by), Reason: reason}
-				if err := cl.do(cmd.Context(), "POST", "/api/v1/rollouts/"+url.PathEscape(targetPath(t))+"/"+verb, req, nil); err != nil {
+				if err := cl.do(cmd.Context(), "POST", "/api/v1/rollouts/"+url.PathEscape(t.Arg())+"/"+verb, req, nil); err != nil {
 					return err
 				}
-				fmt.Fprintf(e.stdout, "%s: %s %s, recorded as %s.\n", t, verb, stage, req.By)
-				return nil
+				_, err = fmt.Fprintf(e.stdout, "%s: %s %s, recorded as %s.\n", t, verb, stage, req.By)
+				return err
 			},
 		}
 		if needStage {
@@ -144,8 +152,8 @@ recorded in the audit log with who did it (--by, default your login name).`,
 			if err := cl.do(cmd.Context(), "POST", "/api/v1/stages/"+url.PathEscape(stage)+"/retry", req, nil); err != nil {
 				return err
 			}
-			fmt.Fprintf(e.stdout, "Stage %s: retried, recorded as %s.\n", stage, req.By)
-			return nil
+			_, err = fmt.Fprintf(e.stdout, "Stage %s: retried, recorded as %s.\n", stage, req.By)
+			return err
 		},
 	}
 	retry.Flags().StringVar(&stage, "stage", "", "the halted stage (required)")
@@ -156,13 +164,6 @@ recorded in the audit log with who did it (--by, default your login name).`,
 		action("abort TARGET", "Abandon a rollout: no stage receives its target any more", "abort", false),
 		retry)
 	return cmd
-}
-
-func targetPath(t aksupgrade.Target) string {
-	if t.Kind == aksupgrade.TargetNodeImage {
-		return "nodeImage:" + t.Version
-	}
-	return t.Version
 }
 
 func encodeJSON(e *env, v any) error {

@@ -49,15 +49,28 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if err == nil {
 		return ExitOK
 	}
+	// The exit code tells the failure even when stderr cannot: a failed
+	// write of the message has nowhere left to be reported.
 	var ee *exitError
 	if errors.As(err, &ee) {
 		if ee.msg != "" {
-			fmt.Fprintln(stderr, ee.msg)
+			_, _ = fmt.Fprintln(stderr, ee.msg)
 		}
 		return ee.code
 	}
-	fmt.Fprintf(stderr, "aksupgrade: %v\nRun 'aksupgrade --help' for usage.\n", err)
+	_, _ = fmt.Fprintf(stderr, "aksupgrade: %v\nRun 'aksupgrade --help' for usage.\n", err)
 	return ExitUsage
+}
+
+// requireFlags marks flags of cmd required. Cobra fails only for a flag
+// cmd does not define: a bug here, so it panics rather than let the flag
+// quietly become optional.
+func requireFlags(cmd *cobra.Command, names ...string) {
+	for _, n := range names {
+		if err := cmd.MarkFlagRequired(n); err != nil {
+			panic(fmt.Sprintf("%s: %v", cmd.Name(), err))
+		}
+	}
 }
 
 func newRoot(e *env) *cobra.Command {

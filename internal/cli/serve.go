@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"strings"
@@ -54,8 +55,7 @@ principal (AZURE_CLIENT_ID, AZURE_TENANT_ID, AZURE_CLIENT_SECRET), or 'az login'
 				return failure("%v", err)
 			}
 			if err := a.Start(ctx); err != nil {
-				a.Stop(context.Background())
-				return failure("%v", err)
+				return failure("%v", errors.Join(err, a.Stop(context.Background())))
 			}
 			o.Logger.Info("aksupgrade serving", "api", "http://"+a.Addr()+"/api/v1/status", "db", o.DBPath)
 			<-ctx.Done()
@@ -74,7 +74,7 @@ principal (AZURE_CLIENT_ID, AZURE_TENANT_ID, AZURE_CLIENT_SECRET), or 'az login'
 	f.DurationVar(&o.ObserveInterval, "observe-interval", 15*time.Minute, "how often clusters and version catalogues are listed (a few list requests per subscription)")
 	f.DurationVar(&o.ImageInterval, "image-interval", 6*time.Hour, "how often node images and maintenance windows are read (one request per pool or cluster)")
 	f.DurationVar(&o.PollInterval, "poll-interval", 30*time.Second, "how often operations in flight are polled")
-	cmd.MarkFlagRequired("policy")
+	requireFlags(cmd, "policy")
 	return cmd
 }
 

@@ -24,7 +24,7 @@ func TestCommandsAgainstServer(t *testing.T) {
 	if code != ExitOK {
 		t.Fatalf("status: exit %d: %s", code, errOut)
 	}
-	for _, want := range []string{"STAGE sandbox", "STAGE prod", "HALTED: the upgrade of node pool apps to 1.31.5 failed", "test-weu-01", "ROLLOUTS", "proven"} {
+	for _, want := range []string{"STAGE sandbox", "STAGE prod", "HALTED: the upgrade of node pool apps of test-weu-01 to 1.31.5 failed", "test-weu-01", "ROLLOUTS", "proven"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("status does not show %q:\n%s", want, out)
 		}
@@ -47,7 +47,7 @@ func TestCommandsAgainstServer(t *testing.T) {
 		{[]string{"rollout", "retry", "--stage", "test", "--by", "alice", srv}, ExitOK, "Stage test: retried, recorded as alice."},
 		{[]string{"rollout", "retry", "--stage", "test", "--by", "alice", srv}, ExitFailure, "stage test is not halted"},
 		{[]string{"rollout", "list", "--server=http://127.0.0.1:1"}, ExitFailure, "cannot reach the aksupgrade server"},
-		{[]string{"events", "list", "--limit", "500", srv}, ExitOK, "NewKubernetesVersionAvailable  New Kubernetes versions for sbx-weu-01: 1.32.3 newest, 1.31.5 stable"},
+		{[]string{"events", "list", "--limit", "500", srv}, ExitOK, "NewKubernetesVersionAvailable  AKS announced Kubernetes versions for sbx-weu-01: newest 1.32.3, stable 1.31.5"},
 		{[]string{"events", "list", srv}, ExitOK, "engine"},
 	} {
 		code, out, errOut := run(t, tc.args...)

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -54,21 +55,32 @@ so it only listens on loopback addresses.`,
 				return failure("listen on %s: %v", listen, err)
 			}
 			srv := &http.Server{Handler: sim.Handler(), ReadHeaderTimeout: 10 * time.Second}
-			fmt.Fprintf(e.stdout, "Simulated Azure at http://%s (simulated time %s, %gx real time)\n", l.Addr(), sc.Start.Format(time.RFC3339), speed)
-			fmt.Fprintf(e.stdout, "Use it with: --arm-endpoint http://%s   (or AKSUPGRADE_ARM_ENDPOINT)\n", l.Addr())
-			fmt.Fprintf(e.stdout, "Requests: http://%s/simulator/v1/requests   State: http://%s/simulator/v1/state\n", l.Addr(), l.Addr())
-			delivery := sim.StartDelivery(cmd.Context())
-			if webhook != "" {
-				go subscribeWebhook(e, sim, webhook, schema)
+			if _, err := fmt.Fprintf(e.stdout, "Simulated Azure at http://%s (simulated time %s, %gx real time)\nUse it with: --arm-endpoint http://%s   (or AKSUPGRADE_ARM_ENDPOINT)\nRequests: http://%s/simulator/v1/requests   State: http://%s/simulator/v1/state\n",
+				l.Addr(), sc.Start.Format(time.RFC3339), speed, l.Addr(), l.Addr(), l.Addr()); err != nil {
+				return err
 			}
-			go func() {
-				<-cmd.Context().Done()
+			ctx, cancel := context.WithCancel(cmd.Context())
+			defer cancel()
+			delivery := sim.StartDelivery(ctx)
+			// Everything started here ends with ctx, and is waited for.
+			var running sync.WaitGroup
+			if webhook != "" {
+				running.Go(func() { subscribeWebhook(ctx, e, sim, webhook, schema) })
+			}
+			running.Go(func() {
+				<-ctx.Done()
 				<-delivery
-				ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+				stop, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 				defer cancel()
-				srv.Shutdown(ctx)
-			}()
-			if err := srv.Serve(l); err != nil && !errors.Is(err, http.ErrServerClosed) {
+				if err := srv.Shutdown(stop); err != nil {
+					// Connections still open after 5s are cut; say so.
+					_, _ = fmt.Fprintf(e.stderr, "simulator: shutdown: %v\n", err)
+				}
+			})
+			err = srv.Serve(l)
+			cancel()
+			running.Wait()
+			if err != nil && !errors.Is(err, http.ErrServerClosed) {
 				return failure("%v", err)
 			}
 			return nil
@@ -85,19 +97,26 @@ so it only listens on loopback addresses.`,
 }
 
 // subscribeWebhook subscribes the webhook once it answers its handshake,
-// trying for a minute (the service may start after the simulator).
-func subscribeWebhook(e *env, sim *simulator.Simulator, url, schema string) {
+// trying for a minute (the service may start after the simulator), until
+// ctx ends.
+func subscribeWebhook(ctx context.Context, e *env, sim *simulator.Simulator, url, schema string) {
 	sub := simulator.EventSubscription{Name: "aksupgrade", Endpoint: url, Schema: schema, MaxEventsPerBatch: 10}
 	if secrets := splitSecrets(lookupEnv("AKSUPGRADE_WEBHOOK_SECRET")); len(secrets) > 0 {
 		sub.Headers = map[string]string{"X-Aksupgrade-Secret": secrets[0]}
 	}
 	var err error
 	for range 30 {
-		if _, err = sim.Subscribe(sub); err == nil {
-			fmt.Fprintf(e.stdout, "Delivering events to %s (%s schema)\n", url, schema)
+		if _, err = sim.SubscribeContext(ctx, sub); err == nil {
+			// Progress for a person watching; the subscription works without it.
+			_, _ = fmt.Fprintf(e.stdout, "Delivering events to %s (%s schema)\n", url, schema)
 			return
 		}
-		<-time.After(2 * time.Second)
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(2 * time.Second):
+		}
 	}
-	fmt.Fprintf(e.stderr, "cannot subscribe %s: %v\n", url, err)
+	// Told to a person watching; the simulator serves ARM without it.
+	_, _ = fmt.Fprintf(e.stderr, "cannot subscribe %s: %v\n", url, err)
 }

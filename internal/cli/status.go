@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -41,8 +42,7 @@ it may start; then each rollout's progress through the stages.`,
 				enc.SetIndent("", "  ")
 				return enc.Encode(st)
 			}
-			writeStatus(e.stdout, &st)
-			return nil
+			return writeStatus(e.stdout, &st)
 		},
 	}
 	serverFlag(cmd, &srv)
@@ -50,30 +50,34 @@ it may start; then each rollout's progress through the stages.`,
 	return cmd
 }
 
-func writeStatus(w io.Writer, st *server.Status) {
-	fmt.Fprintf(w, "Status at %s", st.Now.Format("Mon 2006-01-02 15:04 -07:00"))
+// writeStatus prints a server's status for a terminal. The text is drawn
+// in memory and written in one go.
+func writeStatus(w io.Writer, st *server.Status) error {
+	var b bytes.Buffer
+	fmt.Fprintf(&b, "Status at %s", st.Now.Format("Mon 2006-01-02 15:04 -07:00"))
 	if st.FleetAt != nil {
-		fmt.Fprintf(w, " (fleet observed %s)", st.FleetAt.Format("15:04"))
+		fmt.Fprintf(&b, " (fleet observed %s)", st.FleetAt.Format("15:04"))
 	}
-	fmt.Fprintln(w)
+	fmt.Fprintln(&b)
 	if st.PlanErr != "" {
-		fmt.Fprintf(w, "\nThe engine cannot plan: %s\n", st.PlanErr)
+		fmt.Fprintf(&b, "\nThe engine cannot plan: %s\n", st.PlanErr)
 	}
 	if st.Plan == nil {
-		fmt.Fprintln(w, "\nNo plan yet: the engine has not finished its first step.")
-		return
+		fmt.Fprintln(&b, "\nNo plan yet: the engine has not finished its first step.")
+		_, err := b.WriteTo(w)
+		return err
 	}
 	runs := map[string]store.Run{}
 	for _, r := range st.Runs {
 		runs[strings.ToLower(r.ClusterID)] = r
 	}
 	for _, sp := range st.Plan.Stages {
-		fmt.Fprintf(w, "\nSTAGE %s   window %s", sp.Name, sp.Window)
+		fmt.Fprintf(&b, "\nSTAGE %s   window %s", sp.Name, sp.Window)
 		if sp.Halted != "" {
-			fmt.Fprintf(w, "   HALTED: %s", sp.Halted)
+			fmt.Fprintf(&b, "   HALTED: %s", sp.Halted)
 		}
-		fmt.Fprintln(w)
-		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+		fmt.Fprintln(&b)
+		tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
 		fmt.Fprintln(tw, "  CLUSTER\tVERSION\tNODE IMAGE\tSTEP\tSTATE\tNEXT\tREASON")
 		for _, c := range sp.Clusters {
 			step := "-"
@@ -86,11 +90,13 @@ func writeStatus(w io.Writer, st *server.Status) {
 			}
 			fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\t%s\t%s\t%s\n", c.Name, c.Current, orDash(c.NodeImage), step, c.State, next, c.Reason)
 		}
-		tw.Flush()
+		if err := tw.Flush(); err != nil {
+			return err
+		}
 	}
 	if len(st.Rollouts) > 0 {
-		fmt.Fprintln(w, "\nROLLOUTS")
-		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+		fmt.Fprintln(&b, "\nROLLOUTS")
+		tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
 		header := "  TARGET"
 		for _, sp := range st.Plan.Stages {
 			header += "\t" + strings.ToUpper(sp.Name)
@@ -108,26 +114,30 @@ func writeStatus(w io.Writer, st *server.Status) {
 			}
 			fmt.Fprintln(tw, line)
 		}
-		tw.Flush()
+		if err := tw.Flush(); err != nil {
+			return err
+		}
 	}
 	if len(st.Maintenance) > 0 {
-		fmt.Fprintln(w, "\nAZURE PLANNED MAINTENANCE (no upgrade is started into it)")
+		fmt.Fprintln(&b, "\nAZURE PLANNED MAINTENANCE (no upgrade is started into it)")
 		for _, m := range st.Maintenance {
-			fmt.Fprintf(w, "  %s  %s  %s to %s  %s\n", clusterName(m.ClusterID), m.Status, m.Start.Format("Mon 01-02 15:04"), m.End.Format("Mon 01-02 15:04"), m.Description)
+			fmt.Fprintf(&b, "  %s  %s  %s to %s  %s\n", aksupgrade.ClusterName(m.ClusterID), m.Status, m.Start.Format("Mon 01-02 15:04"), m.End.Format("Mon 01-02 15:04"), m.Description)
 		}
 	}
 	if len(st.Notices) > 0 {
-		fmt.Fprintln(w, "\nSUPPORT")
+		fmt.Fprintln(&b, "\nSUPPORT")
 		for _, n := range st.Notices {
-			fmt.Fprintf(w, "  %s\n", n.Summary)
+			fmt.Fprintf(&b, "  %s\n", n.Summary)
 		}
 	}
 	if len(st.Steps) > 0 {
-		fmt.Fprintln(w, "\nOPERATIONS IN FLIGHT")
+		fmt.Fprintln(&b, "\nOPERATIONS IN FLIGHT")
 		for _, s := range st.Steps {
-			fmt.Fprintf(w, "  %s %s %s since %s\n", clusterName(s.Step.ClusterID), describeStep(s.Step), s.State, s.StartedAt.Format("15:04"))
+			fmt.Fprintf(&b, "  %s %s %s since %s\n", aksupgrade.ClusterName(s.Step.ClusterID), describeStep(s.Step), s.State, s.StartedAt.Format("15:04"))
 		}
 	}
+	_, err := b.WriteTo(w)
+	return err
 }
 
 func stageProgressText(r aksupgrade.Rollout, stage string) string {

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"bytes"
 	"fmt"
 	"io"
 	"slices"
@@ -45,12 +46,15 @@ calendar.`,
 	}
 	cmd.Flags().StringVar(&file, "catalog", "", "version catalogue file (JSON or YAML)")
 	cmd.Flags().StringVar(&now, "now", "", "support status as of this time (RFC 3339); default: now")
-	cmd.MarkFlagRequired("catalog")
+	requireFlags(cmd, "catalog")
 	return cmd
 }
 
+// writeVersions prints a version catalogue for a terminal. The text is
+// drawn in memory and written in one go.
 func writeVersions(w io.Writer, cat *version.Catalog, cal *version.Calendar, now time.Time) error {
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	var b bytes.Buffer
+	tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "MINOR\tPATCHES\tFLAGS\tSUPPORT (KubernetesOfficial)\tLTS")
 	plans := []version.Filter{{}, {SupportPlan: aksupgrade.SupportPlanLTS}, {AllowPreview: true}, {AllowPreview: true, SupportPlan: aksupgrade.SupportPlanLTS}}
 	seen := map[version.Version]bool{}
@@ -91,8 +95,9 @@ func writeVersions(w io.Writer, cat *version.Catalog, cal *version.Calendar, now
 	if err := tw.Flush(); err != nil {
 		return err
 	}
-	fmt.Fprintf(w, "\nSupport status as of %s, from AKS's published release calendar (as of %s).\n", now.Format("2006-01-02"), cal.Updated().Format("2006-01-02"))
-	return nil
+	fmt.Fprintf(&b, "\nSupport status as of %s, from AKS's published release calendar (as of %s).\n", now.Format("2006-01-02"), cal.Updated().Format("2006-01-02"))
+	_, err := b.WriteTo(w)
+	return err
 }
 
 func supportText(s version.Status) string {

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -53,11 +54,16 @@ func newWindow(e *env) *cobra.Command {
 				enc.SetIndent("", "  ")
 				return enc.Encode(out)
 			}
+			var b bytes.Buffer
 			for _, o := range occ {
-				fmt.Fprintf(e.stdout, "%s  →  %s  (%s)\n", o.Start.Format("Mon 2006-01-02 15:04 -07:00"), o.End.Format("Mon 2006-01-02 15:04 -07:00"), o.End.Sub(o.Start))
+				fmt.Fprintf(&b, "%s  →  %s  (%s)\n", o.Start.Format("Mon 2006-01-02 15:04 -07:00"), o.End.Format("Mon 2006-01-02 15:04 -07:00"), o.End.Sub(o.Start))
+			}
+			if _, err := b.WriteTo(e.stdout); err != nil {
+				return err
 			}
 			if len(occ) < count {
-				fmt.Fprintf(e.stderr, "only %d occurrences within five years of %s\n", len(occ), at.Format(time.RFC3339))
+				_, err := fmt.Fprintf(e.stderr, "only %d occurrences within five years of %s\n", len(occ), at.Format(time.RFC3339))
+				return err
 			}
 			return nil
 		},
@@ -67,7 +73,7 @@ func newWindow(e *env) *cobra.Command {
 	f.StringVar(&after, "after", "", "list occurrences that end after this time (RFC 3339); default: now")
 	f.IntVar(&count, "count", 5, "how many occurrences")
 	f.StringVarP(&output, "output", "o", "table", "output format: table or json")
-	next.MarkFlagRequired("window")
+	requireFlags(next, "window")
 	cmd.AddCommand(next)
 	return cmd
 }

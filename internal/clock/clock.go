@@ -117,12 +117,16 @@ type Scaled struct {
 	real  time.Time
 	speed float64
 	wall  func() time.Time
+	// afterFunc calls f in its own goroutine once d of real time passed
+	// (time.AfterFunc): no goroutine waits meanwhile.
+	afterFunc func(d time.Duration, f func())
 }
 
 // NewScaled returns a clock that shows start now and then runs speed times
 // faster than real time.
 func NewScaled(start time.Time, speed float64) *Scaled {
-	return &Scaled{start: start, real: time.Now(), speed: speed, wall: time.Now}
+	return &Scaled{start: start, real: time.Now(), speed: speed, wall: time.Now,
+		afterFunc: func(d time.Duration, f func()) { time.AfterFunc(d, f) }}
 }
 
 func (s *Scaled) Now() time.Time {
@@ -130,14 +134,12 @@ func (s *Scaled) Now() time.Time {
 	return s.start.Add(time.Duration(float64(elapsed) * s.speed))
 }
 
-// After waits d of simulated time, d/speed of real time.
+// After waits d of simulated time, d/speed of real time, and then
+// receives the simulated time. It holds a timer, not a goroutine, while
+// it waits: a caller that stops listening leaves nothing running.
 func (s *Scaled) After(d time.Duration) <-chan time.Time {
 	out := make(chan time.Time, 1)
-	real := time.Duration(float64(d) / s.speed)
-	go func() {
-		<-time.After(real)
-		out <- s.Now()
-	}()
+	s.afterFunc(time.Duration(float64(d)/s.speed), func() { out <- s.Now() })
 	return out
 }
 

@@ -1,6 +1,7 @@
 package clock
 
 import (
+	"runtime"
 	"testing"
 	"time"
 )
@@ -53,5 +54,44 @@ func TestScaledRunsFaster(t *testing.T) {
 	s := &Scaled{start: start, real: wall, speed: 3600, wall: func() time.Time { return wall.Add(2 * time.Second) }}
 	if got, want := s.Now(), start.Add(2*time.Hour); !got.Equal(want) {
 		t.Errorf("Now = %v, want %v (two real seconds at 3600x)", got, want)
+	}
+}
+
+// TestScaledAfter: After waits d/speed of real time on its timer, then
+// receives the simulated time.
+func TestScaledAfter(t *testing.T) {
+	start := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
+	wall := time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)
+	now := wall
+	var waits []time.Duration
+	var fire []func()
+	s := &Scaled{start: start, real: wall, speed: 3600, wall: func() time.Time { return now },
+		afterFunc: func(d time.Duration, f func()) { waits = append(waits, d); fire = append(fire, f) }}
+	ch := s.After(2 * time.Hour)
+	if len(waits) != 1 || waits[0] != 2*time.Second {
+		t.Fatalf("timers %v, want one of 2s (two simulated hours at 3600x)", waits)
+	}
+	select {
+	case got := <-ch:
+		t.Fatalf("received %v before the timer fired", got)
+	default:
+	}
+	now = wall.Add(2 * time.Second)
+	fire[0]()
+	if got := <-ch; !got.Equal(start.Add(2 * time.Hour)) {
+		t.Errorf("received %v, want the simulated time %v", got, start.Add(2*time.Hour))
+	}
+}
+
+// TestScaledAfterHoldsNoGoroutine: a wait nobody listens to any more
+// (a loop that returned on its context) leaves no goroutine behind.
+func TestScaledAfterHoldsNoGoroutine(t *testing.T) {
+	s := NewScaled(time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC), 1)
+	before := runtime.NumGoroutine()
+	for range 1000 {
+		s.After(24 * time.Hour)
+	}
+	if grown := runtime.NumGoroutine() - before; grown > 10 {
+		t.Errorf("%d more goroutines after 1,000 waits, want none", grown)
 	}
 }

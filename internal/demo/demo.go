@@ -81,7 +81,7 @@ func Run(ctx context.Context, o Options) (*Summary, error) {
 	if err != nil {
 		return nil, err
 	}
-	pol, err := policy.Parse("demo policy", policyYAML)
+	pol, err := policy.Parse("demo policy", policyYAML, notify.Vocabulary())
 	if err != nil {
 		return nil, err
 	}
@@ -94,15 +94,25 @@ func Run(ctx context.Context, o Options) (*Summary, error) {
 	if err != nil {
 		return nil, err
 	}
+	// The teardown below drops its errors: the simulator, the engine and
+	// the database in a temporary directory are the demo's own and thrown
+	// away, and by then the story has been told or has failed with its
+	// own error.
 	srv := &http.Server{Handler: sim.Handler(), ReadHeaderTimeout: 5 * time.Second}
-	go srv.Serve(l)
-	defer srv.Close()
+	go func() {
+		// Serve ends with http.ErrServerClosed when the demo closes it.
+		// Any other end (the loopback listener failing) leaves the engine
+		// unable to reach the simulator: the story stalls and ends with
+		// errLimit.
+		_ = srv.Serve(l)
+	}()
+	defer func() { _ = srv.Close() }()
 
 	dir, err := os.MkdirTemp("", "aksupgrade-demo-")
 	if err != nil {
 		return nil, err
 	}
-	defer os.RemoveAll(dir)
+	defer func() { _ = os.RemoveAll(dir) }()
 	// Notifications go to a console receiver whose lines join the story.
 	sink := &lineSink{}
 	terminal, err := console.New("terminal", console.Config{Out: sink})
@@ -116,16 +126,16 @@ func Run(ctx context.Context, o Options) (*Summary, error) {
 	if err != nil {
 		return nil, err
 	}
+	defer func() { _ = a.Stop(context.Background()) }()
 	if err := a.Start(ctx); err != nil {
 		return nil, err
 	}
-	defer a.Stop(context.Background())
 	// The simulator acts as Event Grid too: what it publishes reaches the
 	// service's webhook, handshake first, as from Azure.
 	delivering, cancel := context.WithCancel(ctx)
 	defer cancel()
 	sim.StartDelivery(delivering)
-	if _, err := sim.Subscribe(simulator.EventSubscription{Name: "aksupgrade-demo", Endpoint: "http://" + a.Addr() + "/webhooks/eventgrid",
+	if _, err := sim.SubscribeContext(ctx, simulator.EventSubscription{Name: "aksupgrade-demo", Endpoint: "http://" + a.Addr() + "/webhooks/eventgrid",
 		Schema: simulator.SchemaEventGrid, MaxEventsPerBatch: 10}); err != nil {
 		return nil, fmt.Errorf("subscribe the webhook to the simulator's events: %w", err)
 	}

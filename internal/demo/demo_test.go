@@ -31,7 +31,7 @@ func TestDemoStory(t *testing.T) {
 	}
 	text := out.String()
 	for _, want := range []string{
-		"Stage test HALTED: the upgrade of node pool apps to 1.31.5 failed",
+		"Stage test HALTED: the upgrade of node pool apps of test-weu-01 to 1.31.5 failed",
 		"PodDisruptionBudget",
 		"test retried by demo",
 		"APPROVAL NEEDED: awaiting approval for minor upgrade 1.31 → 1.32 (1.32.3) in prod",

@@ -3,6 +3,7 @@ package demo
 import (
 	"context"
 	"fmt"
+	"io"
 	"slices"
 	"strings"
 	"sync"
@@ -11,7 +12,7 @@ import (
 	"github.com/aksupgrade/aksupgrade"
 	"github.com/aksupgrade/aksupgrade/internal/app"
 	"github.com/aksupgrade/aksupgrade/internal/clock"
-	"github.com/aksupgrade/aksupgrade/internal/eventgrid"
+	"github.com/aksupgrade/aksupgrade/internal/eventlog"
 	"github.com/aksupgrade/aksupgrade/internal/planner"
 	"github.com/aksupgrade/aksupgrade/internal/policy"
 	"github.com/aksupgrade/aksupgrade/internal/simulator"
@@ -37,9 +38,13 @@ type director struct {
 	madeAt      map[string]time.Time
 	toldAudit   map[int64]bool
 	lastAuditAt time.Time
-	// mu guards events: notifications arrive from another goroutine.
+	// mu guards events and the output: notifications arrive from another
+	// goroutine.
 	mu     sync.Mutex
 	events []string
+	// outErr is the first failure to write to Options.Out; play stops
+	// with it.
+	outErr error
 	// told holds the Event Grid and poller events already told; grouped
 	// the kinds of event already told at a time (Azure sends one per
 	// cluster: the story tells one).
@@ -80,6 +85,9 @@ func (d *director) play(ctx context.Context) (*Summary, error) {
 		}
 		if d.o.Live {
 			d.render(now, res, hist)
+		}
+		if err := d.outputErr(); err != nil {
+			return nil, fmt.Errorf("write the demo's output: %w", err)
 		}
 		if d.finished(now, res) {
 			return d.summary(ctx, now, hist)
@@ -216,8 +224,23 @@ func (d *director) event(at time.Time, msg string) {
 		d.events = d.events[len(d.events)-12:]
 	}
 	if !d.o.Live {
-		fmt.Fprintln(d.o.Out, line)
+		d.write(line + "\n")
 	}
+}
+
+// write writes s to Options.Out, unless a write failed before; d.mu must
+// be held.
+func (d *director) write(s string) {
+	if d.outErr == nil {
+		_, d.outErr = io.WriteString(d.o.Out, s)
+	}
+}
+
+// outputErr is the first failure to write to Options.Out, if any.
+func (d *director) outputErr() error {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.outErr
 }
 
 // notified tells a line of a notification as the terminal receiver got
@@ -247,24 +270,24 @@ func (d *director) readEvents(ctx context.Context) error {
 			continue
 		}
 		d.told[e.Key] = true
-		typed, err := eventgrid.Parse(e.Data)
-		if err != nil || !typed.Known() || typed.NodePool != nil {
+		typed, err := eventlog.Decode(e)
+		if err != nil || typed.NodePool != nil {
 			continue // pool events tell what the engine already told
 		}
 		from := "Event Grid"
 		if strings.HasPrefix(e.Key.Source, "aksupgrade/") {
 			from = "polling"
 		}
-		group := from + "|" + e.Type + "|" + e.Time.Truncate(time.Minute).String()
-		if typed.Scheduled != nil {
-			group += "|" + typed.Scheduled.Status + "|" + typed.ClusterID
+		group := from + "|" + string(e.Type) + "|" + e.Time.Truncate(time.Minute).String()
+		if typed.Maintenance != nil {
+			group += "|" + typed.Maintenance.Status + "|" + typed.Cluster
 		}
 		if d.grouped[group] {
 			continue
 		}
 		d.grouped[group] = true
-		line := eventgrid.Describe(typed)
-		if typed.Scheduled == nil {
+		line := typed.Describe()
+		if typed.Maintenance == nil {
 			line += " (and the other clusters there)"
 		}
 		d.event(e.Time, from+": "+line)

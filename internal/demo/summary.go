@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/aksupgrade/aksupgrade"
@@ -64,16 +65,19 @@ func (d *director) summary(ctx context.Context, now time.Time, hist aksupgrade.H
 }
 
 // Write prints the summary for people.
-func (s *Summary) Write(w io.Writer, stages []string, start time.Time) {
-	fmt.Fprintln(w, "\nSUMMARY")
+func (s *Summary) Write(w io.Writer, stages []string, start time.Time) error {
+	var b strings.Builder
+	fmt.Fprintln(&b, "\nSUMMARY")
 	for _, st := range stages {
-		fmt.Fprintf(w, "  %-8s proven: %v\n", st, s.Proven[st])
+		fmt.Fprintf(&b, "  %-8s proven: %v\n", st, s.Proven[st])
 	}
-	fmt.Fprintf(w, "  simulated makespan: %s (from the start to the last proof)\n", s.Makespan.Round(time.Minute))
+	fmt.Fprintf(&b, "  simulated makespan: %s (from the start to the last proof)\n", s.Makespan.Round(time.Minute))
 	for _, p := range s.Projections {
-		fmt.Fprintf(w, "  %s in the last stage: projected %s (projection made %s), proven %s (%+.1fh)\n",
+		fmt.Fprintf(&b, "  %s in the last stage: projected %s (projection made %s), proven %s (%+.1fh)\n",
 			p.Target, fmtSim(p.Projected), fmtSim(p.MadeAt), fmtSim(p.Actual), p.Actual.Sub(p.Projected).Hours())
 	}
-	fmt.Fprintf(w, "  ARM requests: %d (%d throttled)\n", s.Requests, s.Throttled)
-	fmt.Fprintf(w, "  real time: %s\n", s.Real.Round(100*time.Millisecond))
+	fmt.Fprintf(&b, "  ARM requests: %d (%d throttled)\n", s.Requests, s.Throttled)
+	fmt.Fprintf(&b, "  real time: %s\n", s.Real.Round(100*time.Millisecond))
+	_, err := io.WriteString(w, b.String())
+	return err
 }

@@ -2,7 +2,6 @@ package demo
 
 import (
 	"fmt"
-	"slices"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -32,7 +31,7 @@ func (d *director) render(now time.Time, res *planner.Result, hist aksupgrade.Hi
 			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", name, c.Name, c.Location, c.Current, c.State, reason)
 		}
 	}
-	tw.Flush()
+	_ = tw.Flush() // into b, a strings.Builder: it cannot fail
 	if len(hist.Rollouts) > 0 {
 		b.WriteString("\n")
 		tw = tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
@@ -48,16 +47,15 @@ func (d *director) render(now time.Time, res *planner.Result, hist aksupgrade.Hi
 			}
 			fmt.Fprintln(tw)
 		}
-		tw.Flush()
+		_ = tw.Flush() // into b, a strings.Builder: it cannot fail
 	}
 	b.WriteString("\nEVENTS\n")
 	d.mu.Lock()
-	events := slices.Clone(d.events)
-	d.mu.Unlock()
-	for _, e := range events {
+	defer d.mu.Unlock()
+	for _, e := range d.events {
 		b.WriteString("  " + clip(strings.ReplaceAll(e, "\n", " "), 170) + "\n")
 	}
-	fmt.Fprint(d.o.Out, b.String())
+	d.write(b.String())
 }
 
 func (d *director) progress(r aksupgrade.Rollout, stage string) string {

@@ -7,7 +7,7 @@ import (
 	"time"
 
 	"github.com/aksupgrade/aksupgrade"
-	"github.com/aksupgrade/aksupgrade/internal/eventgrid"
+	"github.com/aksupgrade/aksupgrade/internal/eventlog"
 	"github.com/aksupgrade/aksupgrade/internal/planner"
 )
 
@@ -39,15 +39,15 @@ type calendar struct {
 	byKey  map[string]*Maintenance // cluster|eventId
 }
 
-func (c *calendar) add(ev eventgrid.Event) {
-	s := ev.Scheduled
-	if s == nil || ev.ClusterID == "" {
+func (c *calendar) add(ev aksupgrade.Event) {
+	s := ev.Maintenance
+	if s == nil || ev.Cluster == "" {
 		return
 	}
-	key := aksupgrade.NormalizeID(ev.ClusterID) + "|" + s.EventID
+	key := aksupgrade.NormalizeID(ev.Cluster) + "|" + s.EventID
 	m := c.byKey[key]
 	if m == nil {
-		m = &Maintenance{ClusterID: ev.ClusterID, EventID: s.EventID}
+		m = &Maintenance{ClusterID: ev.Cluster, EventID: s.EventID}
 		c.byKey[key] = m
 	}
 	updated := s.LastUpdateTime
@@ -66,7 +66,7 @@ func (c *calendar) add(ev eventgrid.Event) {
 		m.Start = start
 	}
 	switch s.Status {
-	case eventgrid.StatusCompleted, eventgrid.StatusCanceled, eventgrid.StatusFailed:
+	case aksupgrade.MaintenanceCompleted, aksupgrade.MaintenanceCanceled, aksupgrade.MaintenanceFailed:
 		m.End = updated
 	default:
 		m.End = m.Start.Add(AzureMaintenanceLength)
@@ -86,8 +86,10 @@ func (e *Engine) loadCalendar(ctx context.Context) error {
 	}
 	e.cal.byKey = map[string]*Maintenance{}
 	for i := len(evs) - 1; i >= 0; i-- { // oldest first
-		if evs[i].Type == eventgrid.TypeScheduledEventEmitted {
-			if ev, err := eventgrid.Parse(evs[i].Data); err == nil {
+		if evs[i].Type == aksupgrade.EventScheduledMaintenance {
+			// One that cannot be read has nothing to put on the
+			// calendar; the webhook counted it as unknown.
+			if ev, err := eventlog.Decode(evs[i]); err == nil {
 				e.cal.add(ev)
 			}
 		}
@@ -96,7 +98,7 @@ func (e *Engine) loadCalendar(ctx context.Context) error {
 	return nil
 }
 
-func (e *Engine) calendarAdd(ev eventgrid.Event) {
+func (e *Engine) calendarAdd(ev aksupgrade.Event) {
 	e.cal.mu.Lock()
 	defer e.cal.mu.Unlock()
 	if e.cal.loaded {
@@ -122,7 +124,7 @@ func (e *Engine) AzureMaintenance(now time.Time) []Maintenance {
 func (e *Engine) spans(now time.Time) map[string][]planner.Span {
 	out := map[string][]planner.Span{}
 	for _, m := range e.AzureMaintenance(now) {
-		if strings.EqualFold(m.Status, eventgrid.StatusScheduled) || strings.EqualFold(m.Status, eventgrid.StatusStarted) {
+		if strings.EqualFold(m.Status, aksupgrade.MaintenanceScheduled) || strings.EqualFold(m.Status, aksupgrade.MaintenanceStarted) {
 			k := aksupgrade.NormalizeID(m.ClusterID)
 			out[k] = append(out[k], planner.Span{Start: m.Start, End: m.End})
 		}

@@ -77,24 +77,39 @@ func checkInvariants(ctx context.Context, st store.Store, pol *policy.Policy, si
 		}
 	}
 	// 4. No upgrade issued twice: the simulator never started the same
-	// operation twice on a resource, unless the first one failed.
-	seen := map[string]string{} // operation key -> status of the last one
+	// operation twice on a resource, unless the first one failed and a
+	// person retried its stage in between (never on the engine's own).
+	audit, err := st.Audit(ctx, store.AuditQuery{})
+	if err != nil {
+		return err
+	}
+	stageOf := map[string]string{}
+	for _, s := range steps {
+		stageOf[strings.ToLower(s.Step.ClusterID)] = s.Stage
+	}
+	seen := map[string]simulator.OperationStatus{} // operation key -> the last one
 	for _, op := range sim.State(true).Operations {
 		k := strings.ToLower(fmt.Sprintf("%s|%s|%s|%s", op.ClusterID, op.Kind, op.Pool, op.To))
-		if last, ok := seen[k]; ok && last != "Failed" {
-			return fmt.Errorf("invariant 4: %s started twice (the first one %s)", k, last)
+		last, ok := seen[k]
+		seen[k] = op
+		if !ok {
+			continue
 		}
-		seen[k] = op.Status
+		if last.Status != "Failed" {
+			return fmt.Errorf("invariant 4: %s started twice (the first one %s)", k, last.Status)
+		}
+		stage := stageOf[strings.ToLower(op.ClusterID)]
+		if !slices.ContainsFunc(audit, func(a store.AuditEntry) bool {
+			return a.Kind == string(store.TransitionRetried) && a.Stage == stage && !a.At.Before(last.EndTime) && !a.At.After(op.StartTime)
+		}) {
+			return fmt.Errorf("invariant 4: %s started again at %s after it failed at %s, with no retry of %s in between", k, op.StartTime, last.EndTime, stage)
+		}
 	}
 	// 5. Minor by minor, control plane first, pools never past it.
 	if err := replayVersions(steps, initial); err != nil {
 		return err
 	}
 	// 6. Nothing starts in a halted stage until it is retried.
-	audit, err := st.Audit(ctx, store.AuditQuery{})
-	if err != nil {
-		return err
-	}
 	return checkHalts(steps, audit)
 }
 

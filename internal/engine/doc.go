@@ -34,13 +34,29 @@
 //
 // # An ARM operation (store.StepRecord)
 //
-//	issuing ─▶ running ─▶ succeeded | failed
+//	issuing ─▶ running ─▶ succeeded | failed ─▶ (the stage halts)
 //	   │
-//	   └──▶ abandoned (the cluster already had it, or was busy)
+//	   ├──▶ succeeded | failed   (settled from the cluster's state)
+//	   └──▶ abandoned            (ARM refused it, or it never reached ARM)
 //
-// A step is recorded as issuing before the request is sent. After a crash,
-// an issuing step without a resume token is settled from the cluster's
-// real state: already there (succeeded), busy (running, followed through
-// the cluster's provisioning state), or neither (abandoned and planned
-// again). So no upgrade is issued twice for the same cluster and target.
+// A step is recorded as issuing before the request is sent. When ARM's
+// answer is unknown (the process stopped, or the request ended in a
+// network error or a 5xx), the step stays issuing and is settled from the
+// cluster's real state: already there (succeeded); busy (looked at again
+// later); Failed, the cluster or the step's pool (failed, and the stage
+// halts exactly as if the process had seen the operation fail); or none of
+// these (abandoned: it never reached ARM, and the planner decides again).
+// Nothing re-issues a failed step but a person's retry of its stage, so no
+// upgrade is issued twice for the same cluster and target on the engine's
+// own.
+//
+// # One fact, one write
+//
+// Every change is recorded with what goes with it in one store.Fact: a
+// step's end, the halt its failure causes, the cluster's failed run and
+// the events that tell of them; a stage's progress and its event; an
+// operator's action and its event; an observation of the fleet and the
+// events that say what changed. After a crash at any point, the whole
+// fact is there or none of it, and the events, keyed by what they report,
+// are told once.
 package engine

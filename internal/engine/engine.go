@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/aksupgrade/aksupgrade"
+	"github.com/aksupgrade/aksupgrade/internal/loop"
 	"github.com/aksupgrade/aksupgrade/internal/planner"
 	"github.com/aksupgrade/aksupgrade/internal/policy"
 	"github.com/aksupgrade/aksupgrade/internal/store"
@@ -50,12 +51,10 @@ type Engine struct {
 	o   Options
 	log *slog.Logger
 
-	wake chan struct{}
+	loop *loop.Loop
 	pol  atomic.Pointer[policy.Policy]
 
-	mu      sync.Mutex // guards the loop's lifecycle and lastPlan
-	cancel  context.CancelFunc
-	done    chan struct{}
+	mu      sync.Mutex // guards lastPlan and the stage index
 	last    *planner.Result
 	lastErr error
 	// stageIndex maps lower-case cluster IDs to their stage in
@@ -95,7 +94,7 @@ func New(o Options) (*Engine, error) {
 	if o.ImageInterval <= 0 {
 		o.ImageInterval = DefaultImageInterval
 	}
-	e := &Engine{o: o, log: o.Logger, wake: make(chan struct{}, 1)}
+	e := &Engine{o: o, log: o.Logger, loop: loop.New(o.Clock)}
 	e.pol.Store(o.Policy)
 	return e, nil
 }
@@ -103,59 +102,27 @@ func New(o Options) (*Engine, error) {
 // policy returns the policy in force.
 func (e *Engine) policy() *policy.Policy { return e.pol.Load() }
 
-// Start runs the loop in the background until ctx ends or Stop.
+// Start runs the loop in the background until ctx ends or Stop (see
+// package loop: the same Start/Stop as every background loop).
 func (e *Engine) Start(ctx context.Context) {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	if e.cancel != nil {
-		return
-	}
-	ctx, e.cancel = context.WithCancel(ctx)
-	e.done = make(chan struct{})
-	go e.run(ctx, e.done)
+	e.loop.Start(ctx, func(ctx context.Context) time.Duration {
+		next, err := e.Step(ctx)
+		if err != nil {
+			if ctx.Err() != nil {
+				return 0 // stopping
+			}
+			e.log.Error("engine step failed; retrying", "err", err)
+			return e.o.PollInterval
+		}
+		return next.Sub(e.o.Clock.Now())
+	})
 }
 
 // Stop ends the loop and waits for it. It is safe to call more than once.
-func (e *Engine) Stop() {
-	e.mu.Lock()
-	cancel, done := e.cancel, e.done
-	e.cancel = nil
-	e.mu.Unlock()
-	if cancel == nil {
-		return
-	}
-	cancel()
-	<-done
-}
+func (e *Engine) Stop() { e.loop.Stop() }
 
 // Wake makes the loop run now instead of at its next due time.
-func (e *Engine) Wake() {
-	select {
-	case e.wake <- struct{}{}:
-	default:
-	}
-}
-
-func (e *Engine) run(ctx context.Context, done chan struct{}) {
-	defer close(done)
-	for {
-		next, err := e.Step(ctx)
-		if ctx.Err() != nil {
-			return
-		}
-		if err != nil {
-			e.log.Error("engine step failed; retrying", "err", err)
-			next = e.o.Clock.Now().Add(e.o.PollInterval)
-		}
-		wait := next.Sub(e.o.Clock.Now())
-		select {
-		case <-ctx.Done():
-			return
-		case <-e.wake:
-		case <-e.o.Clock.After(wait):
-		}
-	}
-}
+func (e *Engine) Wake() { e.loop.Poke() }
 
 // LastPlan returns the plan of the last step, and its error.
 func (e *Engine) LastPlan() (*planner.Result, error) {
@@ -207,7 +174,9 @@ func (e *Engine) Step(ctx context.Context) (time.Time, error) {
 	if err != nil {
 		return time.Time{}, err
 	}
-	e.announceApprovals(ctx, now, res)
+	if err := e.announceApprovals(ctx, now, res); err != nil {
+		return time.Time{}, fmt.Errorf("approvals: %w", err)
+	}
 	acted, err := e.execute(ctx, now, res, &fleet)
 	if err != nil {
 		return time.Time{}, fmt.Errorf("execute: %w", err)

@@ -2,13 +2,13 @@ package engine
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
 	"time"
 
 	"github.com/aksupgrade/aksupgrade"
+	"github.com/aksupgrade/aksupgrade/internal/eventlog"
 	"github.com/aksupgrade/aksupgrade/internal/planner"
 	"github.com/aksupgrade/aksupgrade/internal/store"
 )
@@ -16,33 +16,41 @@ import (
 // EventSource is the source of the events the engine emits.
 const EventSource = "aksupgrade/engine"
 
-// emit stores a domain event for what just happened (notifications read
-// them); a failure is logged and returned. Its id is derived from the
-// transition, so a transition recorded again after a restart emits
-// nothing new.
-func (e *Engine) emit(ctx context.Context, now time.Time, id, typ, subject string, data any) error {
-	body, err := json.Marshal(data)
+// event returns one of the engine's events, encoded for the store and
+// needing no processing by the inbox. Its ID is derived from what it
+// reports, so a fact recorded again after a restart tells nothing new.
+func (e *Engine) event(now time.Time, id string, ev aksupgrade.Event) (store.Event, error) {
+	ev.Source, ev.ID, ev.Time = EventSource, id, now
+	se, err := eventlog.Encode(ev)
 	if err != nil {
-		e.log.Error("encode event", "type", typ, "err", err)
-		return err
+		return store.Event{}, err
 	}
-	ev := store.Event{Key: store.EventKey{Source: EventSource, ID: id}, Type: typ, Subject: subject, Time: now, Data: body, ReceivedAt: now}
-	if _, err := e.o.Store.PutEvent(ctx, ev); err != nil {
-		e.log.Error("store event", "type", typ, "err", err)
-		return err
+	return eventlog.Processed(se, now), nil
+}
+
+// record writes a fact with the events that report it, in one
+// transaction; an error is the caller's, never dropped.
+func (e *Engine) record(ctx context.Context, now time.Time, f store.Fact, events ...eventSpec) (store.Recorded, error) {
+	for _, spec := range events {
+		ev, err := e.event(now, spec.id, spec.ev)
+		if err != nil {
+			return store.Recorded{}, err
+		}
+		f.Events = append(f.Events, ev)
 	}
-	return nil
+	return e.o.Store.Record(ctx, f)
+}
+
+// eventSpec is an event of a fact before it is encoded: its ID and what
+// it says.
+type eventSpec struct {
+	id string
+	ev aksupgrade.Event
 }
 
 // describeFailure says in plain words what failed and what to do.
 func describeFailure(s aksupgrade.Step, err error) string {
-	what := "the control plane upgrade to " + s.Version
-	switch s.Kind {
-	case aksupgrade.StepNodePool:
-		what = "the upgrade of node pool " + s.Pool + " to " + s.Version
-	case aksupgrade.StepNodeImage:
-		what = "the node image upgrade of pool " + s.Pool
-	}
+	what := "the upgrade of " + s.Describe()
 	var ae *aksupgrade.Error
 	azure := ""
 	if errors.As(err, &ae) {
@@ -73,9 +81,11 @@ func describeFailure(s aksupgrade.Step, err error) string {
 	return out
 }
 
-// announceApprovals emits aksupgrade.EventApprovalNeeded for each stage and target
-// the plan shows awaiting approval; the event's ID makes it once each.
-func (e *Engine) announceApprovals(ctx context.Context, now time.Time, res *planner.Result) {
+// announceApprovals records aksupgrade.EventApprovalNeeded for each stage
+// and target the plan shows awaiting approval; the event's ID makes it
+// once each.
+func (e *Engine) announceApprovals(ctx context.Context, now time.Time, res *planner.Result) error {
+	var specs []eventSpec
 	for _, st := range res.Stages {
 		told := map[aksupgrade.Target]bool{}
 		for _, c := range st.Clusters {
@@ -83,8 +93,13 @@ func (e *Engine) announceApprovals(ctx context.Context, now time.Time, res *plan
 				continue
 			}
 			told[*c.Target] = true
-			e.emit(ctx, now, fmt.Sprintf("approval/%s/%s", st.Name, c.Target), aksupgrade.EventApprovalNeeded, "",
-				map[string]any{"stage": st.Name, "target": *c.Target, "reason": c.Reason})
+			specs = append(specs, eventSpec{fmt.Sprintf("approval/%s/%s", st.Name, c.Target), aksupgrade.Event{Type: aksupgrade.EventApprovalNeeded,
+				Stage: &aksupgrade.StageEvent{Stage: st.Name, Target: *c.Target, Reason: c.Reason}}})
 		}
 	}
+	if len(specs) == 0 {
+		return nil
+	}
+	_, err := e.record(ctx, now, store.Fact{}, specs...)
+	return err
 }

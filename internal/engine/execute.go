@@ -20,7 +20,7 @@ func (e *Engine) execute(ctx context.Context, now time.Time, res *planner.Result
 		var err error
 		switch a.Kind {
 		case planner.ActionRecordStarted, planner.ActionRecordReached, planner.ActionRecordProven:
-			did, err = true, e.record(ctx, now, a)
+			did, err = true, e.recordAction(ctx, now, a)
 		default:
 			did, err = e.issue(ctx, now, a, f)
 		}
@@ -38,14 +38,24 @@ var transitionOf = map[planner.ActionKind]store.TransitionKind{
 	planner.ActionRecordProven:  store.TransitionProven,
 }
 
-func (e *Engine) record(ctx context.Context, now time.Time, a planner.Action) error {
+var stageEventOf = map[store.TransitionKind]aksupgrade.EventType{
+	store.TransitionStarted: aksupgrade.EventStageStarted,
+	store.TransitionReached: aksupgrade.EventStageReached,
+	store.TransitionProven:  aksupgrade.EventStageProven,
+}
+
+// recordAction records a stage's progress and its event in one write.
+func (e *Engine) recordAction(ctx context.Context, now time.Time, a planner.Action) error {
 	kind := transitionOf[a.Kind]
-	if err := e.o.Store.Apply(ctx, store.Transition{Kind: kind, Stage: a.Stage, Target: a.Target, At: now, Actor: Actor, Evidence: a.Evidence, Reason: a.Reason}); err != nil {
+	t := store.Transition{Kind: kind, Stage: a.Stage, Target: a.Target, At: now, Actor: Actor, Evidence: a.Evidence, Reason: a.Reason}
+	ev := aksupgrade.Event{Type: stageEventOf[kind], Stage: &aksupgrade.StageEvent{Stage: a.Stage, Target: a.Target, Evidence: a.Evidence, Reason: a.Reason}}
+	got, err := e.record(ctx, now, store.Fact{Transitions: []store.Transition{t}}, eventSpec{fmt.Sprintf("%s/%s/%s", kind, a.Stage, a.Target), ev})
+	if err != nil {
 		return err
 	}
-	e.log.Info("rollout "+string(kind), "stage", a.Stage, "target", a.Target.String())
-	e.emit(ctx, now, fmt.Sprintf("%s/%s/%s", kind, a.Stage, a.Target), "aksupgrade.stage."+string(kind), "",
-		map[string]any{"stage": a.Stage, "target": a.Target, "evidence": a.Evidence, "reason": a.Reason})
+	if got.Changed {
+		e.log.Info("rollout "+string(kind), "stage", a.Stage, "target", a.Target.String())
+	}
 	return nil
 }
 
@@ -93,18 +103,27 @@ func (e *Engine) issue(ctx context.Context, now time.Time, a planner.Action, f *
 		return true, e.finish(ctx, now, f, &rec, store.StepSucceeded, nil)
 	case err == nil:
 		rec.State, rec.ResumeToken, rec.UpdatedAt = store.StepRunning, op.ResumeToken, now
-		if err := e.o.Store.UpdateStep(ctx, rec); err != nil {
+		run := store.Run{ClusterID: a.Cluster, Stage: a.Stage, Target: a.Target, State: runOf[kind], Reason: a.Reason, UpdatedAt: now}
+		if _, err := e.record(ctx, now, store.Fact{Step: &rec, Run: &run}, stepEvent(rec)); err != nil {
 			return false, err
 		}
 		if c := findCluster(f.Clusters, a.Cluster); c != nil {
 			c.ProvisioningState = "Upgrading"
 		}
 		e.log.Info("operation started", "cluster", a.Cluster, "step", string(kind), "pool", a.Pool, "to", a.To)
-		e.emit(ctx, now, fmt.Sprintf("step/%d/running", rec.ID), "aksupgrade.step.running", a.Cluster, rec)
-		return true, e.setRun(ctx, now, a, runOf[kind], a.Reason)
+		return true, nil
 	case code == aksupgrade.ErrAlreadyDone:
 		return true, e.finish(ctx, now, f, &rec, store.StepSucceeded, nil)
+	case code == aksupgrade.ErrInternal:
+		// The request may have reached ARM (a network error, a 5xx):
+		// the step stays unconfirmed and is settled from the cluster's
+		// real state in a later loop, never issued again on a guess.
+		// Not "acted": planning again at once would only hammer an ARM
+		// that is failing.
+		e.log.Warn("operation may or may not have started; settling it from the cluster's state", "cluster", a.Cluster, "err", err)
+		return false, nil
 	case code.Retryable():
+		// ARM refused it (busy, throttled, a conflict): nothing started.
 		e.log.Warn("operation not started; will try again", "cluster", a.Cluster, "err", err)
 		return false, e.finish(ctx, now, f, &rec, store.StepAbandoned, nil)
 	}

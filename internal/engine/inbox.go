@@ -5,9 +5,8 @@ import (
 	"strings"
 
 	"github.com/aksupgrade/aksupgrade"
-	"github.com/aksupgrade/aksupgrade/internal/eventgrid"
+	"github.com/aksupgrade/aksupgrade/internal/eventlog"
 	"github.com/aksupgrade/aksupgrade/internal/planner"
-	"github.com/aksupgrade/aksupgrade/internal/poller"
 	"github.com/aksupgrade/aksupgrade/internal/store"
 )
 
@@ -31,12 +30,12 @@ func (e *Engine) processEvents(ctx context.Context, f *store.Fleet) (changed boo
 	refreshed := map[string]bool{}
 	for _, ev := range pending {
 		t.keys = append(t.keys, ev.Key)
-		typed, err := eventgrid.Parse(ev.Data)
-		if err != nil {
-			continue // the engine's own events, or a shape it cannot read
+		typed, err := eventlog.Decode(ev)
+		if err != nil || typed.Type.Engine() {
+			continue // nothing to act on: a type or shape it cannot read, or the engine's own
 		}
 		switch {
-		case typed.Scheduled != nil:
+		case typed.Maintenance != nil:
 			e.calendarAdd(typed)
 			continue
 		case typed.NewVersion != nil:
@@ -44,13 +43,13 @@ func (e *Engine) processEvents(ctx context.Context, f *store.Fleet) (changed boo
 		case typed.Support != nil:
 			t.support = append(t.support, typed)
 		}
-		id := typed.ClusterID
+		id := typed.Cluster
 		c := findCluster(f.Clusters, id)
 		if c == nil {
 			continue
 		}
-		switch ev.Type {
-		case poller.TypeNewVersion:
+		switch typed.Type {
+		case aksupgrade.EventNewKubernetesVersion:
 			// Every cluster of a region is told; its catalogue is read
 			// once.
 			region := "catalogue|" + c.SubscriptionID + "|" + planner.NormalizeLocation(c.Location)
@@ -68,7 +67,7 @@ func (e *Engine) processEvents(ctx context.Context, f *store.Fleet) (changed boo
 			}
 			f.Catalogs[planner.NormalizeLocation(c.Location)] = l
 			changed = true
-		case poller.TypeNodePoolStarted, poller.TypeNodePoolSucceeded, poller.TypeNodePoolFailed:
+		case aksupgrade.EventNodePoolRollingStarted, aksupgrade.EventNodePoolRollingSucceeded, aksupgrade.EventNodePoolRollingFailed:
 			if refreshed["cluster|"+strings.ToLower(id)] {
 				continue
 			}

@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/aksupgrade/aksupgrade"
-	"github.com/aksupgrade/aksupgrade/internal/eventgrid"
 	"github.com/aksupgrade/aksupgrade/internal/planner"
 	"github.com/aksupgrade/aksupgrade/internal/store"
 	"github.com/aksupgrade/aksupgrade/internal/version"
@@ -21,8 +20,8 @@ import (
 // tells them after the next plan.
 type tidings struct {
 	keys     []store.EventKey
-	versions []eventgrid.Event
-	support  []eventgrid.Event
+	versions []aksupgrade.Event
+	support  []aksupgrade.Event
 }
 
 // tell emits the news of t with what the plan res makes of it; res is nil
@@ -36,7 +35,7 @@ func (e *Engine) tell(ctx context.Context, now time.Time, f *store.Fleet, res *p
 		errText = planErr.Error()
 	}
 	for _, ev := range t.versions {
-		c := findCluster(f.Clusters, ev.ClusterID)
+		c := findCluster(f.Clusters, ev.Cluster)
 		if c == nil {
 			continue // not a cluster of this fleet
 		}
@@ -58,7 +57,8 @@ func (e *Engine) tell(ctx context.Context, now time.Time, f *store.Fleet, res *p
 		if res != nil {
 			n.Stages = e.outlooks(res)
 		}
-		if err := e.emit(ctx, now, "version.available/"+region+"/"+strings.Join(offered, ","), aksupgrade.EventVersionAvailable, region, n); err != nil {
+		spec := eventSpec{"version.available/" + region + "/" + strings.Join(offered, ","), aksupgrade.Event{Type: aksupgrade.EventVersionAvailable, Subject: region, Versions: &n}}
+		if _, err := e.record(ctx, now, store.Fact{}, spec); err != nil {
 			return changed, err
 		}
 		if f.Announced == nil {
@@ -67,7 +67,7 @@ func (e *Engine) tell(ctx context.Context, now time.Time, f *store.Fleet, res *p
 		f.Announced[region], changed = offered, true
 	}
 	for _, ev := range t.support {
-		c := findCluster(f.Clusters, ev.ClusterID)
+		c := findCluster(f.Clusters, ev.Cluster)
 		if c == nil {
 			continue
 		}
@@ -77,7 +77,8 @@ func (e *Engine) tell(ctx context.Context, now time.Time, f *store.Fleet, res *p
 		if n.Ended {
 			typ, kind = aksupgrade.EventSupportEnded, "ended"
 		}
-		if err := e.emit(ctx, now, fmt.Sprintf("support.%s/%s/%s", kind, strings.ToLower(c.ID), n.Version), typ, c.ID, n); err != nil {
+		spec := eventSpec{fmt.Sprintf("support.%s/%s/%s", kind, strings.ToLower(c.ID), n.Version), aksupgrade.Event{Type: typ, Cluster: c.ID, SupportNews: &n}}
+		if _, err := e.record(ctx, now, store.Fact{}, spec); err != nil {
 			return changed, err
 		}
 	}
@@ -220,9 +221,9 @@ func compareVersions(a, b string) int {
 
 // supportNews is what the plan has for a cluster whose version leaves
 // support.
-func (e *Engine) supportNews(res *planner.Result, c *aksupgrade.Cluster, ev eventgrid.Event) aksupgrade.SupportNews {
+func (e *Engine) supportNews(res *planner.Result, c *aksupgrade.Cluster, ev aksupgrade.Event) aksupgrade.SupportNews {
 	n := aksupgrade.SupportNews{Cluster: c.ID, Name: c.Name, Version: ev.Support.KubernetesVersion,
-		Ended: ev.Type == eventgrid.TypeClusterSupportEnded}
+		Ended: ev.Type == aksupgrade.EventClusterSupportEnded}
 	if n.Version == "" {
 		n.Version = c.KubernetesVersion
 	}

@@ -30,16 +30,12 @@ func (e *Engine) observe(ctx context.Context, now time.Time) (store.Fleet, error
 		return store.Fleet{}, err
 	}
 	// What changed becomes the same events the webhook receives, stored
-	// before the observation that shows it, so none is lost in a crash.
+	// with the observation that shows it: both or neither.
 	pol := e.policy()
-	for _, ev := range poller.Diff(prev, f, poller.Options{Calendar: e.o.Calendar,
-		Managed: func(c *aksupgrade.Cluster) bool { si, _ := pol.StageOf(c); return si >= 0 }}) {
-		if _, err := e.o.Store.PutEvent(ctx, ev); err != nil {
-			return store.Fleet{}, fmt.Errorf("store polled event: %w", err)
-		}
-	}
+	polled := poller.Diff(prev, f, poller.Options{Calendar: e.o.Calendar,
+		Managed: func(c *aksupgrade.Cluster) bool { si, _ := pol.StageOf(c); return si >= 0 }})
 	announce(prev, &f)
-	if err := e.o.Store.SaveFleet(ctx, f); err != nil {
+	if _, err := e.o.Store.Record(ctx, store.Fact{Fleet: &f, Events: polled}); err != nil {
 		return store.Fleet{}, fmt.Errorf("save fleet: %w", err)
 	}
 	e.observed = now

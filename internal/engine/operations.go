@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/aksupgrade/aksupgrade"
@@ -62,10 +63,17 @@ func (e *Engine) follow(ctx context.Context, now time.Time, f *store.Fleet, s *s
 	return true, e.finish(ctx, now, f, s, store.StepFailed, failure)
 }
 
-// settle decides an issuing step from the cluster as ARM reports it now:
-// already there means it succeeded; busy means it is still running (look
-// again later); otherwise it was never issued, or ended without effect,
-// and the planner will decide again.
+// settle decides an issuing step (one whose answer from ARM was never
+// recorded) from the cluster as ARM reports it now, never by issuing it
+// again:
+//
+//   - already there: it succeeded;
+//   - busy: it may be running; look again later;
+//   - Failed (the cluster, or the step's pool): the operation ran and
+//     failed, so the step failed and its stage halts, exactly as if the
+//     process had stayed up to see it;
+//   - otherwise it never reached ARM: abandoned, and the planner decides
+//     again.
 func (e *Engine) settle(ctx context.Context, now time.Time, f *store.Fleet, s *store.StepRecord) (bool, error) {
 	if err := e.refresh(ctx, f, s.Step.ClusterID); err != nil {
 		if aksupgrade.Code(err) == aksupgrade.ErrNotFound {
@@ -82,45 +90,72 @@ func (e *Engine) settle(ctx context.Context, now time.Time, f *store.Fleet, s *s
 		return true, e.finish(ctx, now, f, s, store.StepSucceeded, nil)
 	case !c.Idle():
 		return false, nil
+	case stepFailed(c, s.Step):
+		failure := &aksupgrade.Error{Code: aksupgrade.ErrInternal,
+			Message: "the operation's answer was never read (the process stopped), and ARM reports the cluster Failed since; the activity log has the details"}
+		return true, e.finish(ctx, now, f, s, store.StepFailed, failure)
 	}
 	return true, e.finish(ctx, now, f, s, store.StepAbandoned, nil)
 }
 
-// finish records the end of a step, reads its cluster again, and, when it
-// failed, halts its stage.
+// stepFailed reports whether ARM shows the step's operation as failed:
+// the cluster's provisioning state, or its pool's, is Failed.
+func stepFailed(c *aksupgrade.Cluster, s aksupgrade.Step) bool {
+	if strings.EqualFold(c.ProvisioningState, "Failed") {
+		return true
+	}
+	if s.Pool == "" {
+		return false
+	}
+	i := slices.IndexFunc(c.NodePools, func(p aksupgrade.NodePool) bool { return p.Name == s.Pool })
+	return i >= 0 && strings.EqualFold(c.NodePools[i].ProvisioningState, "Failed")
+}
+
+// finish records the end of a step and its event, and, when it failed,
+// the halt of its stage and the cluster's failed run with theirs, all in
+// one write; then it reads the cluster again.
 func (e *Engine) finish(ctx context.Context, now time.Time, f *store.Fleet, s *store.StepRecord, state store.StepState, failure error) error {
 	s.State, s.UpdatedAt = state, now
 	if failure != nil && state == store.StepFailed {
 		s.ErrorCode, s.Error = aksupgrade.Code(failure), failure.Error()
 	}
-	if err := e.o.Store.UpdateStep(ctx, *s); err != nil {
+	fact := store.Fact{Step: s}
+	events := []eventSpec{stepEvent(*s)}
+	reason := ""
+	if state == store.StepFailed {
+		// The stage halts: no further cluster of it starts until a
+		// person retries it.
+		reason = describeFailure(s.Step, failure)
+		fact.Transitions = []store.Transition{{Kind: store.TransitionHalted, Stage: s.Stage, Target: s.Target, At: now,
+			Actor: Actor, Cluster: s.Step.ClusterID, Reason: reason}}
+		fact.Run = &store.Run{ClusterID: s.Step.ClusterID, Stage: s.Stage, Target: s.Target, State: store.RunFailed, Reason: reason, UpdatedAt: now}
+		events = append(events, eventSpec{fmt.Sprintf("halted/%s/%s/%d", s.Stage, s.Target, s.ID), aksupgrade.Event{Type: aksupgrade.EventStageHalted,
+			Stage: &aksupgrade.StageEvent{Stage: s.Stage, Target: s.Target, Cluster: s.Step.ClusterID, Reason: reason}}})
+	}
+	if _, err := e.record(ctx, now, fact, events...); err != nil {
 		return err
+	}
+	if reason != "" {
+		e.log.Error("stage halted", "stage", s.Stage, "target", s.Target.String(), "cluster", s.Step.ClusterID, "reason", reason)
 	}
 	if err := e.refresh(ctx, f, s.Step.ClusterID); err != nil {
+		// The next observation reads it; the fact is recorded.
 		e.log.Warn("cannot read cluster after its operation", "cluster", s.Step.ClusterID, "err", err)
 	}
-	e.emit(ctx, now, fmt.Sprintf("step/%d/%s", s.ID, state), "aksupgrade.step."+string(state), s.Step.ClusterID, s)
-	if state != store.StepFailed {
-		return nil
-	}
-	return e.halt(ctx, now, s, failure)
+	return nil
 }
 
-// halt stops the step's stage: no further cluster of it starts until a
-// person retries it.
-func (e *Engine) halt(ctx context.Context, now time.Time, s *store.StepRecord, failure error) error {
-	reason := describeFailure(s.Step, failure)
-	if err := e.o.Store.Apply(ctx, store.Transition{Kind: store.TransitionHalted, Stage: s.Stage, Target: s.Target, At: now,
-		Actor: Actor, Cluster: s.Step.ClusterID, Reason: reason}); err != nil {
-		return err
-	}
-	if err := e.o.Store.SetRun(ctx, store.Run{ClusterID: s.Step.ClusterID, Stage: s.Stage, Target: s.Target, State: store.RunFailed, Reason: reason, UpdatedAt: now}); err != nil {
-		return err
-	}
-	e.log.Error("stage halted", "stage", s.Stage, "target", s.Target.String(), "cluster", s.Step.ClusterID, "reason", reason)
-	e.emit(ctx, now, fmt.Sprintf("halted/%s/%s/%d", s.Stage, s.Target, s.ID), "aksupgrade.stage.halted", s.Step.ClusterID,
-		map[string]any{"stage": s.Stage, "target": s.Target, "cluster": s.Step.ClusterID, "reason": reason})
-	return nil
+var stepEventOf = map[store.StepState]aksupgrade.EventType{
+	store.StepRunning:   aksupgrade.EventStepRunning,
+	store.StepSucceeded: aksupgrade.EventStepSucceeded,
+	store.StepFailed:    aksupgrade.EventStepFailed,
+	store.StepAbandoned: aksupgrade.EventStepAbandoned,
+}
+
+// stepEvent is the event of a step's new state.
+func stepEvent(s store.StepRecord) eventSpec {
+	return eventSpec{fmt.Sprintf("step/%d/%s", s.ID, s.State), aksupgrade.Event{Type: stepEventOf[s.State], Cluster: s.Step.ClusterID,
+		Step: &aksupgrade.StepEvent{StepID: s.ID, Stage: s.Stage, Target: s.Target, Step: s.Step, State: string(s.State), ErrorCode: s.ErrorCode, Error: s.Error}}}
 }
 
 // stepReached reports whether the cluster already runs what the step

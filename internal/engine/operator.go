@@ -16,7 +16,9 @@ import (
 // Operator actions. Each checks that it makes sense now, records one
 // transition with who did it, and wakes the loop. A request that does not
 // make sense gets an *aksupgrade.Error (ErrNotFound for an unknown stage
-// or rollout, ErrInvalid for an action that does not apply) and changes
+// or rollout, ErrConflict for an action that does not apply to the
+// rollout's state now, ErrInvalid for a policy that cannot replace the
+// one in force) and changes
 // nothing.
 
 // Approve lets target into stage where a person's approval is required.
@@ -28,9 +30,9 @@ func (e *Engine) Approve(ctx context.Context, stage string, t aksupgrade.Target,
 	waiting := awaitingApproval(res, stage)
 	if !slices.Contains(waiting, t) {
 		if len(waiting) == 0 {
-			return invalid("nothing in stage %s awaits approval now", stage)
+			return conflict("nothing in stage %s awaits approval now", stage)
 		}
-		return invalid("%s does not await approval in stage %s; what does: %s", t, stage, targetList(waiting))
+		return conflict("%s does not await approval in stage %s; what does: %s", t, stage, targetList(waiting))
 	}
 	return e.apply(ctx, store.Transition{Kind: store.TransitionApproved, Stage: stage, Target: t, Actor: by})
 }
@@ -51,7 +53,7 @@ func (e *Engine) Retry(ctx context.Context, stage, by string) error {
 			}
 		}
 	}
-	return invalid("stage %s is not halted: there is nothing to retry", stage)
+	return conflict("stage %s is not halted: there is nothing to retry", stage)
 }
 
 // Pause holds a rollout: no new step towards its target starts.
@@ -62,9 +64,9 @@ func (e *Engine) Pause(ctx context.Context, t aksupgrade.Target, by, reason stri
 	}
 	switch {
 	case r.Aborted != nil:
-		return invalid("the rollout of %s was aborted by %s; it cannot be paused", t, r.Aborted.By)
+		return conflict("the rollout of %s was aborted by %s; it cannot be paused", t, r.Aborted.By)
 	case r.Paused != nil:
-		return invalid("the rollout of %s is already paused (by %s)", t, r.Paused.By)
+		return conflict("the rollout of %s is already paused (by %s)", t, r.Paused.By)
 	}
 	return e.apply(ctx, store.Transition{Kind: store.TransitionPaused, Target: t, Actor: by, Reason: reason})
 }
@@ -76,7 +78,7 @@ func (e *Engine) Resume(ctx context.Context, t aksupgrade.Target, by string) err
 		return err
 	}
 	if r.Paused == nil {
-		return invalid("the rollout of %s is not paused", t)
+		return conflict("the rollout of %s is not paused", t)
 	}
 	return e.apply(ctx, store.Transition{Kind: store.TransitionResumed, Target: t, Actor: by})
 }
@@ -88,7 +90,7 @@ func (e *Engine) Abort(ctx context.Context, t aksupgrade.Target, by, reason stri
 		return err
 	}
 	if r.Aborted != nil {
-		return invalid("the rollout of %s was already aborted by %s", t, r.Aborted.By)
+		return conflict("the rollout of %s was already aborted by %s", t, r.Aborted.By)
 	}
 	return e.apply(ctx, store.Transition{Kind: store.TransitionAborted, Target: t, Actor: by, Reason: reason})
 }
@@ -136,13 +138,21 @@ func (e *Engine) apply(ctx context.Context, t store.Transition) error {
 	if t.Actor == "" {
 		t.Actor = "unknown"
 	}
-	if err := e.o.Store.Apply(ctx, t); err != nil {
+	ev := aksupgrade.Event{Type: actionEventOf[t.Kind], Action: &aksupgrade.OperatorAction{Stage: t.Stage, Target: t.Target, By: t.Actor, Reason: t.Reason}}
+	id := fmt.Sprintf("%s/%s/%s/%s", t.Kind, t.Stage, t.Target, t.At.Format("20060102T150405.000000000"))
+	if _, err := e.record(ctx, t.At, store.Fact{Transitions: []store.Transition{t}}, eventSpec{id, ev}); err != nil {
 		return err
 	}
-	e.emit(ctx, t.At, fmt.Sprintf("%s/%s/%s/%s", t.Kind, t.Stage, t.Target, t.At.Format("20060102T150405.000000000")), "aksupgrade.rollout."+string(t.Kind), "",
-		map[string]any{"stage": t.Stage, "target": t.Target, "by": t.Actor, "reason": t.Reason})
 	e.Wake()
 	return nil
+}
+
+var actionEventOf = map[store.TransitionKind]aksupgrade.EventType{
+	store.TransitionApproved: aksupgrade.EventApproved,
+	store.TransitionRetried:  aksupgrade.EventRetried,
+	store.TransitionPaused:   aksupgrade.EventPaused,
+	store.TransitionResumed:  aksupgrade.EventResumed,
+	store.TransitionAborted:  aksupgrade.EventAborted,
 }
 
 func (e *Engine) checkStage(stage string) error {
@@ -199,6 +209,11 @@ func targetList(ts []aksupgrade.Target) string {
 		s[i] = t.String()
 	}
 	return strings.Join(s, ", ")
+}
+
+// conflict is an action that does not apply to the rollout's state now.
+func conflict(format string, args ...any) error {
+	return &aksupgrade.Error{Code: aksupgrade.ErrConflict, Message: fmt.Sprintf(format, args...)}
 }
 
 func invalid(format string, args ...any) error {

@@ -34,10 +34,10 @@ func TestBadOperatorInput(t *testing.T) {
 		says string
 	}{
 		{"pause an unknown rollout", func() error { return h.eng.Pause(ctx, k8s("1.29.1"), "alice", "") }, aksupgrade.ErrNotFound, "no rollout of 1.29.1; rollouts: "},
-		{"resume a rollout that is not paused", func() error { return h.eng.Resume(ctx, k8s("1.31.5"), "alice") }, aksupgrade.ErrInvalid, "is not paused"},
-		{"approve what awaits no approval", func() error { return h.eng.Approve(ctx, "dev", k8s("1.31.5"), "alice") }, aksupgrade.ErrInvalid, "nothing in stage dev awaits approval"},
+		{"resume a rollout that is not paused", func() error { return h.eng.Resume(ctx, k8s("1.31.5"), "alice") }, aksupgrade.ErrConflict, "is not paused"},
+		{"approve what awaits no approval", func() error { return h.eng.Approve(ctx, "dev", k8s("1.31.5"), "alice") }, aksupgrade.ErrConflict, "nothing in stage dev awaits approval"},
 		{"approve in an unknown stage", func() error { return h.eng.Approve(ctx, "staging", k8s("1.31.5"), "alice") }, aksupgrade.ErrNotFound, `no stage "staging"; the stages are sandbox, dev, test, prod`},
-		{"retry a stage that is not halted", func() error { return h.eng.Retry(ctx, "sandbox", "alice") }, aksupgrade.ErrInvalid, "stage sandbox is not halted"},
+		{"retry a stage that is not halted", func() error { return h.eng.Retry(ctx, "sandbox", "alice") }, aksupgrade.ErrConflict, "stage sandbox is not halted"},
 		{"move a cluster to another stage mid-rollout", func() error {
 			moved, err := policy.Parse("moved.yaml", []byte(strings.Replace(policyText(t), "environment: sandbox", "environment: nonexistent", 1)))
 			if err != nil {

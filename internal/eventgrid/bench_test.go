@@ -13,6 +13,8 @@ import (
 	"github.com/aksupgrade/aksupgrade/internal/clock"
 	"github.com/aksupgrade/aksupgrade/internal/eventgrid"
 	"github.com/aksupgrade/aksupgrade/internal/store/sqlite"
+
+	"github.com/aksupgrade/aksupgrade"
 )
 
 // batchSizes are the deliveries measured: Event Grid's default (one event
@@ -77,7 +79,7 @@ func benchmarkIntake(b *testing.B, h http.Handler, n int) {
 			if i > 0 {
 				body.WriteByte(',')
 			}
-			body.WriteString(aksEvent(fmt.Sprintf("d%d-e%d", deliveries, i), eventgrid.TypeNodePoolRollingStarted, i, at, nodePool))
+			body.WriteString(aksEvent(fmt.Sprintf("d%d-e%d", deliveries, i), aksupgrade.EventNodePoolRollingStarted, i, at, nodePool))
 		}
 		body.WriteByte(']')
 		resp, err := client.Post(url, "application/json", strings.NewReader(body.String()))

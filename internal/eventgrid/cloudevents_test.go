@@ -11,6 +11,8 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/aksupgrade/aksupgrade/internal/eventgrid"
+
+	"github.com/aksupgrade/aksupgrade"
 )
 
 // TestCloudEventsClient: the CloudEvents SDK, sending in structured mode
@@ -44,7 +46,7 @@ func TestCloudEventsClient(t *testing.T) {
 	e := cloudevents.NewEvent()
 	e.SetID("9d7c1b2e-0f4a-4c57-9f0b-3f1e2d4c5b6a")
 	e.SetSource(cluster)
-	e.SetType(eventgrid.TypeClusterSupportEnding)
+	e.SetType(string(aksupgrade.EventClusterSupportEnding))
 	e.SetSubject("aks-dev-01")
 	e.SetTime(at)
 	if err := e.SetData(cloudevents.ApplicationJSON, map[string]string{"kubernetesVersion": "1.28.5"}); err != nil {
@@ -70,14 +72,14 @@ func TestCloudEventsClient(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := eventgrid.Event{
-		Schema: eventgrid.SchemaCloudEvents, ID: e.ID(), Type: eventgrid.TypeClusterSupportEnding,
-		Source: cluster, Subject: "aks-dev-01", Time: at, ClusterID: cluster,
-		Support: &eventgrid.ClusterSupport{KubernetesVersion: "1.28.5"},
+		Schema: eventgrid.SchemaCloudEvents, ID: e.ID(), Type: aksupgrade.EventClusterSupportEnding,
+		Source: cluster, Subject: "aks-dev-01", Time: at, Cluster: cluster,
+		Support: &aksupgrade.ClusterSupport{KubernetesVersion: "1.28.5"},
 	}
 	if diff := cmp.Diff(want, got, ignoreRaw); diff != "" {
 		t.Errorf("stored event (-want +got):\n%s", diff)
 	}
-	if got, want := eventgrid.Describe(got), "aks-dev-01 on 1.28.5 leaves support soon: upgrade it (notice of 2026-03-01 08:00 UTC)"; got != want {
+	if got, want := got.Describe(), "aks-dev-01 runs Kubernetes 1.28.5, which leaves support soon"; got != want {
 		t.Errorf("Describe = %q, want %q", got, want)
 	}
 	if st := f.handler.Stats(); st.Stored != 1 || st.Duplicates != 1 {

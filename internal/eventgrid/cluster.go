@@ -39,11 +39,6 @@ func clusterPrefix(p string) string {
 	return p[:start+end]
 }
 
-// clusterName returns the last segment of a cluster ID.
-func clusterName(id string) string {
-	return id[strings.LastIndexByte(id, '/')+1:]
-}
-
 // indexFold is strings.Index for an ASCII lower-case needle, ignoring the
 // case of s.
 func indexFold(s, lowerNeedle string) int {

@@ -47,16 +47,16 @@ func TestDecodeTraps(t *testing.T) {
 	a, b, c := d.Events[0], d.Events[1], d.Events[2]
 
 	// Types match regardless of case and come back spelled as Azure does.
-	if a.Type != eventgrid.TypeNodePoolRollingStarted || a.NodePool == nil {
-		t.Errorf("type %q, pool %v: want %s with its payload", a.Type, a.NodePool, eventgrid.TypeNodePoolRollingStarted)
+	if a.Type != aksupgrade.EventNodePoolRollingStarted || a.NodePool == nil {
+		t.Errorf("type %q, pool %v: want %s with its payload", a.Type, a.NodePool, aksupgrade.EventNodePoolRollingStarted)
 	}
 	// IDs are kept as given, the same cluster whatever their case.
-	if a.ClusterID != "/subscriptions/S1/resourcegroups/RG/providers/microsoft.containerservice/managedclusters/AKS-Prod-01" {
-		t.Errorf("ClusterID %q: want the topic as given", a.ClusterID)
+	if a.Cluster != "/subscriptions/S1/resourcegroups/RG/providers/microsoft.containerservice/managedclusters/AKS-Prod-01" {
+		t.Errorf("ClusterID %q: want the topic as given", a.Cluster)
 	}
 	for _, e := range []eventgrid.Event{b, c} {
-		if !aksupgrade.SameID(a.ClusterID, e.ClusterID) || aksupgrade.NormalizeID(a.ClusterID) != aksupgrade.NormalizeID(e.ClusterID) {
-			t.Errorf("ClusterID %q and %q: want the same cluster", a.ClusterID, e.ClusterID)
+		if !aksupgrade.SameID(a.Cluster, e.Cluster) || aksupgrade.NormalizeID(a.Cluster) != aksupgrade.NormalizeID(e.Cluster) {
+			t.Errorf("ClusterID %q and %q: want the same cluster", a.Cluster, e.Cluster)
 		}
 	}
 	// A time without zone is UTC; offsets are converted.
@@ -70,34 +70,34 @@ func TestDecodeTraps(t *testing.T) {
 	if !c.Time.IsZero() {
 		t.Errorf("Time %v, want zero", c.Time)
 	}
-	if c.Scheduled == nil {
+	if c.Maintenance == nil {
 		t.Fatal("no scheduled payload")
 	}
-	want := &eventgrid.ScheduledEvent{
+	want := &aksupgrade.ScheduledMaintenance{
 		ResourceID:        "/subscriptions/s1/resourceGroups/rg/providers/Microsoft.ContainerService/managedClusters/aks-prod-01/scheduledEvents/e1",
-		Status:            eventgrid.StatusCanceled,
+		Status:            aksupgrade.MaintenanceCanceled,
 		ScheduledTime:     time.Date(2024, 5, 8, 2, 0, 0, 0, time.UTC),
 		ResourceEventTime: time.Date(2024, 5, 1, 10, 0, 0, 1e8, time.UTC),
 	}
-	if diff := cmp.Diff(want, c.Scheduled); diff != "" {
+	if diff := cmp.Diff(want, c.Maintenance); diff != "" {
 		t.Errorf("scheduled (-want +got):\n%s", diff)
 	}
 	// Without resources, the cluster comes from the scheduled event's ID.
-	if c.ClusterID != "/subscriptions/s1/resourceGroups/rg/providers/Microsoft.ContainerService/managedClusters/aks-prod-01" {
-		t.Errorf("ClusterID %q", c.ClusterID)
+	if c.Cluster != "/subscriptions/s1/resourceGroups/rg/providers/Microsoft.ContainerService/managedClusters/aks-prod-01" {
+		t.Errorf("ClusterID %q", c.Cluster)
 	}
 }
 
 func TestScheduledStatuses(t *testing.T) {
 	for in, want := range map[string]string{
-		"Scheduled": eventgrid.StatusScheduled, "started": eventgrid.StatusStarted, "COMPLETED": eventgrid.StatusCompleted,
-		"Cancelled": eventgrid.StatusCanceled, "Canceled": eventgrid.StatusCanceled, "Failed": eventgrid.StatusFailed,
+		"Scheduled": aksupgrade.MaintenanceScheduled, "started": aksupgrade.MaintenanceStarted, "COMPLETED": aksupgrade.MaintenanceCompleted,
+		"Cancelled": aksupgrade.MaintenanceCanceled, "Canceled": aksupgrade.MaintenanceCanceled, "Failed": aksupgrade.MaintenanceFailed,
 		"Postponed": "Postponed",
 	} {
 		d := decode(t, eventgrid.ContentTypeCloudEvents, `{"specversion":"1.0","id":"1","source":"/subscriptions/s",
 		 "type":"Microsoft.ResourceNotifications.ContainerServiceEventResources.ScheduledEventEmitted",
 		 "data":{"resourceInfo":{"properties":{"eventStatus":"`+in+`"}}}}`)
-		if got := d.Events[0].Scheduled; got == nil || got.Status != want {
+		if got := d.Events[0].Maintenance; got == nil || got.Status != want {
 			t.Errorf("eventStatus %q: got %+v, want status %q", in, got, want)
 		}
 	}
@@ -126,10 +126,10 @@ func TestDecodeUnknown(t *testing.T) {
 			t.Errorf("event %s: no Raw", e.ID)
 		}
 	}
-	if got, want := eventgrid.Describe(d.Events[0]), "Microsoft.Storage.BlobCreated about /blobServices/default"; got != want {
+	if got, want := d.Events[0].Describe(), "Microsoft.Storage.BlobCreated (/blobServices/default)"; got != want {
 		t.Errorf("Describe = %q, want %q", got, want)
 	}
-	if got, want := d.Events[1].ClusterID, specCluster; got != want {
+	if got, want := d.Events[1].Cluster, specCluster; got != want {
 		t.Errorf("ClusterID of an unreadable AKS event = %q, want %q", got, want)
 	}
 }
@@ -141,7 +141,7 @@ func TestDecodeCloudEvents(t *testing.T) {
 	event := func(id, dataField string) string {
 		return strings.Replace(strings.Replace(nkva, "%s", id, 1), "%s", dataField, 1)
 	}
-	want := &eventgrid.NewKubernetesVersionAvailable{LatestSupported: "1.31.4", LatestStable: "1.30.9", LowestMinor: "1.29.12"}
+	want := &aksupgrade.NewKubernetesVersionAvailable{LatestSupported: "1.31.4", LatestStable: "1.30.9", LowestMinor: "1.29.12"}
 
 	tests := []struct {
 		name, contentType, body string
@@ -166,7 +166,7 @@ func TestDecodeCloudEvents(t *testing.T) {
 				if diff := cmp.Diff(want, e.NewVersion); diff != "" {
 					t.Errorf("payload (-want +got):\n%s", diff)
 				}
-				if got, want := eventgrid.Describe(e), "New Kubernetes versions for {cluster}: 1.31.4 supported, 1.30.9 stable; oldest offered 1.29.12"; got != want {
+				if got, want := e.Describe(), "AKS announced Kubernetes versions for {cluster}: newest 1.31.4, stable 1.30.9, oldest 1.29.12"; got != want {
 					t.Errorf("Describe = %q, want %q", got, want)
 				}
 			}

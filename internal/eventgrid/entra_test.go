@@ -16,6 +16,8 @@ import (
 	"github.com/golang-jwt/jwt/v5"
 
 	"github.com/aksupgrade/aksupgrade/internal/eventgrid"
+
+	"github.com/aksupgrade/aksupgrade"
 )
 
 const (
@@ -46,10 +48,6 @@ func newKeyServer(t *testing.T) *keyServer {
 		if k.down {
 			http.Error(w, "down", http.StatusInternalServerError)
 			return
-		}
-		type jwk struct {
-			Kty, Use, Kid, N, E string
-			X5c                 []string `json:"x5c,omitempty"`
 		}
 		var doc struct {
 			Keys []map[string]any `json:"keys"`
@@ -148,7 +146,7 @@ func TestWebhookEntraID(t *testing.T) {
 	key, other := rsaKey(t), rsaKey(t)
 	keys := newKeyServer(t)
 	keys.set("k1", key)
-	body := batch(aksEvent("e1", eventgrid.TypeNodePoolRollingStarted, 1, start, nodePool))
+	body := batch(aksEvent("e1", aksupgrade.EventNodePoolRollingStarted, 1, start, nodePool))
 	rs256 := jwt.SigningMethodRS256
 
 	tests := []struct {
@@ -282,7 +280,7 @@ func TestEntraKeys(t *testing.T) {
 		t.Helper()
 		now := f.clock.Now()
 		tok := token(t, key, jwt.SigningMethodRS256, kid, jwt.MapClaims{"nbf": now.Add(-time.Minute).Unix(), "exp": now.Add(time.Hour).Unix()})
-		return f.post("", "application/json", batch(aksEvent(id, eventgrid.TypeNodePoolRollingStarted, 1, start, nodePool)), "Authorization", "Bearer "+tok)
+		return f.post("", "application/json", batch(aksEvent(id, aksupgrade.EventNodePoolRollingStarted, 1, start, nodePool)), "Authorization", "Bearer "+tok)
 	}
 	wantFetches := func(want int) {
 		t.Helper()

@@ -4,6 +4,8 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"strings"
+
+	"github.com/aksupgrade/aksupgrade"
 )
 
 // envelope holds the attributes of both schemas. encoding/json matches
@@ -42,7 +44,7 @@ func decodeEvent(raw json.RawMessage, kind mediaKind) (Event, *Validation, *BadR
 		if env.SpecVersion != "1.0" {
 			return Event{}, nil, badRequest("CloudEvents specversion %q is not supported (want 1.0)", env.SpecVersion)
 		}
-		e.Schema, e.Source, e.Type = SchemaCloudEvents, env.Source, env.Type
+		e.Schema, e.Source, e.Type = SchemaCloudEvents, env.Source, aksupgrade.EventType(env.Type)
 		if e.Source == "" {
 			return Event{}, nil, badRequest("CloudEvent %q has no source", env.ID)
 		}
@@ -55,7 +57,7 @@ func decodeEvent(raw json.RawMessage, kind mediaKind) (Event, *Validation, *BadR
 	case kind != mediaJSON:
 		return Event{}, nil, badRequest("not a CloudEvent: no specversion")
 	case env.EventType != "" || env.Topic != "":
-		e.Schema, e.Source, e.Type = SchemaEventGrid, env.Topic, env.EventType
+		e.Schema, e.Source, e.Type = SchemaEventGrid, env.Topic, aksupgrade.EventType(env.EventType)
 		if e.Source == "" {
 			return Event{}, nil, badRequest("event %q has no topic", env.ID)
 		}
@@ -74,7 +76,7 @@ func decodeEvent(raw json.RawMessage, kind mediaKind) (Event, *Validation, *BadR
 	case e.Type == "":
 		return Event{}, nil, badRequest("%s event %q has no type", e.Schema, e.ID)
 	}
-	if strings.EqualFold(e.Type, TypeSubscriptionValidation) {
+	if strings.EqualFold(string(e.Type), TypeSubscriptionValidation) {
 		e.Type = TypeSubscriptionValidation
 		v, err := validation(data)
 		if err != nil {
@@ -83,8 +85,8 @@ func decodeEvent(raw json.RawMessage, kind mediaKind) (Event, *Validation, *BadR
 		return e, v, nil
 	}
 	decodePayload(&e, unwrapData(data))
-	if e.ClusterID == "" {
-		e.ClusterID = clusterID(e.Source, e.Subject)
+	if e.Cluster == "" {
+		e.Cluster = clusterID(e.Source, e.Subject)
 	}
 	return e, nil, nil
 }

@@ -62,7 +62,7 @@ func FuzzDecode(f *testing.F) {
 				t.Errorf("time %v not in UTC", e.Time)
 			}
 			payloads := 0
-			for _, set := range []bool{e.NewVersion != nil, e.Support != nil, e.NodePool != nil, e.Scheduled != nil} {
+			for _, set := range []bool{e.NewVersion != nil, e.Support != nil, e.NodePool != nil, e.Maintenance != nil} {
 				if set {
 					payloads++
 				}
@@ -80,7 +80,7 @@ func FuzzDecode(f *testing.F) {
 			if diff := cmp.Diff(e, back); diff != "" {
 				t.Errorf("Parse(Raw) differs (-decoded +parsed):\n%s", diff)
 			}
-			_ = eventgrid.Describe(e)
+			_ = e.Describe()
 		}
 		if unknown != d.Unknown {
 			t.Errorf("Unknown = %d, but %d events have no payload", d.Unknown, unknown)

@@ -11,6 +11,8 @@ import (
 	"github.com/google/go-cmp/cmp/cmpopts"
 
 	"github.com/aksupgrade/aksupgrade/internal/eventgrid"
+
+	"github.com/aksupgrade/aksupgrade"
 )
 
 // The resource IDs of Azure's examples, placeholders included.
@@ -32,8 +34,8 @@ func utc(s string) time.Time {
 
 // scheduled is the data of Azure's ScheduledEventEmitted examples, for a
 // cluster spelled cluster in resources and rg in the event's own ID.
-func scheduled(rg, cluster, location, eventID string) *eventgrid.ScheduledEvent {
-	return &eventgrid.ScheduledEvent{
+func scheduled(rg, cluster, location, eventID string) *aksupgrade.ScheduledMaintenance {
+	return &aksupgrade.ScheduledMaintenance{
 		ResourceID:        "/subscriptions/{subscription-id}/" + rg + "/{rg-name}/providers/Microsoft.ContainerService/managedClusters/" + cluster + eventID,
 		Name:              "{event-id}",
 		ResourceType:      "Microsoft.ContainerService/managedClusters/scheduledEvents",
@@ -41,7 +43,7 @@ func scheduled(rg, cluster, location, eventID string) *eventgrid.ScheduledEvent 
 		EventID:           "bbe82027-0444-4f73-897a-0bbfe3af66f1",
 		Description:       "ScheduledEvents",
 		EventSource:       "AutoUprader",
-		Status:            eventgrid.StatusStarted,
+		Status:            aksupgrade.MaintenanceStarted,
 		Details:           "Start to upgrade security vhd",
 		ScheduledTime:     utc("2024-04-16T22:17:12.103268606Z"),
 		Resources:         []string{"/subscriptions/{subscription-id}/resourcegroups/{rg-name}/providers/Microsoft.ContainerService/managedClusters/" + cluster},
@@ -57,12 +59,12 @@ func scheduled(rg, cluster, location, eventID string) *eventgrid.ScheduledEvent 
 func TestGolden(t *testing.T) {
 	eg, ce := eventgrid.SchemaEventGrid, eventgrid.SchemaCloudEvents
 	supportTime, nkvaTime := utc("2023-03-29T18:00:00Z"), utc("2021-07-01T04:52:57Z")
-	nkva := &eventgrid.NewKubernetesVersionAvailable{LatestSupported: "1.20.7", LatestStable: "1.19.11", LowestMinor: "1.18.19", LatestPreview: "1.21.1"}
-	aks := func(schema, typ string, at time.Time) eventgrid.Event {
-		return eventgrid.Event{Schema: schema, ID: exampleEvent, Type: typ, Source: specCluster, Subject: "{cluster}", Time: at, ClusterID: specCluster}
+	nkva := &aksupgrade.NewKubernetesVersionAvailable{LatestSupported: "1.20.7", LatestStable: "1.19.11", LowestMinor: "1.18.19", LatestPreview: "1.21.1"}
+	aks := func(schema string, typ aksupgrade.EventType, at time.Time) eventgrid.Event {
+		return eventgrid.Event{Schema: schema, ID: exampleEvent, Type: typ, Source: specCluster, Subject: "{cluster}", Time: at, Cluster: specCluster}
 	}
 	with := func(e eventgrid.Event, set func(*eventgrid.Event)) eventgrid.Event { set(&e); return e }
-	pool := &eventgrid.NodePoolRolling{NodePoolName: "nodepool1"}
+	pool := &aksupgrade.NodePoolRolling{NodePoolName: "nodepool1"}
 	schedSubject := "/providers/Microsoft.ContainerService/managedClusters/"
 
 	tests := []struct {
@@ -72,72 +74,72 @@ func TestGolden(t *testing.T) {
 	}{
 		{
 			file: "eventgrid/new_kubernetes_version_available.json",
-			want: eventgrid.Delivery{Events: []eventgrid.Event{with(aks(eg, eventgrid.TypeNewKubernetesVersionAvailable, nkvaTime),
+			want: eventgrid.Delivery{Events: []eventgrid.Event{with(aks(eg, aksupgrade.EventNewKubernetesVersion, nkvaTime),
 				func(e *eventgrid.Event) { e.NewVersion = nkva })}},
-			describe: "New Kubernetes versions for {cluster}: 1.20.7 supported, 1.19.11 stable, 1.21.1 preview; oldest offered 1.18.19",
+			describe: "AKS announced Kubernetes versions for {cluster}: newest 1.20.7, stable 1.19.11, preview 1.21.1, oldest 1.18.19",
 		},
 		{
 			file: "eventgrid/new_kubernetes_version_available_seed000.json",
 			want: eventgrid.Delivery{Events: []eventgrid.Event{{
-				Schema: eg, ID: "XXXXXXXXXX", Type: eventgrid.TypeNewKubernetesVersionAvailable,
-				Source: seedCluster, Subject: "krmt-AKS01", Time: utc("2023-08-01T13:53:15Z"), ClusterID: seedCluster,
-				NewVersion: &eventgrid.NewKubernetesVersionAvailable{LatestSupported: "1.26.3", LatestStable: "1.25.6", LowestMinor: "1.24.10", LatestPreview: "1.27.1"},
+				Schema: eg, ID: "XXXXXXXXXX", Type: aksupgrade.EventNewKubernetesVersion,
+				Source: seedCluster, Subject: "krmt-AKS01", Time: utc("2023-08-01T13:53:15Z"), Cluster: seedCluster,
+				NewVersion: &aksupgrade.NewKubernetesVersionAvailable{LatestSupported: "1.26.3", LatestStable: "1.25.6", LowestMinor: "1.24.10", LatestPreview: "1.27.1"},
 			}}},
-			describe: "New Kubernetes versions for krmt-AKS01: 1.26.3 supported, 1.25.6 stable, 1.27.1 preview; oldest offered 1.24.10",
+			describe: "AKS announced Kubernetes versions for krmt-AKS01: newest 1.26.3, stable 1.25.6, preview 1.27.1, oldest 1.24.10",
 		},
 		{
 			file: "eventgrid/cluster_support_ended.json",
-			want: eventgrid.Delivery{Events: []eventgrid.Event{with(aks(eg, eventgrid.TypeClusterSupportEnded, supportTime),
-				func(e *eventgrid.Event) { e.Support = &eventgrid.ClusterSupport{KubernetesVersion: "1.23.15"} })}},
-			describe: "{cluster} on 1.23.15 is out of support since 2023-03-29 18:00 UTC",
+			want: eventgrid.Delivery{Events: []eventgrid.Event{with(aks(eg, aksupgrade.EventClusterSupportEnded, supportTime),
+				func(e *eventgrid.Event) { e.Support = &aksupgrade.ClusterSupport{KubernetesVersion: "1.23.15"} })}},
+			describe: "{cluster} runs Kubernetes 1.23.15, which is out of support",
 		},
 		{
 			file: "eventgrid/cluster_support_ending.json",
-			want: eventgrid.Delivery{Events: []eventgrid.Event{with(aks(eg, eventgrid.TypeClusterSupportEnding, supportTime),
-				func(e *eventgrid.Event) { e.Support = &eventgrid.ClusterSupport{KubernetesVersion: "1.24.10"} })}},
-			describe: "{cluster} on 1.24.10 leaves support soon: upgrade it (notice of 2023-03-29 18:00 UTC)",
+			want: eventgrid.Delivery{Events: []eventgrid.Event{with(aks(eg, aksupgrade.EventClusterSupportEnding, supportTime),
+				func(e *eventgrid.Event) { e.Support = &aksupgrade.ClusterSupport{KubernetesVersion: "1.24.10"} })}},
+			describe: "{cluster} runs Kubernetes 1.24.10, which leaves support soon",
 		},
 		{
 			file: "eventgrid/node_pool_rolling_started.json",
-			want: eventgrid.Delivery{Events: []eventgrid.Event{with(aks(eg, eventgrid.TypeNodePoolRollingStarted, supportTime),
+			want: eventgrid.Delivery{Events: []eventgrid.Event{with(aks(eg, aksupgrade.EventNodePoolRollingStarted, supportTime),
 				func(e *eventgrid.Event) { e.NodePool = pool })}},
-			describe: "Node pool nodepool1 of {cluster}: rolling upgrade started at 2023-03-29 18:00 UTC",
+			describe: "Node pool nodepool1 of {cluster}: rolling upgrade started",
 		},
 		{
 			file: "eventgrid/node_pool_rolling_succeeded.json",
-			want: eventgrid.Delivery{Events: []eventgrid.Event{with(aks(eg, eventgrid.TypeNodePoolRollingSucceeded, supportTime),
+			want: eventgrid.Delivery{Events: []eventgrid.Event{with(aks(eg, aksupgrade.EventNodePoolRollingSucceeded, supportTime),
 				func(e *eventgrid.Event) { e.NodePool = pool })}},
-			describe: "Node pool nodepool1 of {cluster}: rolling upgrade succeeded at 2023-03-29 18:00 UTC",
+			describe: "Node pool nodepool1 of {cluster}: rolling upgrade succeeded",
 		},
 		{
 			file: "eventgrid/node_pool_rolling_failed.json",
-			want: eventgrid.Delivery{Events: []eventgrid.Event{with(aks(eg, eventgrid.TypeNodePoolRollingFailed, supportTime),
+			want: eventgrid.Delivery{Events: []eventgrid.Event{with(aks(eg, aksupgrade.EventNodePoolRollingFailed, supportTime),
 				func(e *eventgrid.Event) { e.NodePool = pool })}},
-			describe: "Node pool nodepool1 of {cluster}: rolling upgrade failed at 2023-03-29 18:00 UTC",
+			describe: "Node pool nodepool1 of {cluster}: rolling upgrade failed",
 		},
 		{
 			file: "eventgrid/scheduled_event_emitted.json",
 			want: eventgrid.Delivery{Events: []eventgrid.Event{{
-				Schema: eg, ID: "5bdb52cf-5489-4845-86c8-7fe94a4fc6c1", Type: eventgrid.TypeScheduledEventEmitted,
-				Source:    "/subscriptions/{subscription-id}",
-				Subject:   "/subscriptions/{subscription-id}/resourcegroups/{rg-name}" + schedSubject + "{managedcluster-id}/scheduledEvents/{event-id}",
-				Time:      utc("2024-04-16T22:17:12.1032748Z"),
-				ClusterID: "/subscriptions/{subscription-id}/resourcegroups/{rg-name}" + schedSubject + "{managedcluster-id}",
-				Scheduled: scheduled("resourcegroups", "{managedcluster-id}", "westus2", "/scheduledEvents/{event-id}"),
+				Schema: eg, ID: "5bdb52cf-5489-4845-86c8-7fe94a4fc6c1", Type: aksupgrade.EventScheduledMaintenance,
+				Source:      "/subscriptions/{subscription-id}",
+				Subject:     "/subscriptions/{subscription-id}/resourcegroups/{rg-name}" + schedSubject + "{managedcluster-id}/scheduledEvents/{event-id}",
+				Time:        utc("2024-04-16T22:17:12.1032748Z"),
+				Cluster:     "/subscriptions/{subscription-id}/resourcegroups/{rg-name}" + schedSubject + "{managedcluster-id}",
+				Maintenance: scheduled("resourcegroups", "{managedcluster-id}", "westus2", "/scheduledEvents/{event-id}"),
 			}}},
-			describe: "Azure maintenance on {managedcluster-id}: Started, scheduled for 2024-04-16 22:17 UTC: Start to upgrade security vhd (AutoUprader)",
+			describe: "Azure maintenance on {managedcluster-id}: started, scheduled for 2024-04-16 22:17 UTC: Start to upgrade security vhd (AutoUprader)",
 		},
 		{
 			file: "eventgrid/scheduled_event_emitted_docs.json",
 			want: eventgrid.Delivery{Events: []eventgrid.Event{{
-				Schema: eg, ID: "5bdb52cf-5489-4845-86c8-7fe94a4fc6c1", Type: eventgrid.TypeScheduledEventEmitted,
-				Source:    "/subscriptions/{subscription-id}",
-				Subject:   "/subscriptions/{subscription-id}/resourcegroups/{rg-name}" + schedSubject + "{managedcluster-name}/scheduledEvents/{event-id}",
-				Time:      utc("2024-04-16T22:17:12.1032748Z"),
-				ClusterID: "/subscriptions/{subscription-id}/resourcegroups/{rg-name}" + schedSubject + "{managedcluster-name}",
-				Scheduled: scheduled("resourcegroups", "{managedcluster-name}", "westus2", "/{event-id}"),
+				Schema: eg, ID: "5bdb52cf-5489-4845-86c8-7fe94a4fc6c1", Type: aksupgrade.EventScheduledMaintenance,
+				Source:      "/subscriptions/{subscription-id}",
+				Subject:     "/subscriptions/{subscription-id}/resourcegroups/{rg-name}" + schedSubject + "{managedcluster-name}/scheduledEvents/{event-id}",
+				Time:        utc("2024-04-16T22:17:12.1032748Z"),
+				Cluster:     "/subscriptions/{subscription-id}/resourcegroups/{rg-name}" + schedSubject + "{managedcluster-name}",
+				Maintenance: scheduled("resourcegroups", "{managedcluster-name}", "westus2", "/{event-id}"),
 			}}},
-			describe: "Azure maintenance on {managedcluster-name}: Started, scheduled for 2024-04-16 22:17 UTC: Start to upgrade security vhd (AutoUprader)",
+			describe: "Azure maintenance on {managedcluster-name}: started, scheduled for 2024-04-16 22:17 UTC: Start to upgrade security vhd (AutoUprader)",
 		},
 		{
 			file: "eventgrid/subscription_validation.json",
@@ -148,51 +150,51 @@ func TestGolden(t *testing.T) {
 		},
 		{
 			file: "cloudevents/new_kubernetes_version_available.json",
-			want: eventgrid.Delivery{Events: []eventgrid.Event{with(aks(ce, eventgrid.TypeNewKubernetesVersionAvailable, nkvaTime),
+			want: eventgrid.Delivery{Events: []eventgrid.Event{with(aks(ce, aksupgrade.EventNewKubernetesVersion, nkvaTime),
 				func(e *eventgrid.Event) { e.NewVersion = nkva })}},
-			describe: "New Kubernetes versions for {cluster}: 1.20.7 supported, 1.19.11 stable, 1.21.1 preview; oldest offered 1.18.19",
+			describe: "AKS announced Kubernetes versions for {cluster}: newest 1.20.7, stable 1.19.11, preview 1.21.1, oldest 1.18.19",
 		},
 		{
 			file: "cloudevents/cluster_support_ended.json",
-			want: eventgrid.Delivery{Events: []eventgrid.Event{with(aks(ce, eventgrid.TypeClusterSupportEnded, supportTime),
-				func(e *eventgrid.Event) { e.Support = &eventgrid.ClusterSupport{KubernetesVersion: "1.23.15"} })}},
-			describe: "{cluster} on 1.23.15 is out of support since 2023-03-29 18:00 UTC",
+			want: eventgrid.Delivery{Events: []eventgrid.Event{with(aks(ce, aksupgrade.EventClusterSupportEnded, supportTime),
+				func(e *eventgrid.Event) { e.Support = &aksupgrade.ClusterSupport{KubernetesVersion: "1.23.15"} })}},
+			describe: "{cluster} runs Kubernetes 1.23.15, which is out of support",
 		},
 		{
 			file: "cloudevents/cluster_support_ending.json",
-			want: eventgrid.Delivery{Events: []eventgrid.Event{with(aks(ce, eventgrid.TypeClusterSupportEnding, supportTime),
-				func(e *eventgrid.Event) { e.Support = &eventgrid.ClusterSupport{KubernetesVersion: "1.24.10"} })}},
-			describe: "{cluster} on 1.24.10 leaves support soon: upgrade it (notice of 2023-03-29 18:00 UTC)",
+			want: eventgrid.Delivery{Events: []eventgrid.Event{with(aks(ce, aksupgrade.EventClusterSupportEnding, supportTime),
+				func(e *eventgrid.Event) { e.Support = &aksupgrade.ClusterSupport{KubernetesVersion: "1.24.10"} })}},
+			describe: "{cluster} runs Kubernetes 1.24.10, which leaves support soon",
 		},
 		{
 			file: "cloudevents/node_pool_rolling_started.json",
-			want: eventgrid.Delivery{Events: []eventgrid.Event{with(aks(ce, eventgrid.TypeNodePoolRollingStarted, supportTime),
+			want: eventgrid.Delivery{Events: []eventgrid.Event{with(aks(ce, aksupgrade.EventNodePoolRollingStarted, supportTime),
 				func(e *eventgrid.Event) { e.NodePool = pool })}},
-			describe: "Node pool nodepool1 of {cluster}: rolling upgrade started at 2023-03-29 18:00 UTC",
+			describe: "Node pool nodepool1 of {cluster}: rolling upgrade started",
 		},
 		{
 			file: "cloudevents/node_pool_rolling_succeeded.json",
-			want: eventgrid.Delivery{Events: []eventgrid.Event{with(aks(ce, eventgrid.TypeNodePoolRollingSucceeded, supportTime),
+			want: eventgrid.Delivery{Events: []eventgrid.Event{with(aks(ce, aksupgrade.EventNodePoolRollingSucceeded, supportTime),
 				func(e *eventgrid.Event) { e.NodePool = pool })}},
-			describe: "Node pool nodepool1 of {cluster}: rolling upgrade succeeded at 2023-03-29 18:00 UTC",
+			describe: "Node pool nodepool1 of {cluster}: rolling upgrade succeeded",
 		},
 		{
 			file: "cloudevents/node_pool_rolling_failed.json",
-			want: eventgrid.Delivery{Events: []eventgrid.Event{with(aks(ce, eventgrid.TypeNodePoolRollingFailed, supportTime),
+			want: eventgrid.Delivery{Events: []eventgrid.Event{with(aks(ce, aksupgrade.EventNodePoolRollingFailed, supportTime),
 				func(e *eventgrid.Event) { e.NodePool = pool })}},
-			describe: "Node pool nodepool1 of {cluster}: rolling upgrade failed at 2023-03-29 18:00 UTC",
+			describe: "Node pool nodepool1 of {cluster}: rolling upgrade failed",
 		},
 		{
 			file: "cloudevents/scheduled_event_emitted.json",
 			want: eventgrid.Delivery{Events: []eventgrid.Event{{
-				Schema: ce, ID: "5bdb52cf-5489-4845-86c8-7fe94a4fc6c1", Type: eventgrid.TypeScheduledEventEmitted,
-				Source:    "/subscriptions/{subscription-id}",
-				Subject:   "/subscriptions/{subscription-id}/resourceGroups/{rg-name}" + schedSubject + "{managedcluster-name}/scheduledEvents/{event-id}",
-				Time:      utc("2024-04-16T22:17:12.1032748Z"),
-				ClusterID: "/subscriptions/{subscription-id}/resourcegroups/{rg-name}" + schedSubject + "{managedcluster-name}",
-				Scheduled: scheduled("resourceGroups", "{managedcluster-name}", "", "/scheduledEvents/{event-id}"),
+				Schema: ce, ID: "5bdb52cf-5489-4845-86c8-7fe94a4fc6c1", Type: aksupgrade.EventScheduledMaintenance,
+				Source:      "/subscriptions/{subscription-id}",
+				Subject:     "/subscriptions/{subscription-id}/resourceGroups/{rg-name}" + schedSubject + "{managedcluster-name}/scheduledEvents/{event-id}",
+				Time:        utc("2024-04-16T22:17:12.1032748Z"),
+				Cluster:     "/subscriptions/{subscription-id}/resourcegroups/{rg-name}" + schedSubject + "{managedcluster-name}",
+				Maintenance: scheduled("resourceGroups", "{managedcluster-name}", "", "/scheduledEvents/{event-id}"),
 			}}},
-			describe: "Azure maintenance on {managedcluster-name}: Started, scheduled for 2024-04-16 22:17 UTC: Start to upgrade security vhd (AutoUprader)",
+			describe: "Azure maintenance on {managedcluster-name}: started, scheduled for 2024-04-16 22:17 UTC: Start to upgrade security vhd (AutoUprader)",
 		},
 	}
 	files, err := filepath.Glob("testdata/*/*.json")
@@ -227,7 +229,7 @@ func TestGolden(t *testing.T) {
 			}
 			for _, e := range got.Events {
 				checkParse(t, e)
-				if got := eventgrid.Describe(e); got != tt.describe {
+				if got := e.Describe(); got != tt.describe {
 					t.Errorf("Describe:\n got %q\nwant %q", got, tt.describe)
 				}
 			}

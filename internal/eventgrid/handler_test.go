@@ -26,9 +26,9 @@ func TestWebhookStoresBatch(t *testing.T) {
 	f := newFixture(t, nil)
 	t0 := time.Date(2026, 3, 1, 8, 0, 0, 0, time.UTC)
 	body := batch(
-		aksEvent("e1", eventgrid.TypeNewKubernetesVersionAvailable, 1, t0, versions),
-		aksEvent("e2", eventgrid.TypeNodePoolRollingStarted, 2, t0.Add(time.Minute), nodePool),
-		aksEvent("e3", eventgrid.TypeClusterSupportEnding, 3, t0.Add(2*time.Minute), `{"kubernetesVersion":"1.28.5"}`),
+		aksEvent("e1", aksupgrade.EventNewKubernetesVersion, 1, t0, versions),
+		aksEvent("e2", aksupgrade.EventNodePoolRollingStarted, 2, t0.Add(time.Minute), nodePool),
+		aksEvent("e3", aksupgrade.EventClusterSupportEnding, 3, t0.Add(2*time.Minute), `{"kubernetesVersion":"1.28.5"}`),
 	)
 	r := f.postSecret("application/json", body, "aeg-subscription-name", "AKS-FLEET", "aeg-delivery-count", "0")
 	wantStatus(t, r, http.StatusOK)
@@ -85,8 +85,8 @@ func TestWebhookDuplicates(t *testing.T) {
 	f := newFixture(t, nil)
 	t0 := time.Date(2026, 3, 1, 8, 0, 0, 0, time.UTC)
 	body := batch(
-		aksEvent("e1", eventgrid.TypeNodePoolRollingStarted, 1, t0, nodePool),
-		aksEvent("e2", eventgrid.TypeNodePoolRollingSucceeded, 1, t0.Add(time.Hour), nodePool),
+		aksEvent("e1", aksupgrade.EventNodePoolRollingStarted, 1, t0, nodePool),
+		aksEvent("e2", aksupgrade.EventNodePoolRollingSucceeded, 1, t0.Add(time.Hour), nodePool),
 	)
 	wantStatus(t, f.postSecret("application/json", body), http.StatusOK)
 	f.clock.Advance(time.Minute)
@@ -100,7 +100,7 @@ func TestWebhookDuplicates(t *testing.T) {
 	for _, id := range []string{"e1", "e2"} {
 		ce = append(ce, fmt.Sprintf(`{"specversion":"1.0","id":%q,"source":%q,"type":%q,"data":%s}`, id,
 			strings.ToUpper("/subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/rg-fleet/providers/Microsoft.ContainerService/managedClusters/aks-1"),
-			eventgrid.TypeNodePoolRollingStarted, nodePool))
+			aksupgrade.EventNodePoolRollingStarted, nodePool))
 	}
 	wantStatus(t, f.postSecret(eventgrid.ContentTypeCloudEventsBatch, batch(ce...)), http.StatusOK)
 
@@ -126,9 +126,9 @@ func TestWebhookDuplicates(t *testing.T) {
 // engine can order them.
 func TestWebhookReordering(t *testing.T) {
 	t0 := time.Date(2026, 3, 1, 8, 0, 0, 0, time.UTC)
-	started := aksEvent("started", eventgrid.TypeNodePoolRollingStarted, 1, t0, nodePool)
-	succeeded := aksEvent("succeeded", eventgrid.TypeNodePoolRollingSucceeded, 1, t0.Add(20*time.Minute), nodePool)
-	versionsEv := aksEvent("versions", eventgrid.TypeNewKubernetesVersionAvailable, 1, t0.Add(-time.Hour), versions)
+	started := aksEvent("started", aksupgrade.EventNodePoolRollingStarted, 1, t0, nodePool)
+	succeeded := aksEvent("succeeded", aksupgrade.EventNodePoolRollingSucceeded, 1, t0.Add(20*time.Minute), nodePool)
+	versionsEv := aksEvent("versions", aksupgrade.EventNewKubernetesVersion, 1, t0.Add(-time.Hour), versions)
 
 	for name, deliveries := range map[string][]string{
 		"in order":         {batch(versionsEv), batch(started), batch(succeeded)},
@@ -165,14 +165,14 @@ func TestWebhookUnknownType(t *testing.T) {
 	t0 := time.Date(2026, 3, 1, 8, 0, 0, 0, time.UTC)
 	unknown := `{"topic":"/subscriptions/s/resourceGroups/rg/providers/Microsoft.Storage/storageAccounts/st","subject":"/blobServices/default/containers/c/blobs/b",` +
 		`"eventType":"Microsoft.Storage.BlobCreated","id":"blob-1","data":{"api":"PutBlob"},"dataVersion":"","metadataVersion":"1","eventTime":"2026-03-01T08:00:00Z"}`
-	body := batch(aksEvent("e1", eventgrid.TypeNodePoolRollingStarted, 1, t0, nodePool), unknown, aksEvent("e2", eventgrid.TypeNodePoolRollingFailed, 1, t0, nodePool))
+	body := batch(aksEvent("e1", aksupgrade.EventNodePoolRollingStarted, 1, t0, nodePool), unknown, aksEvent("e2", aksupgrade.EventNodePoolRollingFailed, 1, t0, nodePool))
 	r := f.postSecret("application/json; charset=utf-8", body)
 	wantStatus(t, r, http.StatusOK)
 	var ids []string
 	for _, e := range f.events() {
-		ids = append(ids, e.Key.ID+" "+e.Type)
+		ids = append(ids, e.Key.ID+" "+string(e.Type))
 	}
-	want := []string{"e1 " + eventgrid.TypeNodePoolRollingStarted, "blob-1 Microsoft.Storage.BlobCreated", "e2 " + eventgrid.TypeNodePoolRollingFailed}
+	want := []string{"e1 " + string(aksupgrade.EventNodePoolRollingStarted), "blob-1 Microsoft.Storage.BlobCreated", "e2 " + string(aksupgrade.EventNodePoolRollingFailed)}
 	if diff := cmp.Diff(want, ids); diff != "" {
 		t.Errorf("stored (-want +got):\n%s", diff)
 	}
@@ -185,7 +185,7 @@ func TestWebhookUnknownType(t *testing.T) {
 func TestWebhookOversized(t *testing.T) {
 	f := newFixture(t, nil)
 	t0 := time.Date(2026, 3, 1, 8, 0, 0, 0, time.UTC)
-	big := batch(aksEvent("big", eventgrid.TypeNodePoolRollingStarted, 1, t0,
+	big := batch(aksEvent("big", aksupgrade.EventNodePoolRollingStarted, 1, t0,
 		`{"nodePoolName":"np1","padding":"`+strings.Repeat("x", eventgrid.DefaultMaxBody)+`"}`))
 
 	// With a Content-Length, refused before reading.
@@ -206,14 +206,14 @@ func TestWebhookOversized(t *testing.T) {
 
 	// Just under the limit is fine.
 	small := newFixture(t, func(o *eventgrid.HandlerOptions) { o.MaxBody = 4096 })
-	body := batch(aksEvent("ok", eventgrid.TypeNodePoolRollingStarted, 1, t0, nodePool))
+	body := batch(aksEvent("ok", aksupgrade.EventNodePoolRollingStarted, 1, t0, nodePool))
 	wantStatus(t, small.postSecret("application/json", body), http.StatusOK)
 	wantStatus(t, small.postSecret("application/json", body+strings.Repeat(" ", 4096)), http.StatusRequestEntityTooLarge)
 }
 
 func TestWebhookAuthentication(t *testing.T) {
 	t0 := time.Date(2026, 3, 1, 8, 0, 0, 0, time.UTC)
-	body := batch(aksEvent("e1", eventgrid.TypeNodePoolRollingStarted, 1, t0, nodePool))
+	body := batch(aksEvent("e1", aksupgrade.EventNodePoolRollingStarted, 1, t0, nodePool))
 	tests := []struct {
 		name    string
 		options func(*eventgrid.HandlerOptions)
@@ -319,7 +319,7 @@ func TestWebhookStoreOutage(t *testing.T) {
 	t0 := time.Date(2026, 3, 1, 8, 0, 0, 0, time.UTC)
 	var evs []string
 	for i := range 5 {
-		evs = append(evs, aksEvent(fmt.Sprintf("e%d", i), eventgrid.TypeNodePoolRollingStarted, i, t0, nodePool))
+		evs = append(evs, aksEvent(fmt.Sprintf("e%d", i), aksupgrade.EventNodePoolRollingStarted, i, t0, nodePool))
 	}
 	body := batch(evs...)
 
@@ -428,7 +428,7 @@ func TestWebhookAbuseProtectionHandshake(t *testing.T) {
 
 func TestWebhookRefusals(t *testing.T) {
 	f := newFixture(t, nil)
-	good := batch(aksEvent("e1", eventgrid.TypeNodePoolRollingStarted, 1, time.Date(2026, 3, 1, 8, 0, 0, 0, time.UTC), nodePool))
+	good := batch(aksEvent("e1", aksupgrade.EventNodePoolRollingStarted, 1, time.Date(2026, 3, 1, 8, 0, 0, 0, time.UTC), nodePool))
 
 	r := f.postSecret("text/plain", good)
 	wantStatus(t, r, http.StatusUnsupportedMediaType)
@@ -470,7 +470,7 @@ func TestWebhookKeepsSecrets(t *testing.T) {
 		o.Secrets = []string{oldSecret, testSecret}
 		o.SubscriptionNames = []string{"aks-fleet"}
 	})
-	good := batch(aksEvent("e1", eventgrid.TypeNodePoolRollingStarted, 1, time.Date(2026, 3, 1, 8, 0, 0, 0, time.UTC), nodePool))
+	good := batch(aksEvent("e1", aksupgrade.EventNodePoolRollingStarted, 1, time.Date(2026, 3, 1, 8, 0, 0, 0, time.UTC), nodePool))
 	var bodies []string
 	for _, req := range []struct {
 		query, contentType, body string

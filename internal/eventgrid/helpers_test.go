@@ -19,6 +19,8 @@ import (
 	"github.com/aksupgrade/aksupgrade/internal/eventgrid"
 	"github.com/aksupgrade/aksupgrade/internal/store"
 	"github.com/aksupgrade/aksupgrade/internal/store/sqlite"
+
+	"github.com/aksupgrade/aksupgrade"
 )
 
 // webhookPath is where the server mounts the handler.
@@ -228,7 +230,7 @@ func (b *syncBuffer) String() string {
 }
 
 // aksEvent is an Event Grid schema event about cluster aks-<n>.
-func aksEvent(id, typ string, n int, at time.Time, data string) string {
+func aksEvent(id string, typ aksupgrade.EventType, n int, at time.Time, data string) string {
 	cluster := fmt.Sprintf("/subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/rg-fleet/providers/Microsoft.ContainerService/managedClusters/aks-%d", n)
 	return fmt.Sprintf(`{"topic":%q,"subject":"aks-%d","eventType":%q,"id":%q,"data":%s,"dataVersion":"1","metadataVersion":"1","eventTime":%q}`,
 		cluster, n, typ, id, data, at.Format(time.RFC3339Nano))

@@ -4,57 +4,44 @@ import (
 	"encoding/json"
 	"strings"
 	"time"
-)
 
-// canonicalType returns the spelling of a type with a typed payload when
-// t names one regardless of case (as Event Grid's own filters match
-// types), else t.
-func canonicalType(t string) string {
-	for _, k := range [...]string{
-		TypeNewKubernetesVersionAvailable,
-		TypeClusterSupportEnding,
-		TypeClusterSupportEnded,
-		TypeNodePoolRollingStarted,
-		TypeNodePoolRollingSucceeded,
-		TypeNodePoolRollingFailed,
-		TypeScheduledEventEmitted,
-	} {
-		if strings.EqualFold(t, k) {
-			return k
-		}
-	}
-	return t
-}
+	"github.com/aksupgrade/aksupgrade"
+)
 
 // decodePayload sets the typed payload of e from data when e's type is
 // known and data holds what that type needs; otherwise it leaves e
 // without one.
 func decodePayload(e *Event, data []byte) {
-	e.Type = canonicalType(e.Type)
+	e.Type = e.Type.Canonical()
 	if len(data) == 0 || data[0] != '{' {
 		return
 	}
 	switch e.Type {
-	case TypeNewKubernetesVersionAvailable:
-		var p NewKubernetesVersionAvailable
-		if json.Unmarshal(data, &p) == nil && p != (NewKubernetesVersionAvailable{}) {
+	case aksupgrade.EventNewKubernetesVersion:
+		var p aksupgrade.NewKubernetesVersionAvailable
+		if json.Unmarshal(data, &p) == nil && p != (aksupgrade.NewKubernetesVersionAvailable{}) {
 			e.NewVersion = &p
 		}
-	case TypeClusterSupportEnding, TypeClusterSupportEnded:
-		var p ClusterSupport
+	case aksupgrade.EventClusterSupportEnding, aksupgrade.EventClusterSupportEnded:
+		var p aksupgrade.ClusterSupport
 		if json.Unmarshal(data, &p) == nil && p.KubernetesVersion != "" {
 			e.Support = &p
 		}
-	case TypeNodePoolRollingStarted, TypeNodePoolRollingSucceeded, TypeNodePoolRollingFailed:
-		var p NodePoolRolling
+	case aksupgrade.EventNodePoolRollingStarted, aksupgrade.EventNodePoolRollingSucceeded, aksupgrade.EventNodePoolRollingFailed:
+		var p aksupgrade.NodePoolRolling
 		if json.Unmarshal(data, &p) == nil && p.NodePoolName != "" {
 			e.NodePool = &p
 		}
-	case TypeScheduledEventEmitted:
+	case aksupgrade.EventNodeImageAvailable:
+		var p aksupgrade.NodeImageAvailable
+		if json.Unmarshal(data, &p) == nil && p.Latest != "" {
+			e.NodeImage = &p
+		}
+	case aksupgrade.EventScheduledMaintenance:
 		if p, ok := decodeScheduled(data); ok {
-			e.Scheduled = p
+			e.Maintenance = p
 			paths := append(append(make([]string, 0, len(p.Resources)+3), p.Resources...), p.ResourceID, e.Subject, e.Source)
-			e.ClusterID = clusterID(paths...)
+			e.Cluster = clusterID(paths...)
 		}
 	}
 }
@@ -87,13 +74,13 @@ type scheduledWire struct {
 	APIVersion string `json:"apiVersion"`
 }
 
-func decodeScheduled(data []byte) (*ScheduledEvent, bool) {
+func decodeScheduled(data []byte) (*aksupgrade.ScheduledMaintenance, bool) {
 	var w scheduledWire
 	if json.Unmarshal(data, &w) != nil {
 		return nil, false
 	}
 	ri, props := &w.ResourceInfo, &w.ResourceInfo.Properties
-	p := &ScheduledEvent{
+	p := &aksupgrade.ScheduledMaintenance{
 		ResourceID:   ri.ID,
 		Name:         ri.Name,
 		ResourceType: ri.Type,
@@ -133,15 +120,15 @@ func decodeScheduled(data []byte) (*ScheduledEvent, bool) {
 func scheduledStatus(s string) string {
 	switch strings.ToLower(s) {
 	case "scheduled":
-		return StatusScheduled
+		return aksupgrade.MaintenanceScheduled
 	case "started":
-		return StatusStarted
+		return aksupgrade.MaintenanceStarted
 	case "completed":
-		return StatusCompleted
+		return aksupgrade.MaintenanceCompleted
 	case "canceled", "cancelled":
-		return StatusCanceled
+		return aksupgrade.MaintenanceCanceled
 	case "failed":
-		return StatusFailed
+		return aksupgrade.MaintenanceFailed
 	}
 	return s
 }

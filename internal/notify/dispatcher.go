@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/aksupgrade/aksupgrade"
+	"github.com/aksupgrade/aksupgrade/internal/loop"
 	"github.com/aksupgrade/aksupgrade/internal/store"
 )
 
@@ -79,11 +80,7 @@ type Dispatcher struct {
 	mu    sync.Mutex
 	stats map[string]*ReceiverStats
 
-	wake     chan struct{}
-	stop     chan struct{}
-	done     chan struct{}
-	start    sync.Once
-	stopOnce sync.Once
+	loop *loop.Loop
 }
 
 // NewDispatcher checks o and returns a dispatcher, not started.
@@ -119,60 +116,28 @@ func NewDispatcher(o DispatcherOptions) (*Dispatcher, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Dispatcher{o: o, log: log.With("component", "notify"), stats: map[string]*ReceiverStats{},
-		wake: make(chan struct{}, 1), stop: make(chan struct{}), done: make(chan struct{})}, nil
+	return &Dispatcher{o: o, log: log.With("component", "notify"), stats: map[string]*ReceiverStats{}, loop: loop.New(o.Clock)}, nil
 }
 
-// Start runs the delivery loop until ctx ends or Stop: DeliverDue every
-// Interval on the clock and whenever Wake is called. Starting twice
-// starts one loop.
+// Start runs the delivery loop in the background until ctx ends or
+// Stop: DeliverDue at once, then every Interval on the clock and whenever
+// Wake is called. Starting a running dispatcher does nothing.
 func (d *Dispatcher) Start(ctx context.Context) {
-	d.start.Do(func() {
-		ctx, cancel := context.WithCancel(ctx)
-		go func() {
-			select {
-			case <-d.stop:
-			case <-ctx.Done():
-			}
-			cancel()
-		}()
-		go d.loop(ctx)
+	d.loop.Start(ctx, func(ctx context.Context) time.Duration {
+		if _, _, err := d.DeliverDue(ctx); err != nil && ctx.Err() == nil {
+			d.log.Warn("deliver notifications", "err", err)
+		}
+		return d.o.Interval
 	})
 }
 
 // Stop ends the loop and waits for it; a Send in progress is canceled
-// (its entry stays due). Stopping twice is harmless; a dispatcher
-// stopped before it started never starts.
-func (d *Dispatcher) Stop() {
-	d.stopOnce.Do(func() { close(d.stop) })
-	// A dispatcher never started is closed for starting, and its loop
-	// counts as done.
-	d.start.Do(func() { close(d.done) })
-	<-d.done
-}
+// (its entry stays due). It is safe to call more than once, and before
+// Start.
+func (d *Dispatcher) Stop() { d.loop.Stop() }
 
 // Wake asks the loop to look for due entries now (after an enqueue).
-func (d *Dispatcher) Wake() {
-	select {
-	case d.wake <- struct{}{}:
-	default:
-	}
-}
-
-func (d *Dispatcher) loop(ctx context.Context) {
-	defer close(d.done)
-	for {
-		if _, _, err := d.DeliverDue(ctx); err != nil && ctx.Err() == nil {
-			d.log.Warn("deliver notifications", "err", err)
-		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-d.wake:
-		case <-d.o.Clock.After(d.o.Interval):
-		}
-	}
-}
+func (d *Dispatcher) Wake() { d.loop.Poke() }
 
 // DeliverDue delivers what is due now and returns how many entries were
 // sent and how many given up. It stops at the first store error (what

@@ -16,6 +16,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/aksupgrade/aksupgrade"
 	"github.com/aksupgrade/aksupgrade/internal/clock"
 	"github.com/aksupgrade/aksupgrade/internal/notify"
 	"github.com/aksupgrade/aksupgrade/internal/store"
@@ -39,6 +40,14 @@ type recorder struct {
 
 func newRecorder(name string) *recorder {
 	return &recorder{name: name, seen: map[string]bool{}}
+}
+
+// newHook is a receiver named hook that also reports each key it gets on
+// sent, for tests of a running loop.
+func newHook() *recorder {
+	r := newRecorder("hook")
+	r.sent = make(chan string, 10)
+	return r
 }
 
 func (r *recorder) Name() string { return r.name }
@@ -363,8 +372,7 @@ func TestDispatcherRetryAfter(t *testing.T) {
 func TestDispatcherStartStop(t *testing.T) {
 	s := openStore(t, filepath.Join(t.TempDir(), "aksupgrade.db"))
 	clk := clock.NewManual(t0)
-	hook := newRecorder("hook")
-	hook.sent = make(chan string, 10)
+	hook := newHook()
 	d := newDispatcher(t, s, clk, notify.DispatcherOptions{}, hook)
 	enqueue(t, s, t0, "hook", "k1")
 	d.Start(t.Context())
@@ -402,7 +410,7 @@ func TestChain(t *testing.T) {
 		t.Fatal(err)
 	}
 	o := notify.MessageOptions{Stages: []string{"dev", "prod"}}
-	ev := func(typ, id, stage string) store.Event {
+	ev := func(typ aksupgrade.EventType, id, stage string) store.Event {
 		return store.Event{Key: store.EventKey{Source: "aksupgrade/engine", ID: id}, Type: typ, Time: clk.Now(), ReceivedAt: clk.Now(),
 			Data: []byte(`{"stage":"` + stage + `","target":{"kind":"kubernetes","version":"1.31.4"}}`)}
 	}
@@ -417,12 +425,12 @@ func TestChain(t *testing.T) {
 		}
 		deliver(t, d)
 	}
-	run(ev("aksupgrade.stage.started", "started/dev/1.31.4", "dev"), ev("aksupgrade.stage.reached", "reached/dev/1.31.4", "dev"))
+	run(ev(aksupgrade.EventStageStarted, "started/dev/1.31.4", "dev"), ev(aksupgrade.EventStageReached, "reached/dev/1.31.4", "dev"))
 	clk.Advance(time.Minute)
 	run()
-	run(ev("aksupgrade.stage.proven", "proven/dev/1.31.4", "dev"))
+	run(ev(aksupgrade.EventStageProven, "proven/dev/1.31.4", "dev"))
 	clk.Advance(time.Minute)
-	run(ev("aksupgrade.stage.proven", "proven/dev/1.31.4", "dev")) // redelivered
+	run(ev(aksupgrade.EventStageProven, "proven/dev/1.31.4", "dev")) // redelivered
 	clk.Advance(time.Hour)
 	run()
 	slack.mu.Lock()

@@ -35,11 +35,22 @@
 // outbox what was told (a group's message lists its Members) and where
 // reminders stood (see Router).
 //
-// Dispatcher is the background loop (Start/Stop) over the outbox: it
-// keeps each receiver's order, backs off exponentially (30s to 1h by
-// default, honouring SendError.RetryAfter), gives up after MaxAttempts
-// or at once on a failure that is not retryable, and counts sent,
-// retried and failed per receiver (Stats).
+// Notifier runs that way for a policy (New from Options; Start, Stop,
+// Wake): it reads the events stored since it last looked (by the store's
+// cursor), routes them, enqueues what the router flushes, and drives its
+// Dispatcher. After a restart it first restores the router from the
+// outbox, then reads the events of the dedup window again. Vocabulary is
+// what package policy checks the policy's kinds and templates against.
+//
+// Dispatcher is the background loop over the outbox: it keeps each
+// receiver's order, backs off exponentially (30s to 1h by default,
+// honouring SendError.RetryAfter), gives up after MaxAttempts or at once
+// on a failure that is not retryable, and counts sent, retried and failed
+// per receiver (Stats).
+//
+// Notifier and Dispatcher run as the engine does: Start(ctx) runs the
+// loop in the background until ctx ends or Stop; Stop may be called any
+// number of times, and returns once the goroutine has.
 //
 // Outbox entry states (store.OutgoingState):
 //

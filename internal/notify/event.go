@@ -1,11 +1,9 @@
 package notify
 
 import (
-	"bytes"
 	"cmp"
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net/url"
@@ -14,7 +12,7 @@ import (
 	"time"
 
 	"github.com/aksupgrade/aksupgrade"
-	"github.com/aksupgrade/aksupgrade/internal/eventgrid"
+	"github.com/aksupgrade/aksupgrade/internal/eventlog"
 	"github.com/aksupgrade/aksupgrade/internal/store"
 )
 
@@ -61,7 +59,7 @@ func (o MessageOptions) Validate() error {
 // functions used wrongly, as well as syntax errors.
 func CheckTemplate(kind, text string) error {
 	sample := TemplateData{Kind: kind, Summary: "summary",
-		NewVersion: &eventgrid.NewKubernetesVersionAvailable{}, Maintenance: &eventgrid.ScheduledEvent{}}
+		NewVersion: &aksupgrade.NewKubernetesVersionAvailable{}, Maintenance: &aksupgrade.ScheduledMaintenance{}}
 	if _, _, err := execute(kind, text, sample); err != nil && !errors.Is(err, errEmpty) {
 		return err
 	}
@@ -96,7 +94,7 @@ type TemplateData struct {
 	Version string
 	// NewVersion is set for newVersion: the versions AKS announced in
 	// Region, for Clusters; Outlook says what they mean for each stage.
-	NewVersion *eventgrid.NewKubernetesVersionAvailable
+	NewVersion *aksupgrade.NewKubernetesVersionAvailable
 	Region     string
 	Clusters   []string
 	Outlook    []StageLine
@@ -120,10 +118,14 @@ type TemplateData struct {
 	// Maintenance is set for Azure maintenance; MaintenanceWhen is its
 	// scheduled time in Location, MaintenanceIn how far ahead of the event
 	// that is ("in 7 days").
-	Maintenance                    *eventgrid.ScheduledEvent
+	Maintenance                    *aksupgrade.ScheduledMaintenance
 	MaintenanceWhen, MaintenanceIn string
 
 	Link string
+
+	// Description is the event in one line, as `aksupgrade events list`
+	// and the API say it (the domain's one describer).
+	Description string
 
 	// Summary and Details are what the default template of the kind
 	// wrote: an override can reuse them ("[fleet A] {{.Summary}}").
@@ -136,11 +138,15 @@ type TemplateData struct {
 // starts and successes) or cannot be read. The message's Key is derived
 // from the event's key, so a redelivered event gives the same key.
 func FromEvent(e store.Event, o MessageOptions) (Message, bool) {
-	d, sev, ok := eventData(e, o)
+	ev, err := eventlog.Decode(e)
+	if err != nil {
+		return Message{}, false // a type or shape nobody is told of
+	}
+	d, sev, ok := eventData(ev, o)
 	if !ok {
 		return Message{}, false
 	}
-	d.EventType, d.Time = e.Type, cmp.Or(e.Time, e.ReceivedAt).UTC()
+	d.EventType, d.Time, d.Description = string(e.Type), cmp.Or(e.Time, e.ReceivedAt).UTC(), ev.Describe()
 	if d.Stage == "" && d.ClusterID != "" && o.StageOf != nil {
 		d.Stage = o.StageOf(d.ClusterID)
 	}
@@ -148,9 +154,9 @@ func FromEvent(e store.Event, o MessageOptions) (Message, bool) {
 	if z := o.Zones[d.Stage]; z != nil {
 		loc = z
 	}
-	d.When = formatWhen(d.Time, loc)
+	d.When = aksupgrade.FormatDay(d.Time, loc)
 	if d.Maintenance != nil {
-		d.MaintenanceWhen = formatWhen(d.Maintenance.ScheduledTime, loc)
+		d.MaintenanceWhen = aksupgrade.FormatDay(d.Maintenance.ScheduledTime, loc)
 	}
 	if len(o.Stages) > 0 {
 		d.FirstStage, d.LastStage = o.Stages[0], o.Stages[len(o.Stages)-1]
@@ -191,166 +197,117 @@ func messageKey(kind string, k store.EventKey) string {
 	return kind + ":" + hex.EncodeToString(sum[:12])
 }
 
-// engineData is the Data of the engine's events.
-type engineData struct {
-	Stage    string          `json:"stage"`
-	Target   json.RawMessage `json:"target"`
-	Evidence []string        `json:"evidence"`
-	Reason   string          `json:"reason"`
-	Cluster  string          `json:"cluster"`
-	By       string          `json:"by"`
-}
-
-// eventData reads what the event says, by type.
-func eventData(e store.Event, o MessageOptions) (TemplateData, Severity, bool) {
+// eventData reads what the event says, by its payload.
+func eventData(e aksupgrade.Event, o MessageOptions) (TemplateData, Severity, bool) {
 	switch {
-	case strings.HasPrefix(e.Type, "aksupgrade.stage."), strings.HasPrefix(e.Type, "aksupgrade.rollout."), e.Type == aksupgrade.EventApprovalNeeded:
-		return engineEvent(e, o)
-	case e.Type == aksupgrade.EventVersionAvailable:
-		return versionNews(e)
-	case e.Type == aksupgrade.EventSupportEnding, e.Type == aksupgrade.EventSupportEnded:
-		return supportNews(e)
-	case e.Type == "aksupgrade.NodeImageAvailable":
+	case e.Stage != nil:
+		return stageEvent(e.Type, *e.Stage, o)
+	case e.Action != nil:
+		return actionEvent(e.Type, *e.Action)
+	case e.Versions != nil:
+		return versionNews(*e.Versions)
+	case e.SupportNews != nil:
+		return supportNews(*e.SupportNews)
+	case e.NodeImage != nil:
 		return nodeImageEvent(e)
-	case strings.HasPrefix(e.Type, "Microsoft."):
+	case e.NodePool != nil, e.Maintenance != nil:
 		return azureEvent(e)
 	}
+	// The engine's step events, and Azure's new-version and support
+	// events (told by the engine once it planned with them, as news).
 	return TemplateData{}, "", false
 }
 
-func engineEvent(e store.Event, o MessageOptions) (TemplateData, Severity, bool) {
-	var ed engineData
-	if err := json.Unmarshal(e.Data, &ed); err != nil {
-		return TemplateData{}, "", false
-	}
-	d := TemplateData{Stage: ed.Stage, Reason: ed.Reason, Evidence: ed.Evidence, By: ed.By, ClusterID: ed.Cluster}
-	if ed.Cluster != "" {
-		d.Cluster = lastSegment(ed.Cluster)
-	}
-	if t, ok := readTarget(ed.Target); ok {
-		d.Target, d.TargetArg = t.String(), targetArg(t)
+// stageEvent reads a stage's progress, its halt, or an approval it
+// awaits.
+func stageEvent(t aksupgrade.EventType, s aksupgrade.StageEvent, o MessageOptions) (TemplateData, Severity, bool) {
+	d := TemplateData{Stage: s.Stage, Reason: s.Reason, Evidence: s.Evidence, ClusterID: s.Cluster, Target: s.Target.String(), TargetArg: s.Target.Arg()}
+	if s.Cluster != "" {
+		d.Cluster = aksupgrade.ClusterName(s.Cluster)
 	}
 	sev := SeverityInfo
-	switch e.Type {
-	case "aksupgrade.stage.started":
+	switch t {
+	case aksupgrade.EventStageStarted:
 		d.Kind = KindStageStarted
-		if len(o.Stages) > 0 && ed.Stage == o.Stages[0] {
+		if len(o.Stages) > 0 && s.Stage == o.Stages[0] {
 			d.Kind = KindRolloutStarted
 		}
-	case "aksupgrade.stage.reached":
+	case aksupgrade.EventStageReached:
 		d.Kind = KindStageReached
-	case "aksupgrade.stage.proven":
+	case aksupgrade.EventStageProven:
 		d.Kind = KindStageProven
-		if len(o.Stages) > 0 && ed.Stage == o.Stages[len(o.Stages)-1] {
+		if len(o.Stages) > 0 && s.Stage == o.Stages[len(o.Stages)-1] {
 			d.Kind = KindRolloutCompleted
 		}
-	case "aksupgrade.stage.halted":
+	case aksupgrade.EventStageHalted:
 		d.Kind, sev = KindStageHalted, SeverityCritical
 	case aksupgrade.EventApprovalNeeded:
 		d.Kind, sev = KindApprovalNeeded, SeverityWarning
-	case "aksupgrade.rollout.approved":
-		d.Kind = KindApproved
-	case "aksupgrade.rollout.retried":
-		d.Kind = KindRetried
-	case "aksupgrade.rollout.paused":
-		d.Kind, sev = KindPaused, SeverityWarning
-	case "aksupgrade.rollout.resumed":
-		d.Kind = KindResumed
-	case "aksupgrade.rollout.aborted":
-		d.Kind, sev = KindAborted, SeverityWarning
 	default:
-		// aksupgrade.rollout.halted/proven/... (not emitted by operators)
-		// and anything newer: not for people.
 		return TemplateData{}, "", false
 	}
 	return d, sev, true
 }
 
-// readTarget reads a target given as {"kind","version"} or as a string.
-func readTarget(raw json.RawMessage) (aksupgrade.Target, bool) {
-	raw = bytes.TrimSpace(raw)
-	if len(raw) == 0 || string(raw) == "null" {
-		return aksupgrade.Target{}, false
+// actionEvent reads what a person did.
+func actionEvent(t aksupgrade.EventType, a aksupgrade.OperatorAction) (TemplateData, Severity, bool) {
+	d := TemplateData{Stage: a.Stage, Reason: a.Reason, By: a.By}
+	if a.Target.Version != "" {
+		d.Target, d.TargetArg = a.Target.String(), a.Target.Arg()
 	}
-	if raw[0] == '"' {
-		var s string
-		if json.Unmarshal(raw, &s) != nil {
-			return aksupgrade.Target{}, false
-		}
-		t, err := aksupgrade.ParseTarget(s)
-		return t, err == nil
-	}
-	var t aksupgrade.Target
-	if json.Unmarshal(raw, &t) != nil || t.Version == "" {
-		return aksupgrade.Target{}, false
-	}
-	if t.Kind == "" {
-		t.Kind = aksupgrade.TargetKubernetes
-	}
-	return t, true
-}
-
-// targetArg is the target as the CLI and the API path take it.
-func targetArg(t aksupgrade.Target) string {
-	if t.Kind == aksupgrade.TargetNodeImage {
-		return "nodeImage:" + t.Version
-	}
-	return t.Version
-}
-
-func nodeImageEvent(e store.Event) (TemplateData, Severity, bool) {
-	var raw struct {
-		Topic string `json:"topic"`
-		Data  struct {
-			Pool   string `json:"nodePoolName"`
-			Image  string `json:"nodeImageVersion"`
-			Latest string `json:"latestNodeImageVersion"`
-		} `json:"data"`
-	}
-	if json.Unmarshal(e.Data, &raw) != nil || raw.Data.Latest == "" {
+	sev := SeverityInfo
+	switch t {
+	case aksupgrade.EventApproved:
+		d.Kind = KindApproved
+	case aksupgrade.EventRetried:
+		d.Kind = KindRetried
+	case aksupgrade.EventPaused:
+		d.Kind, sev = KindPaused, SeverityWarning
+	case aksupgrade.EventResumed:
+		d.Kind = KindResumed
+	case aksupgrade.EventAborted:
+		d.Kind, sev = KindAborted, SeverityWarning
+	default:
 		return TemplateData{}, "", false
 	}
-	d := TemplateData{Kind: KindNodeImageAvailable, ClusterID: raw.Topic, Cluster: cmp.Or(e.Subject, lastSegment(raw.Topic)),
-		NodePool: raw.Data.Pool, NodeImage: raw.Data.Image, LatestNodeImage: raw.Data.Latest}
+	return d, sev, true
+}
+
+func nodeImageEvent(e aksupgrade.Event) (TemplateData, Severity, bool) {
+	n := e.NodeImage
+	d := TemplateData{Kind: KindNodeImageAvailable, ClusterID: e.Cluster, Cluster: cmp.Or(e.Subject, aksupgrade.ClusterName(e.Cluster)),
+		NodePool: n.NodePoolName, NodeImage: n.NodeImageVersion, LatestNodeImage: n.Latest}
 	return d, SeverityInfo, true
 }
 
-func azureEvent(e store.Event) (TemplateData, Severity, bool) {
-	ev, err := eventgrid.Parse(e.Data)
-	if err != nil || !ev.Known() {
-		return TemplateData{}, "", false
-	}
-	d := TemplateData{ClusterID: ev.ClusterID, Cluster: lastSegment(ev.ClusterID)}
+// azureEvent reads a failed node pool upgrade or Azure's maintenance.
+func azureEvent(e aksupgrade.Event) (TemplateData, Severity, bool) {
+	d := TemplateData{ClusterID: e.Cluster, Cluster: aksupgrade.ClusterName(e.Cluster)}
 	if d.Cluster == "" {
-		d.Cluster = cmp.Or(ev.Subject, e.Subject)
+		d.Cluster = e.Subject
 	}
 	sev := SeverityInfo
 	switch {
-	case ev.NewVersion != nil, ev.Support != nil:
-		// Told by the engine once it planned with them (news.go).
-		return TemplateData{}, "", false
-	case ev.NodePool != nil:
-		if ev.Type != eventgrid.TypeNodePoolRollingFailed {
+	case e.NodePool != nil:
+		if e.Type != aksupgrade.EventNodePoolRollingFailed {
 			return TemplateData{}, "", false
 		}
-		d.Kind, sev, d.NodePool = KindNodePoolFailed, SeverityWarning, ev.NodePool.NodePoolName
-	case ev.Scheduled != nil:
-		p := ev.Scheduled
+		d.Kind, sev, d.NodePool = KindNodePoolFailed, SeverityWarning, e.NodePool.NodePoolName
+	case e.Maintenance != nil:
+		p := e.Maintenance
 		d.Maintenance = p
 		d.Kind = KindMaintenanceUpdate
-		if p.Status == eventgrid.StatusScheduled {
+		if p.Status == aksupgrade.MaintenanceScheduled {
 			d.Kind = KindMaintenanceScheduled
 		}
-		if !p.ScheduledTime.IsZero() {
-			if from := cmp.Or(ev.Time, e.Time); !from.IsZero() {
-				ahead := p.ScheduledTime.Sub(from)
-				d.MaintenanceIn = aheadOf(ahead)
-				if d.Kind == KindMaintenanceScheduled && ahead <= 48*time.Hour {
-					sev = SeverityWarning
-				}
+		if !p.ScheduledTime.IsZero() && !e.Time.IsZero() {
+			ahead := p.ScheduledTime.Sub(e.Time)
+			d.MaintenanceIn = aheadOf(ahead)
+			if d.Kind == KindMaintenanceScheduled && ahead <= 48*time.Hour {
+				sev = SeverityWarning
 			}
 		}
-		if p.Status == eventgrid.StatusFailed {
+		if p.Status == aksupgrade.MaintenanceFailed {
 			sev = SeverityWarning
 		}
 	default:
@@ -371,21 +328,4 @@ func aheadOf(d time.Duration) string {
 		return fmt.Sprintf("in %d hours", (d+30*time.Minute)/time.Hour)
 	}
 	return fmt.Sprintf("in %d minutes", (d+30*time.Second)/time.Minute)
-}
-
-// formatWhen formats t for people in loc (UTC when nil).
-func formatWhen(t time.Time, loc *time.Location) string {
-	if t.IsZero() {
-		return ""
-	}
-	if loc == nil {
-		loc = time.UTC
-	}
-	return t.In(loc).Format("Mon 2006-01-02 15:04 MST")
-}
-
-// lastSegment returns the last segment of a resource ID ("" for "").
-func lastSegment(id string) string {
-	id = strings.TrimRight(id, "/")
-	return id[strings.LastIndexByte(id, '/')+1:]
 }

@@ -19,7 +19,7 @@ var t0 = time.Date(2026, 3, 2, 9, 30, 0, 0, time.UTC)
 
 // azure is an event as the webhook or the poller stores it: Data is the
 // Event Grid event as received.
-func azure(typ, id string, data any) store.Event {
+func azure(typ aksupgrade.EventType, id string, data any) store.Event {
 	raw, _ := json.Marshal(map[string]any{
 		"id": id, "topic": prodID, "subject": "aks-prod-01", "eventType": typ, "eventTime": t0,
 		"data": data, "dataVersion": "1", "metadataVersion": "1",
@@ -55,7 +55,7 @@ func scheduled(id, status string, ahead time.Duration) store.Event {
 }
 
 // engine is an event as the engine emits it.
-func engine(typ, id string, data map[string]any) store.Event {
+func engine(typ aksupgrade.EventType, id string, data map[string]any) store.Event {
 	raw, _ := json.Marshal(data)
 	return store.Event{Key: store.EventKey{Source: "aksupgrade/engine", ID: id}, Type: typ, Time: t0, Data: raw, ReceivedAt: t0}
 }
@@ -126,22 +126,22 @@ func TestFromEvent(t *testing.T) {
 			Message{Kind: KindMaintenanceUpdate, Severity: SeverityWarning, Cluster: prodID,
 				Summary: "Azure maintenance on aks-prod-01: failed",
 				Details: []string{"Node image upgrade", "By: AutoUpgrader", "Scheduled for Mon 2026-03-02 09:30 UTC"}}},
-		{"rollout started", engine("aksupgrade.stage.started", "started/dev/1.31.4", map[string]any{"stage": "dev", "target": kube1314}),
+		{"rollout started", engine(aksupgrade.EventStageStarted, "started/dev/1.31.4", map[string]any{"stage": "dev", "target": kube1314}),
 			Message{Kind: KindRolloutStarted, Severity: SeverityInfo, Stage: "dev", Target: "1.31.4", Link: link,
 				Summary: "Rollout of 1.31.4 started in dev",
 				Details: []string{"Next: test, once 1.31.4 is proven in dev."}}},
-		{"later stage started", engine("aksupgrade.stage.started", "started/test/1.31.4", map[string]any{"stage": "test", "target": kube1314}),
+		{"later stage started", engine(aksupgrade.EventStageStarted, "started/test/1.31.4", map[string]any{"stage": "test", "target": kube1314}),
 			Message{Kind: KindStageStarted, Severity: SeverityInfo, Stage: "test", Target: "1.31.4", Link: link,
 				Summary: "1.31.4 started in stage test"}},
-		{"stage proven", engine("aksupgrade.stage.proven", "proven/test/1.31.4", map[string]any{"stage": "test", "target": kube1314,
+		{"stage proven", engine(aksupgrade.EventStageProven, "proven/test/1.31.4", map[string]any{"stage": "test", "target": kube1314,
 			"evidence": []string{"aks-test-01", "aks-test-02"}, "reason": "1.31.4 ran in test for 2d with no failure"}),
 			Message{Kind: KindStageProven, Severity: SeverityInfo, Stage: "test", Target: "1.31.4", Link: link,
 				Summary: "1.31.4 is proven in test",
 				Details: []string{"1.31.4 ran in test for 2d with no failure", "Clusters: aks-test-01, aks-test-02", "prod may receive it now, inside its windows."}}},
-		{"rollout completed", engine("aksupgrade.stage.proven", "proven/prod/1.31.4", map[string]any{"stage": "prod", "target": kube1314}),
+		{"rollout completed", engine(aksupgrade.EventStageProven, "proven/prod/1.31.4", map[string]any{"stage": "prod", "target": kube1314}),
 			Message{Kind: KindRolloutCompleted, Severity: SeverityInfo, Stage: "prod", Target: "1.31.4", Link: link,
 				Summary: "Rollout of 1.31.4 completed: proven in prod, the last stage"}},
-		{"stage halted", engine("aksupgrade.stage.halted", "halted/test/1.31.4/7", map[string]any{"stage": "test", "target": kube1314, "cluster": prodID,
+		{"stage halted", engine(aksupgrade.EventStageHalted, "halted/test/1.31.4/7", map[string]any{"stage": "test", "target": kube1314, "cluster": prodID,
 			"reason": "the upgrade of node pool user1 to 1.31.4 failed (DrainFailed: eviction blocked): a node could not be drained"}),
 			Message{Kind: KindStageHalted, Severity: SeverityCritical, Stage: "test", Target: "1.31.4", Cluster: prodID, Link: link,
 				Summary: "Stage test halted: 1.31.4 failed on aks-prod-01",
@@ -152,10 +152,10 @@ func TestFromEvent(t *testing.T) {
 			Message{Kind: KindApprovalNeeded, Severity: SeverityWarning, Stage: "prod", Target: "1.31.4", Link: link,
 				Summary: "1.31.4 waits for approval to enter prod",
 				Details: []string{"minor upgrades need approval in prod", "To approve: aksupgrade rollout approve 1.31.4 --stage prod"}}},
-		{"approved", engine("aksupgrade.rollout.approved", "approved/prod/1.31.4/x", map[string]any{"stage": "prod", "target": kube1314, "by": "alice"}),
+		{"approved", engine(aksupgrade.EventApproved, "approved/prod/1.31.4/x", map[string]any{"stage": "prod", "target": kube1314, "by": "alice"}),
 			Message{Kind: KindApproved, Severity: SeverityInfo, Stage: "prod", Target: "1.31.4", Link: link,
 				Summary: "1.31.4 approved for prod by alice"}},
-		{"paused node image", engine("aksupgrade.rollout.paused", "paused//img/x", map[string]any{"target": map[string]string{"kind": "nodeImage", "version": "202502.03.0"}, "by": "bob", "reason": "freeze"}),
+		{"paused node image", engine(aksupgrade.EventPaused, "paused//img/x", map[string]any{"target": map[string]string{"kind": "nodeImage", "version": "202502.03.0"}, "by": "bob", "reason": "freeze"}),
 			Message{Kind: KindPaused, Severity: SeverityWarning, Target: "node image 202502.03.0",
 				Link:    "https://aksupgrade.example.com/api/v1/rollouts/nodeImage:202502.03.0",
 				Summary: "Rollout of node image 202502.03.0 paused by bob",
@@ -179,10 +179,10 @@ func TestFromEvent(t *testing.T) {
 
 func TestFromEventSkips(t *testing.T) {
 	for name, e := range map[string]store.Event{
-		"step":            engine("aksupgrade.step.running", "step/1/running", map[string]any{"id": 1}),
+		"step":            engine(aksupgrade.EventStepRunning, "step/1/running", map[string]any{"id": 1}),
 		"node pool start": azure("Microsoft.ContainerService.NodePoolRollingStarted", "s", map[string]string{"nodePoolName": "p"}),
 		"unknown type":    {Key: store.EventKey{Source: "x", ID: "1"}, Type: "Other.Thing", Time: t0},
-		"unreadable":      {Key: store.EventKey{Source: "x", ID: "1"}, Type: "aksupgrade.stage.halted", Data: []byte("{"), Time: t0},
+		"unreadable":      {Key: store.EventKey{Source: "x", ID: "1"}, Type: aksupgrade.EventStageHalted, Data: []byte("{"), Time: t0},
 		"no payload":      azure("Microsoft.ContainerService.ClusterSupportEnding", "x", "not an object"),
 		// Azure's news is told by the engine once it planned with it.
 		"Azure new version": azure("Microsoft.ContainerService.NewKubernetesVersionAvailable", "nv1", map[string]string{
@@ -200,7 +200,7 @@ func TestFromEventSkips(t *testing.T) {
 // TestFromEventKey: the key depends on the event's key only, so a
 // redelivery dedupes; another event gets another key.
 func TestFromEventKey(t *testing.T) {
-	e := engine("aksupgrade.stage.proven", "proven/test/1.31.4", map[string]any{"stage": "test", "target": kube1314})
+	e := engine(aksupgrade.EventStageProven, "proven/test/1.31.4", map[string]any{"stage": "test", "target": kube1314})
 	a, _ := FromEvent(e, options())
 	e.ReceivedAt, e.Data = t0.Add(time.Hour), []byte(`{"stage":"test","target":{"kind":"kubernetes","version":"1.31.4"},"reason":"again"}`)
 	b, _ := FromEvent(e, MessageOptions{})
@@ -217,7 +217,7 @@ func TestFromEventKey(t *testing.T) {
 }
 
 func TestFromEventTemplates(t *testing.T) {
-	e := engine("aksupgrade.stage.halted", "halted/test/1.31.4/7", map[string]any{"stage": "test", "target": kube1314, "cluster": prodID, "reason": "boom"})
+	e := engine(aksupgrade.EventStageHalted, "halted/test/1.31.4/7", map[string]any{"stage": "test", "target": kube1314, "cluster": prodID, "reason": "boom"})
 	o := options()
 	o.Templates = map[string]string{KindStageHalted: "[fleet A] {{.Summary}}\n\n{{range .Details}}{{.}}\n{{end}}Owner: platform team ({{.Cluster}})\n"}
 	if err := o.Validate(); err != nil {
@@ -248,14 +248,15 @@ func TestFromEventTemplates(t *testing.T) {
 }
 
 // TestDefaultTemplates: every kind has a template that renders a summary
-// from empty data.
+// from data with nothing but the event's one-line description (which
+// FromEvent always sets).
 func TestDefaultTemplates(t *testing.T) {
 	for _, k := range Kinds() {
 		if DefaultTemplate(k) == "" {
 			t.Errorf("no default template for %s", k)
 			continue
 		}
-		s, _, err := execute(k, DefaultTemplate(k), TemplateData{Kind: k})
+		s, _, err := execute(k, DefaultTemplate(k), TemplateData{Kind: k, Description: "what happened"})
 		if err != nil || s == "" {
 			t.Errorf("%s: %q, %v", k, s, err)
 		}
@@ -281,7 +282,7 @@ func TestFromEventZones(t *testing.T) {
 	if !ok || m.Stage != "prod" || m.Summary != "Azure maintenance on aks-prod-01 in 7 days (Mon 2026-03-09 10:30 CET)" {
 		t.Errorf("maintenance: stage %q, summary %q", m.Stage, m.Summary)
 	}
-	halted := engine("aksupgrade.stage.halted", "halted/prod/1.31.4/7", map[string]any{"stage": "prod", "target": kube1314, "cluster": prodID, "reason": "boom"})
+	halted := engine(aksupgrade.EventStageHalted, "halted/prod/1.31.4/7", map[string]any{"stage": "prod", "target": kube1314, "cluster": prodID, "reason": "boom"})
 	m, _ = FromEvent(halted, o)
 	if want := "Halted Mon 2026-03-02 10:30 CET; no other cluster of prod starts until the stage is retried."; !slices.Contains(m.Details, want) {
 		t.Errorf("halted: details %q, want %q", m.Details, want)

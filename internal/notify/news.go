@@ -1,16 +1,12 @@
 package notify
 
 import (
-	"cmp"
-	"encoding/json"
 	"fmt"
 	"slices"
 	"strings"
 	"time"
 
 	"github.com/aksupgrade/aksupgrade"
-	"github.com/aksupgrade/aksupgrade/internal/eventgrid"
-	"github.com/aksupgrade/aksupgrade/internal/store"
 	"github.com/aksupgrade/aksupgrade/internal/version"
 )
 
@@ -37,14 +33,13 @@ type StageLine struct {
 	Text string
 }
 
-// versionNews reads an aksupgrade.version.available event.
-func versionNews(e store.Event) (TemplateData, Severity, bool) {
-	var n aksupgrade.VersionNews
-	if err := json.Unmarshal(e.Data, &n); err != nil || len(n.New) == 0 {
+// versionNews reads the news of an aksupgrade.EventVersionAvailable.
+func versionNews(n aksupgrade.VersionNews) (TemplateData, Severity, bool) {
+	if len(n.New) == 0 {
 		return TemplateData{}, "", false
 	}
-	d := TemplateData{Kind: KindNewVersion, Region: n.Region, Clusters: n.Clusters, PlanError: n.PlanError, New: n.New, Headline: headline(n.New),
-		NewVersion: &eventgrid.NewKubernetesVersionAvailable{LatestSupported: n.LatestSupported, LatestStable: n.LatestStable,
+	d := TemplateData{Kind: KindNewVersion, Region: n.Region, Clusters: n.Clusters, PlanError: n.PlanError, New: n.New, Headline: n.Headline(),
+		NewVersion: &aksupgrade.NewKubernetesVersionAvailable{LatestSupported: n.LatestSupported, LatestStable: n.LatestStable,
 			LatestPreview: n.LatestPreview, LowestMinor: n.LowestMinor}}
 	for _, o := range n.Stages {
 		loc := zone(o.Zone)
@@ -66,41 +61,6 @@ func versionNews(e store.Event) (TemplateData, Severity, bool) {
 	}
 	d.Offers = strings.Join(offers, ", ")
 	return d, SeverityInfo, true
-}
-
-// headline says which versions are new: "Kubernetes 1.31.5 is
-// available", "Kubernetes 1.33.0 is generally available (it was in
-// preview)", "Kubernetes 1.31.5 and 1.30.11 are available", newest GA
-// first.
-func headline(vs []aksupgrade.NewVersion) string {
-	vs = slices.Clone(vs)
-	slices.SortStableFunc(vs, func(a, b aksupgrade.NewVersion) int {
-		return cmp.Compare(boolRank(a.Preview), boolRank(b.Preview))
-	})
-	names := make([]string, len(vs))
-	for i, v := range vs {
-		names[i] = v.Version
-		if v.Preview {
-			names[i] += " (preview)"
-		}
-	}
-	if len(vs) == 1 {
-		if vs[0].WasPreview {
-			return "Kubernetes " + names[0] + " is generally available (it was in preview)"
-		}
-		return "Kubernetes " + names[0] + " is available"
-	}
-	if len(names) > 4 {
-		names = append(names[:3], fmt.Sprintf("%d more", len(names)-3))
-	}
-	return "Kubernetes " + strings.Join(names[:len(names)-1], ", ") + " and " + names[len(names)-1] + " are available"
-}
-
-func boolRank(b bool) int {
-	if b {
-		return 1
-	}
-	return 0
 }
 
 // stageText says what a stage line means, in one line.
@@ -142,16 +102,16 @@ func clusters(n int) string {
 	return fmt.Sprintf("%d clusters", n)
 }
 
-// supportNews reads an aksupgrade.support.ending or .ended event.
-func supportNews(e store.Event) (TemplateData, Severity, bool) {
-	var n aksupgrade.SupportNews
-	if err := json.Unmarshal(e.Data, &n); err != nil || n.Version == "" {
+// supportNews reads the news of an aksupgrade.EventSupportEnding or
+// EventSupportEnded.
+func supportNews(n aksupgrade.SupportNews) (TemplateData, Severity, bool) {
+	if n.Version == "" {
 		return TemplateData{}, "", false
 	}
 	d := TemplateData{Kind: KindSupportEnding, Cluster: n.Name, ClusterID: n.Cluster, Version: n.Version, Stage: n.Stage,
 		Support: n.Support, Goal: n.Goal, PlanError: n.PlanError}
 	if d.Cluster == "" {
-		d.Cluster = lastSegment(n.Cluster)
+		d.Cluster = aksupgrade.ClusterName(n.Cluster)
 	}
 	sev := SeverityWarning
 	if n.Ended {
@@ -215,5 +175,5 @@ func formatPtr(t *time.Time, loc *time.Location) string {
 	if t == nil {
 		return ""
 	}
-	return formatWhen(*t, loc)
+	return aksupgrade.FormatDay(*t, loc)
 }

@@ -80,7 +80,7 @@ func TestHeadline(t *testing.T) {
 		{[]aksupgrade.NewVersion{{Version: "1.33.2"}, {Version: "1.32.5"}, {Version: "1.31.8"}, {Version: "1.30.12"}, {Version: "1.29.15"}},
 			"Kubernetes 1.33.2, 1.32.5, 1.31.8 and 2 more are available"},
 	} {
-		if got := headline(tc.vs); got != tc.want {
+		if got := (aksupgrade.VersionNews{New: tc.vs}).Headline(); got != tc.want {
 			t.Errorf("headline(%+v) = %q, want %q", tc.vs, got, tc.want)
 		}
 	}

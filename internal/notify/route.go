@@ -109,7 +109,7 @@ func (mt Match) Matches(m Message) bool {
 		return false
 	}
 	if len(mt.Clusters) > 0 && !slices.ContainsFunc(mt.Clusters, func(c string) bool {
-		return m.Cluster != "" && (aksupgrade.SameID(c, m.Cluster) || strings.EqualFold(c, lastSegment(m.Cluster)))
+		return m.Cluster != "" && (aksupgrade.SameID(c, m.Cluster) || strings.EqualFold(c, aksupgrade.ClusterName(m.Cluster)))
 	}) {
 		return false
 	}

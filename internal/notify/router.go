@@ -12,6 +12,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/aksupgrade/aksupgrade"
 	"github.com/aksupgrade/aksupgrade/internal/store"
 )
 
@@ -348,7 +349,7 @@ func combine(g *group, rt Route) Message {
 		about = append(about, "stage "+out.Stage)
 	}
 	if out.Cluster != "" {
-		about = append(about, "cluster "+lastSegment(out.Cluster))
+		about = append(about, "cluster "+aksupgrade.ClusterName(out.Cluster))
 	}
 	if out.Target != "" {
 		about = append(about, out.Target)

@@ -76,7 +76,7 @@ func approvalReason(stage string, j *job) string {
 	case aksupgrade.UpdateNodeImage:
 		what = "node image " + j.target.Version
 	}
-	return fmt.Sprintf("awaiting approval for %s in %s: aksupgrade rollout approve %s --stage %s", what, stage, targetArg(*j.target), stage)
+	return fmt.Sprintf("awaiting approval for %s in %s: aksupgrade rollout approve %s --stage %s", what, stage, j.target.Arg(), stage)
 }
 
 func minorOf(v string) string {
@@ -134,11 +134,3 @@ func compareVersionStrings(a, b string) int {
 }
 
 func compareStrings(a, b string) int { return strings.Compare(strings.ToLower(a), strings.ToLower(b)) }
-
-// targetArg writes a target as the rollout commands read it.
-func targetArg(t aksupgrade.Target) string {
-	if t.Kind == aksupgrade.TargetNodeImage {
-		return "nodeImage:" + t.Version
-	}
-	return t.Version
-}

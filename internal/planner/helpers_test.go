@@ -142,7 +142,7 @@ func actionsOf(res *Result) []string {
 		}
 		s := string(a.Kind) + " " + a.Stage
 		if a.Cluster != "" {
-			s += " " + clusterName(a.Cluster)
+			s += " " + aksupgrade.ClusterName(a.Cluster)
 		}
 		if a.Pool != "" {
 			s += "/" + a.Pool

@@ -113,9 +113,6 @@ func (p *planner) member(c *aksupgrade.Cluster) *member {
 	return m
 }
 
-// has reports whether every part of the cluster runs v or newer.
-func (m *member) has(v version.Version) bool { return m.bad == "" && !m.low.Less(v) }
-
 // midUpgrade reports whether the control plane has moved ahead of a pool:
 // a Kubernetes upgrade of the cluster is under way.
 func (m *member) midUpgrade() bool { return m.bad == "" && m.low.Less(m.cp) }

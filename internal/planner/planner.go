@@ -4,7 +4,6 @@ import (
 	"cmp"
 	"fmt"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/aksupgrade/aksupgrade"
@@ -190,15 +189,9 @@ func kindOrder(k aksupgrade.TargetKind) int {
 func haltText(h *aksupgrade.Halt) string {
 	t := h.Reason
 	if h.Cluster != "" {
-		t += " (cluster " + clusterName(h.Cluster) + ")"
+		t += " (cluster " + aksupgrade.ClusterName(h.Cluster) + ")"
 	}
 	return t
-}
-
-// clusterName is the last segment of a resource ID.
-func clusterName(id string) string {
-	id = strings.TrimRight(id, "/")
-	return id[strings.LastIndexByte(id, '/')+1:]
 }
 
 // emitSteps turns the jobs that start now into actions, each new target of

@@ -10,6 +10,11 @@
 // validated. Every problem is reported as FILE:LINE:COL: field: found X,
 // allowed Y, and all problems of a pass are reported at once.
 //
+// The kinds of message notifications name, and their templates, belong to
+// package notify, which reads policies: Parse and Load check them against
+// the Vocabulary they are given (notify.Vocabulary()), with the same
+// positions and wording as every other problem.
+//
 // Schema returns the JSON Schema of the file for editors; testdata/good and
 // testdata/bad hold example files and the exact errors of the bad ones
 // (go test -update rewrites them).

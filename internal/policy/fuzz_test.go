@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/aksupgrade/aksupgrade/internal/notify"
 	"github.com/aksupgrade/aksupgrade/internal/policy"
 )
 
@@ -33,7 +34,7 @@ func FuzzParse(f *testing.F) {
 		f.Add([]byte(odd))
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
-		p, err := policy.Parse("fuzz.yaml", data)
+		p, err := policy.Parse("fuzz.yaml", data, notify.Vocabulary())
 		if err == nil {
 			if p == nil || len(p.Stages) == 0 {
 				t.Fatalf("Parse returned no error and policy %+v", p)

@@ -14,24 +14,29 @@ import (
 	"github.com/goccy/go-yaml/parser"
 )
 
-// Load reads and validates the policy file at path.
-func Load(path string) (*Policy, error) {
+// Load reads and validates the policy file at path (see Parse).
+func Load(path string, vocab ...Vocabulary) (*Policy, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("read policy: %w", err)
 	}
-	return Parse(path, data)
+	return Parse(path, data, vocab...)
 }
 
 // Parse decodes and validates a policy document. name is used in error
 // positions. The error, if any, is Errors.
-func Parse(name string, data []byte) (*Policy, error) {
+//
+// The kinds of message the notifications name, and their templates, are
+// checked against vocab (notify.Vocabulary(): a kind of any vocabulary
+// given is allowed). Without one they are taken as written, and
+// notify.New refuses a bad one when it is built, without a position.
+func Parse(name string, data []byte, vocab ...Vocabulary) (*Policy, error) {
 	var doc fileDoc
 	root, err := decodeStrict(name, data, &doc)
 	if err != nil {
 		return nil, err
 	}
-	p, problems := build(&doc)
+	p, problems := build(&doc, vocab)
 	if len(problems) > 0 {
 		return nil, locate(name, root, problems)
 	}

@@ -1,6 +1,7 @@
 package policy_test
 
 import (
+	"encoding/json"
 	"errors"
 	"flag"
 	"os"
@@ -11,6 +12,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/aksupgrade/aksupgrade/internal/notify"
 	"github.com/aksupgrade/aksupgrade/internal/policy"
 	"github.com/aksupgrade/aksupgrade/internal/version"
 )
@@ -25,7 +27,7 @@ func TestGood(t *testing.T) {
 	files = append(files, "../../examples/policy.yaml")
 	for _, f := range files {
 		t.Run(filepath.Base(f), func(t *testing.T) {
-			if _, err := policy.Load(f); err != nil {
+			if _, err := policy.Load(f, notify.Vocabulary()); err != nil {
 				t.Fatalf("Load(%s):\n%v", f, err)
 			}
 		})
@@ -168,7 +170,7 @@ func TestBad(t *testing.T) {
 	}
 	for _, f := range files {
 		t.Run(filepath.Base(f), func(t *testing.T) {
-			_, err := policy.Load(f)
+			_, err := policy.Load(f, notify.Vocabulary())
 			var es policy.Errors
 			if !errors.As(err, &es) {
 				t.Fatalf("Load(%s) = %v, want policy.Errors", f, err)
@@ -240,5 +242,78 @@ func TestParseWindow(t *testing.T) {
 				t.Errorf("errors (-want +got):\n%s", diff)
 			}
 		})
+	}
+}
+
+// TestVocabulary: the kinds and templates notifications name are checked
+// against the vocabularies given (notify's, in the product), and taken as
+// written without one.
+func TestVocabulary(t *testing.T) {
+	doc := `apiVersion: aksupgrade/v1
+stages: [{name: a, selector: {tags: {x: y}}, window: {fromCluster: true}}]
+notifications:
+  receivers: [{name: t, console: {}}]
+  routes: [{receiver: t, match: {kinds: [born, died]}}]
+  templates: {born: "{{.Nope}}", wed: "{{.Summary}}", died: "x"}
+`
+	life := policy.Vocabulary{Kinds: []string{"born", "wed"}, CheckTemplate: func(kind, text string) error {
+		if strings.Contains(text, ".Nope") {
+			return errors.New("no field Nope")
+		}
+		return nil
+	}}
+	death := policy.Vocabulary{Kinds: []string{"died"}}
+	tests := []struct {
+		name  string
+		vocab []policy.Vocabulary
+		want  string
+	}{
+		{"none", nil, ""},
+		{"one", []policy.Vocabulary{life},
+			"v.yaml:5:48: notifications.routes[0].match.kinds[1]: found \"died\", allowed born, wed\n" +
+				"v.yaml:6:14: notifications.templates: found \"died\", allowed born, wed\n" +
+				"v.yaml:6:21: notifications.templates.born: found a template that cannot render (no field Nope), allowed a Go text/template over the message's fields (.Summary, .Details, .Stage, .Target, .Cluster, ...)"},
+		{"two", []policy.Vocabulary{life, death},
+			"v.yaml:6:21: notifications.templates.born: found a template that cannot render (no field Nope), allowed a Go text/template over the message's fields (.Summary, .Details, .Stage, .Target, .Cluster, ...)"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := policy.Parse("v.yaml", []byte(doc), tt.vocab...)
+			got := ""
+			if err != nil {
+				got = err.Error()
+			}
+			if diff := cmp.Diff(tt.want, got); diff != "" {
+				t.Errorf("errors (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+// TestSchemaKinds: the JSON Schema offers editors the kinds of message
+// notify knows.
+func TestSchemaKinds(t *testing.T) {
+	var schema struct {
+		Defs struct {
+			Route struct {
+				Properties struct {
+					Match struct {
+						Properties struct {
+							Kinds struct {
+								Items struct {
+									Enum []string `json:"enum"`
+								} `json:"items"`
+							} `json:"kinds"`
+						} `json:"properties"`
+					} `json:"match"`
+				} `json:"properties"`
+			} `json:"route"`
+		} `json:"$defs"`
+	}
+	if err := json.Unmarshal(policy.Schema(), &schema); err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(notify.Kinds(), schema.Defs.Route.Properties.Match.Properties.Kinds.Items.Enum); diff != "" {
+		t.Errorf("kinds in the schema (-notify +schema):\n%s", diff)
 	}
 }

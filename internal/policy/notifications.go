@@ -7,14 +7,53 @@ import (
 	"slices"
 	"strings"
 	"time"
-
-	"github.com/aksupgrade/aksupgrade/internal/notify"
 )
 
-// Notification kinds, severities and group keys a route may name.
+// Vocabulary is what the notifications of a policy may name that package
+// policy does not define: the kinds of message, and which templates of a
+// kind render. Package notify has it (notify.Vocabulary); it cannot be
+// looked up from here, as notify reads policies.
+type Vocabulary struct {
+	// Kinds are the kinds of message routes may match and templates may
+	// replace.
+	Kinds []string
+	// CheckTemplate reports why text cannot be the template of kind; nil
+	// accepts every template.
+	CheckTemplate func(kind, text string) error
+}
+
+// vocabulary is the kinds and templates Parse was given to check against;
+// without any, every kind and template is taken as written.
+type vocabulary []Vocabulary
+
+// unknown reports whether no vocabulary knows kind (false when none was
+// given: nothing is checked then).
+func (vs vocabulary) unknown(kind string) bool {
+	_, ok := vs.find(kind)
+	return len(vs) > 0 && !ok
+}
+
+// kinds lists every kind, for messages.
+func (vs vocabulary) kinds() string {
+	var all []string
+	for _, v := range vs {
+		all = append(all, v.Kinds...)
+	}
+	return strings.Join(all, ", ")
+}
+
+// find returns the vocabulary that knows kind.
+func (vs vocabulary) find(kind string) (Vocabulary, bool) {
+	for _, v := range vs {
+		if slices.Contains(v.Kinds, kind) {
+			return v, true
+		}
+	}
+	return Vocabulary{}, false
+}
+
+// Severities and group keys a route may name.
 var (
-	// NotificationKinds are the kinds of messages (notify.Kinds).
-	NotificationKinds      = notify.Kinds()
 	notificationSeverities = []string{"info", "warning", "critical"}
 	groupKeys              = []string{"kind", "stage", "cluster", "target"}
 )
@@ -80,13 +119,7 @@ func (v *validator) notifications(d *notificationsDoc, stages []Stage) *Notifica
 		}
 	}
 	for _, k := range slices.Sorted(maps.Keys(d.Templates)) {
-		if !slices.Contains(NotificationKinds, k) {
-			v.bad("notifications.templates", quote(k), strings.Join(NotificationKinds, ", "))
-			continue
-		}
-		if err := notify.CheckTemplate(k, d.Templates[k]); err != nil {
-			v.add("notifications.templates."+k, fmt.Sprintf("found a template that cannot render (%v), allowed a Go text/template over the message's fields (.Summary, .Details, .Stage, .Target, .Cluster, ...)", err))
-		}
+		v.template(k, d.Templates[k])
 	}
 	names := map[string]bool{}
 	for i := range d.Receivers {
@@ -107,6 +140,19 @@ func (v *validator) notifications(d *notificationsDoc, stages []Stage) *Notifica
 		n.Routes = append(n.Routes, v.route(field, &d.Routes[i], names, stageNames))
 	}
 	return n
+}
+
+// template checks the template of kind against the vocabulary.
+func (v *validator) template(kind, text string) {
+	if v.vocab.unknown(kind) {
+		v.bad("notifications.templates", quote(kind), v.vocab.kinds())
+		return
+	}
+	if vocab, ok := v.vocab.find(kind); ok && vocab.CheckTemplate != nil {
+		if err := vocab.CheckTemplate(kind, text); err != nil {
+			v.add("notifications.templates."+kind, fmt.Sprintf("found a template that cannot render (%v), allowed a Go text/template over the message's fields (.Summary, .Details, .Stage, .Target, .Cluster, ...)", err))
+		}
+	}
 }
 
 func (v *validator) receiver(field string, d *receiverDoc) Receiver {
@@ -195,8 +241,8 @@ func (v *validator) route(field string, d *routeDoc, receivers map[string]bool, 
 		v.bad(field+".receiver", quote(d.Receiver), "the name of a receiver in notifications.receivers")
 	}
 	for i, k := range d.Match.Kinds {
-		if !slices.Contains(NotificationKinds, k) {
-			v.bad(index(field+".match.kinds", i), quote(k), strings.Join(NotificationKinds, ", "))
+		if v.vocab.unknown(k) {
+			v.bad(index(field+".match.kinds", i), quote(k), v.vocab.kinds())
 		}
 	}
 	for i, s := range d.Match.Stages {

@@ -32,14 +32,17 @@ var (
 )
 
 // validator collects problems while building a Policy.
-type validator struct{ problems []problem }
+type validator struct {
+	problems []problem
+	vocab    vocabulary
+}
 
 func (v *validator) add(field, msg string) { v.problems = append(v.problems, problem{field, msg}) }
 
 func (v *validator) bad(field, found, allowed string) { v.add(field, foundAllowed(found, allowed)) }
 
-func build(doc *fileDoc) (*Policy, []problem) {
-	v := &validator{}
+func build(doc *fileDoc, vocab vocabulary) (*Policy, []problem) {
+	v := &validator{vocab: vocab}
 	switch doc.APIVersion {
 	case APIVersion:
 	case "":

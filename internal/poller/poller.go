@@ -37,15 +37,9 @@ import (
 // Source is the source of the events the poller derives.
 const Source = "aksupgrade/poller"
 
-// Event types. The first six are AKS's own; NodeImageAvailable is ours.
 const (
-	TypeNewVersion           = "Microsoft.ContainerService.NewKubernetesVersionAvailable"
-	TypeSupportEnding        = "Microsoft.ContainerService.ClusterSupportEnding"
-	TypeSupportEnded         = "Microsoft.ContainerService.ClusterSupportEnded"
-	TypeNodePoolStarted      = "Microsoft.ContainerService.NodePoolRollingStarted"
-	TypeNodePoolSucceeded    = "Microsoft.ContainerService.NodePoolRollingSucceeded"
-	TypeNodePoolFailed       = "Microsoft.ContainerService.NodePoolRollingFailed"
-	TypeNodeImageAvailable   = "aksupgrade.NodeImageAvailable"
+	// DefaultSupportNotice is how long before the end of support
+	// ClusterSupportEnding is raised, unless Options say otherwise.
 	DefaultSupportNotice     = 30 * 24 * time.Hour
 	eventGridDataVersion     = "1"
 	eventGridMetadataVersion = "1"
@@ -107,23 +101,23 @@ func newVersions(prev, next store.Fleet, c *aksupgrade.Cluster, old *aksupgrade.
 	if err != nil {
 		return nil
 	}
-	data := map[string]string{}
+	var data aksupgrade.NewKubernetesVersionAvailable
 	f := version.Filter{}
 	if v, ok := cat.Newest(f); ok {
-		data["latestSupportedKubernetesVersion"] = v.String()
+		data.LatestSupported = v.String()
 	}
 	if v, ok, _ := version.Resolve(cat, version.ChannelStable, version.Version{}, version.Version{}, f); ok {
-		data["latestStableKubernetesVersion"] = v.String()
+		data.LatestStable = v.String()
 	}
 	if ms := cat.Minors(f); len(ms) > 0 {
 		if v, ok := cat.Latest(ms[0], f); ok {
-			data["lowestMinorKubernetesVersion"] = v.String()
+			data.LowestMinor = v.String()
 		}
 	}
 	if v, ok := cat.Newest(version.Filter{AllowPreview: true}); ok && cat.IsPreview(v) {
-		data["latestPreviewKubernetesVersion"] = v.String()
+		data.LatestPreview = v.String()
 	}
-	return []store.Event{encode(c, TypeNewVersion, next.At, "new:"+strings.Join(added, ","), data)}
+	return []store.Event{encode(c, aksupgrade.EventNewKubernetesVersion, next.At, "new:"+strings.Join(added, ","), data)}
 }
 
 func patches(l aksupgrade.KubernetesVersionList) []string {
@@ -148,21 +142,22 @@ func pools(c *aksupgrade.Cluster, old *aksupgrade.Cluster, at time.Time) []store
 		}
 		if p.LatestNodeImageVersion != "" && p.LatestNodeImageVersion != p.NodeImageVersion &&
 			(was == nil || was.LatestNodeImageVersion != p.LatestNodeImageVersion) {
-			out = append(out, encode(c, TypeNodeImageAvailable, at, "image:"+p.Name+":"+p.LatestNodeImageVersion,
-				map[string]string{"nodePoolName": p.Name, "nodeImageVersion": p.NodeImageVersion, "latestNodeImageVersion": p.LatestNodeImageVersion}))
+			out = append(out, encode(c, aksupgrade.EventNodeImageAvailable, at, "image:"+p.Name+":"+p.LatestNodeImageVersion,
+				aksupgrade.NodeImageAvailable{NodePoolName: p.Name, NodeImageVersion: p.NodeImageVersion, Latest: p.LatestNodeImageVersion}))
 		}
 		if was == nil {
 			continue
 		}
 		busy, wasBusy := !idle(p.ProvisioningState), !idle(was.ProvisioningState)
+		rolling := aksupgrade.NodePoolRolling{NodePoolName: p.Name}
 		key := fmt.Sprintf("pool:%s:%s:%s", p.Name, p.KubernetesVersion, p.NodeImageVersion)
 		switch {
 		case busy && !wasBusy:
-			out = append(out, encode(c, TypeNodePoolStarted, at, key+":started:"+was.KubernetesVersion+":"+was.NodeImageVersion, map[string]string{"nodePoolName": p.Name}))
+			out = append(out, encode(c, aksupgrade.EventNodePoolRollingStarted, at, key+":started:"+was.KubernetesVersion+":"+was.NodeImageVersion, rolling))
 		case strings.EqualFold(p.ProvisioningState, "Failed") && !strings.EqualFold(was.ProvisioningState, "Failed"):
-			out = append(out, encode(c, TypeNodePoolFailed, at, key+":failed:"+at.Format(time.RFC3339), map[string]string{"nodePoolName": p.Name}))
+			out = append(out, encode(c, aksupgrade.EventNodePoolRollingFailed, at, key+":failed:"+at.Format(time.RFC3339), rolling))
 		case !busy && wasBusy && !strings.EqualFold(p.ProvisioningState, "Failed"):
-			out = append(out, encode(c, TypeNodePoolSucceeded, at, key+":succeeded", map[string]string{"nodePoolName": p.Name}))
+			out = append(out, encode(c, aksupgrade.EventNodePoolRollingSucceeded, at, key+":succeeded", rolling))
 		}
 	}
 	return out
@@ -189,33 +184,34 @@ func support(c *aksupgrade.Cluster, at time.Time, o Options) []store.Event {
 	if end.IsZero() {
 		return nil
 	}
-	data := map[string]string{"kubernetesVersion": c.KubernetesVersion}
+	data := aksupgrade.ClusterSupport{KubernetesVersion: c.KubernetesVersion}
 	switch {
 	case st.Support == version.OutOfSupport || st.Support == version.PlatformSupport:
-		return []store.Event{encode(c, TypeSupportEnded, at, "ended:"+v.MinorString(), data)}
+		return []store.Event{encode(c, aksupgrade.EventClusterSupportEnded, at, "ended:"+v.MinorString(), data)}
 	case at.Add(o.SupportNotice).After(end):
-		return []store.Event{encode(c, TypeSupportEnding, at, "ending:"+v.MinorString(), data)}
+		return []store.Event{encode(c, aksupgrade.EventClusterSupportEnding, at, "ending:"+v.MinorString(), data)}
 	}
 	return nil
 }
 
 // eventGridEvent is one event in the Event Grid schema.
 type eventGridEvent struct {
-	ID              string    `json:"id"`
-	Topic           string    `json:"topic"`
-	Subject         string    `json:"subject"`
-	EventType       string    `json:"eventType"`
-	EventTime       time.Time `json:"eventTime"`
-	Data            any       `json:"data"`
-	DataVersion     string    `json:"dataVersion"`
-	MetadataVersion string    `json:"metadataVersion"`
+	ID              string               `json:"id"`
+	Topic           string               `json:"topic"`
+	Subject         string               `json:"subject"`
+	EventType       aksupgrade.EventType `json:"eventType"`
+	EventTime       time.Time            `json:"eventTime"`
+	Data            any                  `json:"data"`
+	DataVersion     string               `json:"dataVersion"`
+	MetadataVersion string               `json:"metadataVersion"`
 }
 
 // encode makes the store event of one change. Its ID hashes the cluster
 // and what changed, so the same change seen again is not stored twice.
-func encode(c *aksupgrade.Cluster, typ string, at time.Time, change string, data any) store.Event {
-	sum := sha256.Sum256([]byte(aksupgrade.NormalizeID(c.ID) + "|" + typ + "|" + change))
+func encode(c *aksupgrade.Cluster, typ aksupgrade.EventType, at time.Time, change string, data any) store.Event {
+	sum := sha256.Sum256([]byte(aksupgrade.NormalizeID(c.ID) + "|" + string(typ) + "|" + change))
 	id := hex.EncodeToString(sum[:16])
+	// The payloads are plain structs of strings: encoding cannot fail.
 	raw, _ := json.Marshal(eventGridEvent{ID: id, Topic: c.ID, Subject: c.Name, EventType: typ, EventTime: at, Data: data,
 		DataVersion: eventGridDataVersion, MetadataVersion: eventGridMetadataVersion})
 	return store.Event{Key: store.EventKey{Source: Source, ID: id}, Type: typ, Subject: c.Name, Time: at, Data: raw, ReceivedAt: at}

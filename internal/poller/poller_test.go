@@ -40,8 +40,9 @@ func cluster(name, v, state string) aksupgrade.Cluster {
 }
 
 type seen struct {
-	Type, Subject string
-	Data          map[string]string
+	Type    aksupgrade.EventType
+	Subject string
+	Data    map[string]string
 }
 
 func events(t *testing.T, evs []store.Event) []seen {
@@ -76,15 +77,15 @@ func TestDiff(t *testing.T) {
 	}{
 		{"first observation: nothing is new", store.Fleet{}, store.Fleet{At: t0, Clusters: []aksupgrade.Cluster{a}, Catalogs: cat}, []seen{}},
 		{"a new patch in the region", store.Fleet{Clusters: []aksupgrade.Cluster{a}, Catalogs: cat}, store.Fleet{At: t0, Clusters: []aksupgrade.Cluster{a}, Catalogs: newer},
-			[]seen{{TypeNewVersion, "aks-a", map[string]string{"latestSupportedKubernetesVersion": "1.32.1", "latestStableKubernetesVersion": "1.31.5", "lowestMinorKubernetesVersion": "1.30.9"}}}},
+			[]seen{{aksupgrade.EventNewKubernetesVersion, "aks-a", map[string]string{"latestSupportedKubernetesVersion": "1.32.1", "latestStableKubernetesVersion": "1.31.5", "lowestMinorKubernetesVersion": "1.30.9"}}}},
 		{"a new node image", store.Fleet{Clusters: []aksupgrade.Cluster{a}, Catalogs: cat}, store.Fleet{At: t0, Clusters: []aksupgrade.Cluster{imaged}, Catalogs: cat},
-			[]seen{{TypeNodeImageAvailable, "aks-a", map[string]string{"nodePoolName": "system", "nodeImageVersion": "AKSUbuntu-2204gen2containerd-202502.10.0", "latestNodeImageVersion": "AKSUbuntu-2204gen2containerd-202502.24.0"}}}},
+			[]seen{{aksupgrade.EventNodeImageAvailable, "aks-a", map[string]string{"nodePoolName": "system", "nodeImageVersion": "AKSUbuntu-2204gen2containerd-202502.10.0", "latestNodeImageVersion": "AKSUbuntu-2204gen2containerd-202502.24.0"}}}},
 		{"a pool starts upgrading", store.Fleet{Clusters: []aksupgrade.Cluster{a}, Catalogs: cat}, store.Fleet{At: t0, Clusters: []aksupgrade.Cluster{cluster("aks-a", "1.31.4", "Upgrading")}, Catalogs: cat},
-			[]seen{{TypeNodePoolStarted, "aks-a", map[string]string{"nodePoolName": "system"}}}},
+			[]seen{{aksupgrade.EventNodePoolRollingStarted, "aks-a", map[string]string{"nodePoolName": "system"}}}},
 		{"a pool finishes", store.Fleet{Clusters: []aksupgrade.Cluster{cluster("aks-a", "1.31.4", "Upgrading")}, Catalogs: cat}, store.Fleet{At: t0, Clusters: []aksupgrade.Cluster{cluster("aks-a", "1.31.5", "Succeeded")}, Catalogs: cat},
-			[]seen{{TypeNodePoolSucceeded, "aks-a", map[string]string{"nodePoolName": "system"}}}},
+			[]seen{{aksupgrade.EventNodePoolRollingSucceeded, "aks-a", map[string]string{"nodePoolName": "system"}}}},
 		{"a pool fails", store.Fleet{Clusters: []aksupgrade.Cluster{cluster("aks-a", "1.31.4", "Upgrading")}, Catalogs: cat}, store.Fleet{At: t0, Clusters: []aksupgrade.Cluster{cluster("aks-a", "1.31.4", "Failed")}, Catalogs: cat},
-			[]seen{{TypeNodePoolFailed, "aks-a", map[string]string{"nodePoolName": "system"}}}},
+			[]seen{{aksupgrade.EventNodePoolRollingFailed, "aks-a", map[string]string{"nodePoolName": "system"}}}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			got := Diff(tc.prev, tc.next, Options{})
@@ -110,8 +111,8 @@ func TestDiffSupportAndManaged(t *testing.T) {
 	next := store.Fleet{At: t0.AddDate(0, 0, 10), Clusters: []aksupgrade.Cluster{old, soon, fine, skip}}
 	got := events(t, Diff(store.Fleet{}, next, Options{Calendar: cal, Managed: func(c *aksupgrade.Cluster) bool { return c.Name != "aks-unmanaged" }}))
 	want := []seen{
-		{TypeSupportEnded, "aks-old", map[string]string{"kubernetesVersion": "1.30.9"}},
-		{TypeSupportEnding, "aks-soon", map[string]string{"kubernetesVersion": "1.32.3"}},
+		{aksupgrade.EventClusterSupportEnded, "aks-old", map[string]string{"kubernetesVersion": "1.30.9"}},
+		{aksupgrade.EventClusterSupportEnding, "aks-soon", map[string]string{"kubernetesVersion": "1.32.3"}},
 	}
 	if d := cmp.Diff(want, got); d != "" {
 		t.Errorf("support events (-want +got):\n%s", d)

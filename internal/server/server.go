@@ -1,14 +1,16 @@
 // Package server is aksupgrade's HTTP face: a small JSON API for status
 // and operator actions (/api/v1/...), health endpoints for probes, and
 // Prometheus metrics (/metrics, when Options.Metrics is set).
-// Routes use net/http's ServeMux patterns; domain error codes map to HTTP
-// status in one place (writeError).
+// Routes use net/http's ServeMux patterns; every error answer goes
+// through fail, and statusOf maps store and domain errors to HTTP status
+// in that one place.
 package server
 
 import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -88,23 +90,32 @@ func New(o Options) http.Handler {
 
 func (s *server) healthz(w http.ResponseWriter, _ *http.Request) {
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-	io.WriteString(w, "ok\n")
+	// A client that hung up gets nothing either way.
+	_, _ = io.WriteString(w, "ok\n")
 }
 
 // readyz is ready once the store answers and the engine has planned.
 func (s *server) readyz(w http.ResponseWriter, r *http.Request) {
 	if _, err := s.o.Store.History(r.Context()); err != nil {
-		http.Error(w, "store unavailable", http.StatusServiceUnavailable)
+		s.fail(w, r, fmt.Errorf("readiness: %w", err))
 		return
 	}
-	if res, _ := s.o.Engine.LastPlan(); res == nil {
-		http.Error(w, "no plan yet", http.StatusServiceUnavailable)
+	switch res, err := s.o.Engine.LastPlan(); {
+	case err != nil:
+		s.fail(w, r, fmt.Errorf("readiness: %w", err))
+		return
+	case res == nil:
+		s.fail(w, r, errNoPlan)
 		return
 	}
-	io.WriteString(w, "ready\n")
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	// A client that hung up gets nothing either way.
+	_, _ = io.WriteString(w, "ready\n")
 }
 
-// Status is the answer of GET /api/v1/status.
+// Status is the answer of GET /api/v1/status. PlanErr says why the
+// engine's last step could not plan, as far as the caller is to know (an
+// internal error is only named as one; the engine logs it).
 type Status struct {
 	Now      time.Time            `json:"now"`
 	Plan     *planner.Result      `json:"plan"`
@@ -131,47 +142,48 @@ type Notice struct {
 
 func (s *server) status(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
-	st := Status{Now: s.o.Clock.Now(), Runs: []store.Run{}, Steps: []store.StepRecord{}, Rollouts: []aksupgrade.Rollout{}}
+	st := Status{Now: s.o.Clock.Now()}
 	var err error
 	st.Plan, err = s.o.Engine.LastPlan()
 	if err != nil {
-		st.PlanErr = err.Error()
+		st.PlanErr = messageOf(err)
 	}
 	if st.Runs, err = s.o.Store.Runs(ctx); err != nil {
-		s.fail(w, err)
+		s.fail(w, r, err)
 		return
 	}
 	if st.Steps, err = s.o.Store.ActiveSteps(ctx); err != nil {
-		s.fail(w, err)
+		s.fail(w, r, err)
 		return
 	}
 	hist, err := s.o.Store.History(ctx)
 	if err != nil {
-		s.fail(w, err)
+		s.fail(w, r, err)
 		return
 	}
-	st.Rollouts = hist.Rollouts
-	if f, err := s.o.Store.Fleet(ctx); err == nil {
+	st.Runs, st.Steps, st.Rollouts = orEmpty(st.Runs), orEmpty(st.Steps), orEmpty(hist.Rollouts)
+	switch f, err := s.o.Store.Fleet(ctx); {
+	case err == nil:
 		st.FleetAt = &f.At
+	case !errors.Is(err, store.ErrNotFound): // not observed yet: no time
+		s.fail(w, r, err)
+		return
 	}
-	st.Maintenance = s.o.Engine.AzureMaintenance(st.Now)
-	if st.Maintenance == nil {
-		st.Maintenance = []engine.Maintenance{}
-	}
+	st.Maintenance = orEmpty(s.o.Engine.AzureMaintenance(st.Now))
 	if st.Notices, err = s.notices(ctx); err != nil {
-		s.fail(w, err)
+		s.fail(w, r, err)
 		return
 	}
 	writeJSON(w, http.StatusOK, st)
 }
 
-func (s *server) plan(w http.ResponseWriter, _ *http.Request) {
+func (s *server) plan(w http.ResponseWriter, r *http.Request) {
 	res, err := s.o.Engine.LastPlan()
 	switch {
 	case err != nil:
-		s.fail(w, err)
+		s.fail(w, r, err)
 	case res == nil:
-		writeProblem(w, http.StatusServiceUnavailable, "no plan yet: the engine has not finished its first step")
+		s.fail(w, r, errNoPlan)
 	default:
 		writeJSON(w, http.StatusOK, res)
 	}
@@ -180,13 +192,19 @@ func (s *server) plan(w http.ResponseWriter, _ *http.Request) {
 func (s *server) rollouts(w http.ResponseWriter, r *http.Request) {
 	hist, err := s.o.Store.History(r.Context())
 	if err != nil {
-		s.fail(w, err)
+		s.fail(w, r, err)
 		return
 	}
-	if hist.Rollouts == nil {
-		hist.Rollouts = []aksupgrade.Rollout{}
+	writeJSON(w, http.StatusOK, orEmpty(hist.Rollouts))
+}
+
+// orEmpty returns s, or an empty slice for nil: lists answer [], never
+// null.
+func orEmpty[T any](s []T) []T {
+	if s == nil {
+		return []T{}
 	}
-	writeJSON(w, http.StatusOK, hist.Rollouts)
+	return s
 }
 
 // RolloutDetail is the answer of GET /api/v1/rollouts/{target}.
@@ -196,27 +214,28 @@ type RolloutDetail struct {
 }
 
 func (s *server) rollout(w http.ResponseWriter, r *http.Request) {
-	t, ok := target(w, r)
-	if !ok {
+	t, err := target(r)
+	if err != nil {
+		s.fail(w, r, err)
 		return
 	}
 	hist, err := s.o.Store.History(r.Context())
 	if err != nil {
-		s.fail(w, err)
+		s.fail(w, r, err)
 		return
 	}
 	for _, ro := range hist.Rollouts {
 		if ro.Target == t {
 			audit, err := s.o.Store.Audit(r.Context(), store.AuditQuery{Target: t, Limit: 200})
 			if err != nil {
-				s.fail(w, err)
+				s.fail(w, r, err)
 				return
 			}
-			writeJSON(w, http.StatusOK, RolloutDetail{Rollout: ro, Audit: audit})
+			writeJSON(w, http.StatusOK, RolloutDetail{Rollout: ro, Audit: orEmpty(audit)})
 			return
 		}
 	}
-	writeProblem(w, http.StatusNotFound, "no rollout of "+t.String()+" (GET /api/v1/rollouts lists them)")
+	s.fail(w, r, &aksupgrade.Error{Code: aksupgrade.ErrNotFound, Message: "no rollout of " + t.String() + " (GET /api/v1/rollouts lists them)"})
 }
 
 // ActionRequest is the body of the operator actions.
@@ -229,7 +248,7 @@ type ActionRequest struct {
 func (s *server) approve(w http.ResponseWriter, r *http.Request) {
 	s.act(w, r, true, func(ctx context.Context, t aksupgrade.Target, req ActionRequest) error {
 		if req.Stage == "" {
-			return &aksupgrade.Error{Code: aksupgrade.ErrInvalid, Message: "say which stage to approve the target for (\"stage\")"}
+			return badRequest("say which stage to approve the target for (\"stage\")")
 		}
 		return s.o.Engine.Approve(ctx, req.Stage, t, req.By)
 	})
@@ -259,32 +278,35 @@ func (s *server) retry(w http.ResponseWriter, r *http.Request) {
 	})
 }
 
-// act decodes an action request, runs it, and answers 200 with the
-// resulting status or the error.
+// act decodes an action request and runs it: it answers 200 with
+// {"result": "ok"} once the action is recorded, or the error (see
+// statusOf). GET the rollout or the status to see what changed.
 func (s *server) act(w http.ResponseWriter, r *http.Request, withTarget bool, do func(context.Context, aksupgrade.Target, ActionRequest) error) {
+	if err := s.action(r, withTarget, do); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]string{"result": "ok"})
+}
+
+func (s *server) action(r *http.Request, withTarget bool, do func(context.Context, aksupgrade.Target, ActionRequest) error) error {
 	var t aksupgrade.Target
 	if withTarget {
-		var ok bool
-		if t, ok = target(w, r); !ok {
-			return
+		var err error
+		if t, err = target(r); err != nil {
+			return err
 		}
 	}
 	var req ActionRequest
 	dec := json.NewDecoder(io.LimitReader(r.Body, 64<<10))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&req); err != nil && !errors.Is(err, io.EOF) {
-		writeProblem(w, http.StatusBadRequest, "the body must be a JSON object with by, and stage or reason where they apply: "+err.Error())
-		return
+		return badRequest("the body must be a JSON object with by, and stage or reason where they apply: %v", err)
 	}
 	if req.By == "" {
-		writeProblem(w, http.StatusBadRequest, "say who acts (\"by\"): it is recorded in the audit log")
-		return
+		return badRequest("say who acts (\"by\"): it is recorded in the audit log")
 	}
-	if err := do(r.Context(), t, req); err != nil {
-		s.fail(w, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, map[string]string{"result": "ok"})
+	return do(r.Context(), t, req)
 }
 
 func (s *server) audit(w http.ResponseWriter, r *http.Request) {
@@ -292,7 +314,7 @@ func (s *server) audit(w http.ResponseWriter, r *http.Request) {
 	if l := r.URL.Query().Get("limit"); l != "" {
 		n, err := strconv.Atoi(l)
 		if err != nil || n < 1 {
-			writeProblem(w, http.StatusBadRequest, "limit must be a positive whole number")
+			s.fail(w, r, badRequest("limit must be a positive whole number"))
 			return
 		}
 		q.Limit = n
@@ -300,29 +322,26 @@ func (s *server) audit(w http.ResponseWriter, r *http.Request) {
 	if ts := r.URL.Query().Get("target"); ts != "" {
 		t, err := aksupgrade.ParseTarget(ts)
 		if err != nil {
-			writeProblem(w, http.StatusBadRequest, err.Error())
+			s.fail(w, r, badRequest("%v", err))
 			return
 		}
 		q.Target = t
 	}
 	entries, err := s.o.Store.Audit(r.Context(), q)
 	if err != nil {
-		s.fail(w, err)
+		s.fail(w, r, err)
 		return
 	}
-	if entries == nil {
-		entries = []store.AuditEntry{}
-	}
-	writeJSON(w, http.StatusOK, entries)
+	writeJSON(w, http.StatusOK, orEmpty(entries))
 }
 
-func target(w http.ResponseWriter, r *http.Request) (aksupgrade.Target, bool) {
+// target reads the {target} of the path.
+func target(r *http.Request) (aksupgrade.Target, error) {
 	t, err := aksupgrade.ParseTarget(r.PathValue("target"))
 	if err != nil {
-		writeProblem(w, http.StatusBadRequest, err.Error())
-		return t, false
+		return t, badRequest("%v", err)
 	}
-	return t, true
+	return t, nil
 }
 
 // EventView is an event as GET /api/v1/events shows it.
@@ -337,14 +356,14 @@ func (s *server) events(w http.ResponseWriter, r *http.Request) {
 	if l := r.URL.Query().Get("limit"); l != "" {
 		n, err := strconv.Atoi(l)
 		if err != nil || n < 1 {
-			writeProblem(w, http.StatusBadRequest, "limit must be a positive whole number")
+			s.fail(w, r, badRequest("limit must be a positive whole number"))
 			return
 		}
 		limit = n
 	}
 	evs, err := s.o.Store.Events(r.Context(), limit)
 	if err != nil {
-		s.fail(w, err)
+		s.fail(w, r, err)
 		return
 	}
 	out := make([]EventView, 0, len(evs))
@@ -363,7 +382,7 @@ func (s *server) notices(ctx context.Context) ([]Notice, error) {
 	seen := map[string]bool{}
 	out := []Notice{}
 	for _, e := range evs { // newest first
-		if e.Type != "Microsoft.ContainerService.ClusterSupportEnding" && e.Type != "Microsoft.ContainerService.ClusterSupportEnded" {
+		if e.Type != aksupgrade.EventClusterSupportEnding && e.Type != aksupgrade.EventClusterSupportEnded {
 			continue
 		}
 		key := strings.ToLower(e.Subject)
@@ -371,7 +390,7 @@ func (s *server) notices(ctx context.Context) ([]Notice, error) {
 			continue
 		}
 		seen[key] = true
-		out = append(out, Notice{Cluster: e.Subject, Type: e.Type, Time: e.Time, Summary: summarize(e)})
+		out = append(out, Notice{Cluster: e.Subject, Type: string(e.Type), Time: e.Time, Summary: summarize(e)})
 	}
 	return out, nil
 }
@@ -391,7 +410,7 @@ func (s *server) notifications(w http.ResponseWriter, r *http.Request) {
 	}
 	recent, err := s.o.Store.Notifications(r.Context(), 100)
 	if err != nil {
-		s.fail(w, err)
+		s.fail(w, r, err)
 		return
 	}
 	if recent != nil {

@@ -56,5 +56,7 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	}
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
 	w.WriteHeader(status)
-	w.Write(body)
+	// The status and headers are sent; a failed body means the client has
+	// gone, and there is no one left to tell.
+	_, _ = w.Write(body)
 }

@@ -465,7 +465,9 @@ func (s *Simulator) send(ctx context.Context, method, endpoint string, h http.He
 	}
 	defer resp.Body.Close()
 	b, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
-	io.Copy(io.Discard, resp.Body)
+	// Drained only so the connection can be reused; a failure costs a
+	// new connection, nothing more.
+	_, _ = io.Copy(io.Discard, resp.Body)
 	return answer{status: resp.StatusCode, header: resp.Header, body: b}, nil
 }
 

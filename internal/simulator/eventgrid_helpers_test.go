@@ -48,7 +48,9 @@ func newReceiver(t *testing.T, answer func(r received, n int) (int, http.Header,
 			w.Header()[k] = v
 		}
 		w.WriteHeader(status)
-		w.Write(out)
+		// A sender that hung up sees that itself; the test looks at the
+		// sender.
+		_, _ = w.Write(out)
 		rc.got <- req
 	}))
 	t.Cleanup(rc.srv.Close)
@@ -150,7 +152,7 @@ func eventsIn(t *testing.T, r received) []map[string]any {
 // subscribe subscribes rc with the simulator, failing the test on error.
 func subscribe(t *testing.T, e *env, sub EventSubscription) string {
 	t.Helper()
-	id, err := e.sim.Subscribe(sub)
+	id, err := e.sim.SubscribeContext(t.Context(), sub)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -193,19 +193,16 @@ func (s *Simulator) eventSubNamed(name string) *eventSub {
 	return nil
 }
 
-// Subscribe creates an event subscription the way Event Grid does: it
-// runs the validation handshake with the endpoint first (a
-// SubscriptionValidationEvent for the Event Grid schema, an OPTIONS
-// request for CloudEvents) and fails with a *HandshakeError when the
-// endpoint does not agree. Events published from then on are delivered.
-func (s *Simulator) Subscribe(sub EventSubscription) (id string, err error) {
-	return s.subscribe(context.Background(), sub)
-}
-
 // errInvalidSubscription marks a subscription whose fields are wrong.
 var errInvalidSubscription = errors.New("invalid event subscription")
 
-func (s *Simulator) subscribe(ctx context.Context, sub EventSubscription) (string, error) {
+// SubscribeContext creates an event subscription the way Event Grid
+// does: it runs the validation handshake with the endpoint first (a
+// SubscriptionValidationEvent for the Event Grid schema, an OPTIONS
+// request for CloudEvents) and fails with a *HandshakeError when the
+// endpoint does not agree; with ctx's error when ctx ends first. Events
+// published from then on are delivered.
+func (s *Simulator) SubscribeContext(ctx context.Context, sub EventSubscription) (id string, err error) {
 	if ps := sub.check("eventSubscription"); len(ps) > 0 {
 		msgs := make([]string, len(ps))
 		for i, p := range ps {
@@ -224,6 +221,9 @@ func (s *Simulator) subscribe(ctx context.Context, sub EventSubscription) (strin
 	s.mu.Unlock()
 
 	status, reason := s.handshake(ctx, es, v)
+	if err := ctx.Err(); err != nil {
+		return "", fmt.Errorf("simulator: subscribe %s: %w", es.Endpoint, err)
+	}
 
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -301,7 +301,7 @@ func (s *Simulator) eventRoutes(mux *http.ServeMux) {
 			writeError(w, errInvalidBody(err))
 			return
 		}
-		id, err := s.subscribe(r.Context(), sub)
+		id, err := s.SubscribeContext(r.Context(), sub)
 		var he *HandshakeError
 		switch {
 		case errors.As(err, &he):

@@ -98,7 +98,7 @@ func TestHandshakeRefused(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			e := newEnv(t, "small.yaml")
 			rc := newReceiver(t, c.answer)
-			_, err := e.sim.Subscribe(EventSubscription{Endpoint: rc.url(), Schema: c.schema})
+			_, err := e.sim.SubscribeContext(t.Context(), EventSubscription{Endpoint: rc.url(), Schema: c.schema})
 			var he *HandshakeError
 			if !errors.As(err, &he) || !strings.Contains(err.Error(), c.reason) || !strings.Contains(err.Error(), rc.url()) {
 				t.Fatalf("err = %v, want a HandshakeError about %s", err, c.reason)
@@ -116,6 +116,27 @@ func TestHandshakeRefused(t *testing.T) {
 // TestRetriesOnSchedule: the receiver answers 503 three times, then 200.
 // 503 waits at least 30s, so the attempts come at +0, +30s, +60s (the 30s
 // step) and +2m (the 1m step).
+// TestHandshakeCanceled: a handshake the endpoint does not answer ends
+// with the caller's context, and subscribes nothing.
+func TestHandshakeCanceled(t *testing.T) {
+	e := newEnv(t, "small.yaml")
+	ctx, cancel := context.WithCancel(t.Context())
+	release := make(chan struct{})
+	rc := newReceiver(t, func(received, int) (int, http.Header, []byte) {
+		cancel() // the caller gives up while the endpoint thinks
+		<-release
+		return http.StatusOK, nil, nil
+	})
+	t.Cleanup(func() { close(release) }) // before the receiver closes
+	_, err := e.sim.SubscribeContext(ctx, EventSubscription{Endpoint: rc.url()})
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("err = %v, want context.Canceled", err)
+	}
+	if st := e.sim.EventSubscriptions(); len(st) != 0 {
+		t.Errorf("subscriptions = %+v", st)
+	}
+}
+
 func TestRetriesOnSchedule(t *testing.T) {
 	e := newEnv(t, "small.yaml")
 	rc := newReceiver(t, answerNotifications(503, 503, 503, 200))

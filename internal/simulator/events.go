@@ -22,15 +22,16 @@ import (
 //     and specification/eventgrid/data-plane/Microsoft.ResourceNotifications/stable/2018-01-01
 //     (ContainerServiceEventResources.json, common.json and examples).
 
-// Event types the simulator publishes.
+// Event types the simulator publishes: the domain's (package aksupgrade
+// names every event type once), as the strings its wire encoding uses.
 const (
-	EventNewKubernetesVersionAvailable = "Microsoft.ContainerService.NewKubernetesVersionAvailable"
-	EventClusterSupportEnding          = "Microsoft.ContainerService.ClusterSupportEnding"
-	EventClusterSupportEnded           = "Microsoft.ContainerService.ClusterSupportEnded"
-	EventNodePoolRollingStarted        = "Microsoft.ContainerService.NodePoolRollingStarted"
-	EventNodePoolRollingSucceeded      = "Microsoft.ContainerService.NodePoolRollingSucceeded"
-	EventNodePoolRollingFailed         = "Microsoft.ContainerService.NodePoolRollingFailed"
-	EventScheduledEventEmitted         = "Microsoft.ResourceNotifications.ContainerServiceEventResources.ScheduledEventEmitted"
+	EventNewKubernetesVersionAvailable = string(aksupgrade.EventNewKubernetesVersion)
+	EventClusterSupportEnding          = string(aksupgrade.EventClusterSupportEnding)
+	EventClusterSupportEnded           = string(aksupgrade.EventClusterSupportEnded)
+	EventNodePoolRollingStarted        = string(aksupgrade.EventNodePoolRollingStarted)
+	EventNodePoolRollingSucceeded      = string(aksupgrade.EventNodePoolRollingSucceeded)
+	EventNodePoolRollingFailed         = string(aksupgrade.EventNodePoolRollingFailed)
+	EventScheduledEventEmitted         = string(aksupgrade.EventScheduledMaintenance)
 )
 
 // EventTypes lists the event types the simulator publishes.

@@ -252,7 +252,9 @@ func TestFaultsOverHTTP(t *testing.T) {
 		}
 		defer resp.Body.Close()
 		var out map[string]any
-		json.NewDecoder(resp.Body).Decode(&out)
+		if err := json.NewDecoder(resp.Body).Decode(&out); err != nil {
+			t.Fatalf("POST %s: %d, answer: %v", body, resp.StatusCode, err)
+		}
 		return resp, out
 	}
 	resp, out := post(`{"kind":"drainFailure","cluster":"aks-b","pool":"apps","after":"1h"}`)

@@ -229,5 +229,3 @@ func deref[T any](p *T) T {
 	}
 	return *p
 }
-
-const sec = time.Second

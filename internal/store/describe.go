@@ -31,7 +31,7 @@ func (t Transition) Describe(soak time.Duration) string {
 	case TransitionHalted:
 		fmt.Fprintf(&b, "%s halted on %s", t.Stage, t.Target)
 		if t.Cluster != "" {
-			fmt.Fprintf(&b, ": %s failed", ClusterName(t.Cluster))
+			fmt.Fprintf(&b, ": %s failed", aksupgrade.ClusterName(t.Cluster))
 		}
 	case TransitionRetried:
 		fmt.Fprintf(&b, "%s retried by %s", t.Stage, t.Actor)
@@ -46,7 +46,7 @@ func (t Transition) Describe(soak time.Duration) string {
 	if len(t.Evidence) > 0 && (t.Kind == TransitionReached || t.Kind == TransitionProven) {
 		names := make([]string, len(t.Evidence))
 		for i, e := range t.Evidence {
-			names[i] = ClusterName(e)
+			names[i] = aksupgrade.ClusterName(e)
 		}
 		fmt.Fprintf(&b, " (evidence: %s)", strings.Join(names, ", "))
 	}
@@ -57,7 +57,7 @@ func (t Transition) Describe(soak time.Duration) string {
 // "aks-test-1 in test towards 1.31.4: failed: drain blocked".
 func (r Run) Describe() string {
 	var b strings.Builder
-	b.WriteString(ClusterName(r.ClusterID))
+	b.WriteString(aksupgrade.ClusterName(r.ClusterID))
 	if r.Stage != "" {
 		b.WriteString(" in " + r.Stage)
 	}
@@ -75,17 +75,7 @@ func (r Run) Describe() string {
 // state: "node pool np1 of aks-test-1 to 1.31.4: failed (drainFailed: ...)".
 func (s StepRecord) Describe() string {
 	var b strings.Builder
-	name := ClusterName(s.Step.ClusterID)
-	switch s.Step.Kind {
-	case aksupgrade.StepControlPlane:
-		fmt.Fprintf(&b, "control plane of %s to %s", name, s.Step.Version)
-	case aksupgrade.StepNodePool:
-		fmt.Fprintf(&b, "node pool %s of %s to %s", s.Step.Pool, name, s.Step.Version)
-	case aksupgrade.StepNodeImage:
-		fmt.Fprintf(&b, "node image of pool %s of %s", s.Step.Pool, name)
-	default:
-		fmt.Fprintf(&b, "%s of %s", s.Step.Kind, name)
-	}
+	b.WriteString(s.Step.Describe())
 	state := s.State
 	if state == "" {
 		state = StepIssuing
@@ -98,16 +88,6 @@ func (s StepRecord) Describe() string {
 		fmt.Fprintf(&b, " (%s%s)", s.ErrorCode, s.Error)
 	}
 	return b.String()
-}
-
-// ClusterName returns the last segment of an ARM resource ID (the
-// cluster's name), or id itself when it has none.
-func ClusterName(id string) string {
-	id = strings.TrimRight(id, "/")
-	if i := strings.LastIndexByte(id, '/'); i >= 0 && i < len(id)-1 {
-		return id[i+1:]
-	}
-	return id
 }
 
 // FormatSoak writes a duration the way the policy does: "3d", "36h" is

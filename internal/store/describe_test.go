@@ -22,16 +22,3 @@ func TestFormatSoak(t *testing.T) {
 		}
 	}
 }
-
-func TestClusterName(t *testing.T) {
-	for id, want := range map[string]string{
-		"/subscriptions/s/resourceGroups/rg/providers/Microsoft.ContainerService/managedClusters/aks-1":  "aks-1",
-		"/subscriptions/s/resourceGroups/rg/providers/Microsoft.ContainerService/managedClusters/aks-1/": "aks-1",
-		"aks-2": "aks-2",
-		"":      "",
-	} {
-		if got := ClusterName(id); got != want {
-			t.Errorf("ClusterName(%q) = %q, want %q", id, got, want)
-		}
-	}
-}

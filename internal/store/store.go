@@ -3,8 +3,8 @@
 // approved, halted), each cluster's progress through a target, the ARM
 // operations in flight with their resume tokens, an append-only audit log,
 // a queue of pending events, and the outbox of notifications (see
-// Outgoing). Every state transition is one
-// transaction together with its audit entry.
+// Outgoing). Every state transition is one transaction together with its
+// audit entry, and, through Record, with the events that report it.
 //
 // Implementations: sqlite (the default). The conformance suite in
 // storetest is what any implementation must pass; the rules below are what
@@ -60,6 +60,12 @@ const (
 // Store is everything the engine keeps. Methods are safe for concurrent
 // use.
 type Store interface {
+	// Record writes a fact (see Fact) in one transaction: every part or
+	// none. ErrInvalid when a part fails its Validate; ErrActiveStep when
+	// the step's change would make a second step active on its cluster;
+	// ErrNotFound for an unknown step; nothing is written then.
+	Record(ctx context.Context, f Fact) (Recorded, error)
+
 	// SaveFleet replaces the last observation of the fleet.
 	SaveFleet(ctx context.Context, f Fleet) error
 	// Fleet returns the last observation; ErrNotFound before the first.
@@ -326,10 +332,10 @@ type EventKey struct {
 
 // Event is a fact from a source (Event Grid, the poller, the engine).
 type Event struct {
-	Key     EventKey  `json:"key"`
-	Type    string    `json:"type"`
-	Subject string    `json:"subject,omitempty"`
-	Time    time.Time `json:"time"`
+	Key     EventKey             `json:"key"`
+	Type    aksupgrade.EventType `json:"type"`
+	Subject string               `json:"subject,omitempty"`
+	Time    time.Time            `json:"time"`
 	// Data is the event's payload as received (JSON); empty comes back
 	// nil.
 	Data       []byte    `json:"data,omitempty"`

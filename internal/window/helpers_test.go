@@ -17,15 +17,6 @@ func mustCompile(t testing.TB, w aksupgrade.Window) *Schedule {
 	return s
 }
 
-func mustZone(t testing.TB, name string) *time.Location {
-	t.Helper()
-	loc, err := time.LoadLocation(name)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return loc
-}
-
 // instant parses an RFC 3339 instant.
 func instant(t testing.TB, s string) time.Time {
 	t.Helper()

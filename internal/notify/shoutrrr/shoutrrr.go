@@ -151,9 +151,7 @@ func secretParts(raw string, u *url.URL) []string {
 	if u.Opaque != "" {
 		s = append(s, u.Opaque)
 	}
-	for _, seg := range strings.Split(u.Path, "/") {
-		s = append(s, seg)
-	}
+	s = append(s, strings.Split(u.Path, "/")...)
 	for _, vs := range u.Query() {
 		s = append(s, vs...)
 	}

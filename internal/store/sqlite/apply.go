@@ -19,15 +19,22 @@ func (s *Store) Apply(ctx context.Context, t store.Transition) error {
 		return fmt.Errorf("%s: %w", op, err)
 	}
 	return s.write(ctx, op, func(tx *sql.Tx) error {
-		changed, soak, err := applyTransition(ctx, tx, t)
-		if err != nil || !changed {
-			return err
-		}
-		return insertAudit(ctx, tx, store.AuditEntry{
-			At: t.At, Actor: t.Actor, Kind: string(t.Kind),
-			Stage: t.Stage, Target: t.Target, Cluster: t.Cluster,
-			Message: t.Describe(soak),
-		})
+		_, err := applyTx(ctx, tx, t)
+		return err
+	})
+}
+
+// applyTx changes the history as t says, with its audit entry, and
+// reports whether it changed anything.
+func applyTx(ctx context.Context, tx *sql.Tx, t store.Transition) (bool, error) {
+	changed, soak, err := applyTransition(ctx, tx, t)
+	if err != nil || !changed {
+		return false, err
+	}
+	return true, insertAudit(ctx, tx, store.AuditEntry{
+		At: t.At, Actor: t.Actor, Kind: string(t.Kind),
+		Stage: t.Stage, Target: t.Target, Cluster: t.Cluster,
+		Message: t.Describe(soak),
 	})
 }
 

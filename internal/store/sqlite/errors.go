@@ -12,8 +12,8 @@ import (
 	"github.com/aksupgrade/aksupgrade/internal/store"
 )
 
-// ErrNewerSchema: the database was migrated by a newer version of
-// aksupgrade than this one; opening it could lose data.
+// ErrNewerSchema is returned when the database was migrated by a newer
+// version of aksupgrade than this one: opening it could lose data.
 var ErrNewerSchema = errors.New("database schema is newer than this version of aksupgrade")
 
 // fail adds op to err and classifies it: the store's own errors and

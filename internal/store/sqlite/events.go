@@ -19,16 +19,21 @@ func (s *Store) PutEvent(ctx context.Context, e store.Event) (inserted bool, err
 	}
 	err = s.write(ctx, "put event", func(tx *sql.Tx) error {
 		var err error
-		inserted, err = affected(tx.ExecContext(ctx, `INSERT INTO events (`+eventColumns+`)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (source, id) DO NOTHING`,
-			e.Key.Source, e.Key.ID, e.Type, e.Subject, formatTime(e.Time), nullJSON(e.Data),
-			formatTime(e.ReceivedAt), nullTime(e.ProcessedAt)))
+		inserted, err = putEventTx(ctx, tx, e)
 		return err
 	})
 	if err != nil {
 		return false, err
 	}
 	return inserted, nil
+}
+
+// putEventTx stores e unless an event with its key is stored already.
+func putEventTx(ctx context.Context, tx *sql.Tx, e store.Event) (bool, error) {
+	return affected(tx.ExecContext(ctx, `INSERT INTO events (`+eventColumns+`)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (source, id) DO NOTHING`,
+		e.Key.Source, e.Key.ID, e.Type, e.Subject, formatTime(e.Time), nullJSON(e.Data),
+		formatTime(e.ReceivedAt), nullTime(e.ProcessedAt)))
 }
 
 // PendingEvents returns unprocessed events, oldest first, at most limit.
@@ -65,7 +70,9 @@ func (s *Store) MarkProcessed(ctx context.Context, keys []store.EventKey, at tim
 		if err != nil {
 			return err
 		}
-		defer stmt.Close()
+		// A close error after the statements ran changes nothing: the
+		// transaction commits or rolls back on its own result.
+		defer func() { _ = stmt.Close() }()
 		for _, k := range keys {
 			if _, err := stmt.ExecContext(ctx, formatTime(at), k.Source, k.ID); err != nil {
 				return fmt.Errorf("event %s/%s: %w", k.Source, k.ID, err)

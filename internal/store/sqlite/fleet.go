@@ -11,25 +11,41 @@ import (
 
 // SaveFleet replaces the last observation of the fleet.
 func (s *Store) SaveFleet(ctx context.Context, f store.Fleet) error {
+	enc, err := encodeFleet(f)
+	if err != nil {
+		return fmt.Errorf("save fleet: %w", err)
+	}
+	return s.write(ctx, "save fleet", func(tx *sql.Tx) error { return saveFleetTx(ctx, tx, enc) })
+}
+
+// encodedFleet is a fleet as its row holds it.
+type encodedFleet struct {
+	at                            string
+	clusters, catalogs, announced string
+}
+
+func encodeFleet(f store.Fleet) (encodedFleet, error) {
 	clusters, err := json.Marshal(f.Clusters)
 	if err != nil {
-		return fmt.Errorf("save fleet: encode clusters: %w", err)
+		return encodedFleet{}, fmt.Errorf("encode clusters: %w", err)
 	}
 	catalogs, err := json.Marshal(f.Catalogs)
 	if err != nil {
-		return fmt.Errorf("save fleet: encode catalogs: %w", err)
+		return encodedFleet{}, fmt.Errorf("encode catalogs: %w", err)
 	}
 	announced, err := json.Marshal(f.Announced)
 	if err != nil {
-		return fmt.Errorf("save fleet: encode announced: %w", err)
+		return encodedFleet{}, fmt.Errorf("encode announced: %w", err)
 	}
-	return s.write(ctx, "save fleet", func(tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, `INSERT INTO fleet (id, observed_at, clusters, catalogs, announced) VALUES (1, ?, ?, ?, ?)
+	return encodedFleet{formatTime(f.At), string(clusters), string(catalogs), string(announced)}, nil
+}
+
+func saveFleetTx(ctx context.Context, tx *sql.Tx, f encodedFleet) error {
+	_, err := tx.ExecContext(ctx, `INSERT INTO fleet (id, observed_at, clusters, catalogs, announced) VALUES (1, ?, ?, ?, ?)
 ON CONFLICT (id) DO UPDATE SET observed_at = excluded.observed_at, clusters = excluded.clusters, catalogs = excluded.catalogs,
 	announced = excluded.announced`,
-			formatTime(f.At), string(clusters), string(catalogs), string(announced))
-		return err
-	})
+		f.at, f.clusters, f.catalogs, f.announced)
+	return err
 }
 
 // Fleet returns the last observation; store.ErrNotFound before the first.

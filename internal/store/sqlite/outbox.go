@@ -28,7 +28,9 @@ VALUES (?, ?, ?, ?, ?) ON CONFLICT (receiver, key) DO NOTHING`)
 		if err != nil {
 			return err
 		}
-		defer stmt.Close()
+		// A close error after the statements ran changes nothing: the
+		// transaction commits or rolls back on its own result.
+		defer func() { _ = stmt.Close() }()
 		for _, o := range os {
 			due := o.DueAt
 			if due.IsZero() {

@@ -53,20 +53,16 @@ func Open(ctx context.Context, path string, opts ...Option) (*Store, error) {
 	s.writer.SetConnMaxLifetime(0)
 	s.writer.SetConnMaxIdleTime(0)
 	if err := s.init(ctx, path); err != nil {
-		s.writer.Close()
-		return nil, err
+		return nil, errors.Join(err, s.writer.Close())
 	}
 	if s.reader, err = sql.Open("sqlite", dsn(path, o, false)); err != nil {
-		s.writer.Close()
-		return nil, fmt.Errorf("open sqlite %s: %w", path, err)
+		return nil, errors.Join(fmt.Errorf("open sqlite %s: %w", path, err), s.writer.Close())
 	}
 	s.reader.SetMaxOpenConns(o.readConns)
 	s.reader.SetMaxIdleConns(o.readConns)
 	s.reader.SetConnMaxIdleTime(0)
 	if err := s.reader.PingContext(ctx); err != nil {
-		err = s.fail(ctx, "open sqlite "+path, err)
-		s.Close()
-		return nil, err
+		return nil, errors.Join(s.fail(ctx, "open sqlite "+path, err), s.Close())
 	}
 	return s, nil
 }

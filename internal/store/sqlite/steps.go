@@ -66,43 +66,52 @@ func (s *Store) UpdateStep(ctx context.Context, u store.StepRecord) error {
 		return fmt.Errorf("%s: %w", op, err)
 	}
 	return s.write(ctx, op, func(tx *sql.Tx) error {
-		rows, err := tx.QueryContext(ctx, `SELECT `+stepColumns+` FROM steps WHERE id = ?`, u.ID)
-		if err != nil {
-			return err
-		}
-		found, err := scanSteps(rows)
-		if err != nil {
-			return err
-		}
-		if len(found) == 0 {
-			return store.ErrNotFound
-		}
-		cur := found[0]
-		if !cur.State.Active() {
-			if u.State == cur.State {
-				return nil
-			}
-			return fmt.Errorf("%w: the step has ended (%s)", store.ErrInvalid, cur.State)
-		}
-		next := cur
-		next.State, next.UpdatedAt = u.State, u.UpdatedAt.UTC()
-		next.ErrorCode, next.Error = u.ErrorCode, u.Error
-		if u.ResumeToken != "" {
-			next.ResumeToken = u.ResumeToken
-		}
-		if next.State == store.StepRunning && next.ResumeToken == "" {
-			return fmt.Errorf("%w: a running step needs a resume token", store.ErrInvalid)
-		}
-		_, err = tx.ExecContext(ctx, `UPDATE steps SET state = ?, resume_token = ?, updated_at = ?, error_code = ?, error = ? WHERE id = ?`,
-			next.State, next.ResumeToken, formatTime(next.UpdatedAt), next.ErrorCode, next.Error, next.ID)
-		if uniqueViolation(err) {
-			return store.ErrActiveStep
-		}
-		if err != nil || next.State == cur.State {
-			return err
-		}
-		return insertStepAudit(ctx, tx, next)
+		_, err := updateStepTx(ctx, tx, u)
+		return err
 	})
+}
+
+// updateStepTx moves step u.ID on and reports whether it changed.
+func updateStepTx(ctx context.Context, tx *sql.Tx, u store.StepRecord) (bool, error) {
+	rows, err := tx.QueryContext(ctx, `SELECT `+stepColumns+` FROM steps WHERE id = ?`, u.ID)
+	if err != nil {
+		return false, err
+	}
+	found, err := scanSteps(rows)
+	if err != nil {
+		return false, err
+	}
+	if len(found) == 0 {
+		return false, store.ErrNotFound
+	}
+	cur := found[0]
+	if !cur.State.Active() {
+		if u.State == cur.State {
+			return false, nil
+		}
+		return false, fmt.Errorf("%w: the step has ended (%s)", store.ErrInvalid, cur.State)
+	}
+	next := cur
+	next.State, next.UpdatedAt = u.State, u.UpdatedAt.UTC()
+	next.ErrorCode, next.Error = u.ErrorCode, u.Error
+	if u.ResumeToken != "" {
+		next.ResumeToken = u.ResumeToken
+	}
+	if next.State == store.StepRunning && next.ResumeToken == "" {
+		return false, fmt.Errorf("%w: a running step needs a resume token", store.ErrInvalid)
+	}
+	_, err = tx.ExecContext(ctx, `UPDATE steps SET state = ?, resume_token = ?, updated_at = ?, error_code = ?, error = ? WHERE id = ?`,
+		next.State, next.ResumeToken, formatTime(next.UpdatedAt), next.ErrorCode, next.Error, next.ID)
+	if uniqueViolation(err) {
+		return false, store.ErrActiveStep
+	}
+	if err != nil {
+		return false, err
+	}
+	if next.State == cur.State {
+		return next.ResumeToken != cur.ResumeToken || next.Error != cur.Error, nil
+	}
+	return true, insertStepAudit(ctx, tx, next)
 }
 
 // insertStepAudit records that rec began or changed state, at its

@@ -30,6 +30,7 @@ func Run(t *testing.T, open Opener) {
 		{"PauseResumeAbort", testPauseResumeAbort},
 		{"InvalidTransitions", testInvalidTransitions},
 		{"Runs", testRuns},
+		{"Record", testRecord},
 		{"Steps", testSteps},
 		{"Audit", testAudit},
 		{"Events", testEvents},

@@ -1,0 +1,61 @@
+package store
+
+// Fact is one change of what the engine keeps, with everything that goes
+// with it: a step that ended, the halt its failure causes, the cluster's
+// run, and the events that tell of them; or a transition of the rollout
+// history and its event; or an observation of the fleet and the events
+// that say what changed. Record writes a fact in one transaction, so after
+// a crash at any point either the whole fact is there or none of it is.
+type Fact struct {
+	// Fleet, when set, replaces the last observation (SaveFleet's rules).
+	Fleet *Fleet
+	// Step, when set, moves a step on (UpdateStep's rules).
+	Step *StepRecord
+	// Transitions change the rollout history, in order (Apply's rules).
+	Transitions []Transition
+	// Run, when set, is a cluster's run (SetRun's rules).
+	Run *Run
+	// Events report the fact. Each is stored unless one with its key is
+	// (PutEvent's rules); but when the fact has other parts and none of
+	// them changes anything, no event is stored either: a fact recorded
+	// twice tells once.
+	Events []Event
+}
+
+// Validate reports whether every part of f can be recorded, and that f
+// has a part.
+func (f Fact) Validate() error {
+	if f.Fleet == nil && f.Step == nil && len(f.Transitions) == 0 && f.Run == nil && len(f.Events) == 0 {
+		return invalid("a fact needs something to record")
+	}
+	if f.Step != nil {
+		if err := f.Step.ValidateUpdate(); err != nil {
+			return err
+		}
+	}
+	for _, t := range f.Transitions {
+		if err := t.Validate(); err != nil {
+			return err
+		}
+	}
+	if f.Run != nil {
+		if err := f.Run.Validate(); err != nil {
+			return err
+		}
+	}
+	for _, e := range f.Events {
+		if err := e.Validate(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Recorded says what Record changed.
+type Recorded struct {
+	// Changed is set when any part other than the events changed
+	// something (always for a fleet).
+	Changed bool
+	// Events counts the events stored (duplicates are not).
+	Events int
+}

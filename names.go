@@ -1,0 +1,58 @@
+package aksupgrade
+
+import (
+	"fmt"
+	"strings"
+	"time"
+)
+
+// ClusterName returns the last segment of an ARM resource ID (a cluster's
+// name), or id itself when it has none.
+func ClusterName(id string) string {
+	id = strings.TrimRight(id, "/")
+	if i := strings.LastIndexByte(id, '/'); i >= 0 && i < len(id)-1 {
+		return id[i+1:]
+	}
+	return id
+}
+
+// Arg writes a target as the CLI's rollout commands and the API's paths
+// take it: "1.31.4", "nodeImage:202502.03.0". ParseTarget reads it back.
+func (t Target) Arg() string {
+	if t.Kind == TargetNodeImage {
+		return "nodeImage:" + t.Version
+	}
+	return t.Version
+}
+
+// Describe says what a step changes, for people: "the control plane of
+// aks-test-1 to 1.31.4", "node pool np1 of aks-test-1 to 1.31.4", "the node
+// image of pool np1 of aks-test-1".
+func (s Step) Describe() string {
+	name := ClusterName(s.ClusterID)
+	switch s.Kind {
+	case StepControlPlane:
+		return fmt.Sprintf("the control plane of %s to %s", name, s.Version)
+	case StepNodePool:
+		return fmt.Sprintf("node pool %s of %s to %s", s.Pool, name, s.Version)
+	case StepNodeImage:
+		return fmt.Sprintf("the node image of pool %s of %s", s.Pool, name)
+	}
+	return fmt.Sprintf("%s of %s", s.Kind, name)
+}
+
+// DayLayout is how times are written for people where a time zone
+// matters: weekday, date, time and zone ("Tue 2026-03-10 21:00 CET").
+const DayLayout = "Mon 2006-01-02 15:04 MST"
+
+// FormatDay writes t for people in loc (UTC when nil) with DayLayout; ""
+// for the zero time.
+func FormatDay(t time.Time, loc *time.Location) string {
+	if t.IsZero() {
+		return ""
+	}
+	if loc == nil {
+		loc = time.UTC
+	}
+	return t.In(loc).Format(DayLayout)
+}
