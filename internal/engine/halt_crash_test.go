@@ -97,3 +97,73 @@ func TestProvenToldOnceAfterCrash(t *testing.T) {
 		})
 	}
 }
+
+// lostAnswer is a provider whose answer to one upgrade write is lost on
+// the way back (a network error, a gateway's 5xx): reached says whether
+// the request got to ARM first.
+type lostAnswer struct {
+	aksupgrade.Provider
+	cluster, pool string
+	reached       bool
+	lost          bool
+}
+
+func (p *lostAnswer) Start(ctx context.Context, s aksupgrade.Step) (aksupgrade.Operation, error) {
+	if p.lost || aksupgrade.ClusterName(s.ClusterID) != p.cluster || s.Pool != p.pool {
+		return p.Provider.Start(ctx, s)
+	}
+	p.lost = true
+	if p.reached {
+		if _, err := p.Provider.Start(ctx, s); err != nil {
+			return aksupgrade.Operation{}, err
+		}
+	}
+	return aksupgrade.Operation{}, &aksupgrade.Error{Code: aksupgrade.ErrInternal, Status: 502, Message: "bad gateway"}
+}
+
+// TestLostAnswer: when ARM's answer to an upgrade is lost, the engine
+// neither gives the step up nor issues it again on a guess: it settles it
+// from the cluster's state. A request that reached ARM and then failed
+// halts the stage once; one that never reached ARM is issued again and
+// succeeds, with no halt.
+func TestLostAnswer(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		reached bool
+		fault   []simulator.Fault
+		halts   int
+		ops     int
+	}{
+		{"reached ARM, then failed", true, []simulator.Fault{{Kind: simulator.FaultDrainFailure, Cluster: "test-weu", Pool: "apps", Count: 1}}, 1, 1},
+		{"reached ARM, then succeeded", true, nil, 0, 1},
+		{"never reached ARM", false, nil, 0, 1},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			h := newFaultHarness(t, tc.fault)
+			lost := &lostAnswer{cluster: "test-weu", pool: "apps", reached: tc.reached}
+			h.wrap = func(s store.Store, p aksupgrade.Provider) (store.Store, aksupgrade.Provider) {
+				lost.Provider = p
+				return s, lost
+			}
+			h.restart()
+			h.run(h.clk.Now().Add(6*24*time.Hour), h.approver("alice"), h.onStepError)
+			if !lost.lost {
+				t.Fatal("no upgrade of test-weu/apps was issued")
+			}
+			o := outcomeOf(t, h)
+			if len(o.Halts) != tc.halts {
+				t.Errorf("halts %q, want %d", o.Halts, tc.halts)
+			}
+			apps := 0
+			for _, op := range h.sim.State(true).Operations {
+				if aksupgrade.ClusterName(op.ClusterID) == "test-weu" && op.Pool == "apps" && op.Kind == "nodePool" {
+					apps++
+				}
+			}
+			if apps != tc.ops {
+				t.Errorf("%d pool upgrades of test-weu/apps, want %d", apps, tc.ops)
+			}
+			checkTold(t, h)
+		})
+	}
+}
