@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/aksupgrade/aksupgrade"
+	"github.com/aksupgrade/aksupgrade/internal/auth"
 	"github.com/aksupgrade/aksupgrade/internal/azure"
 	"github.com/aksupgrade/aksupgrade/internal/clock"
 	"github.com/aksupgrade/aksupgrade/internal/engine"
@@ -39,6 +40,15 @@ type Options struct {
 	Store  store.Store
 	// Listen is the HTTP address ("127.0.0.1:8080"); empty: no server.
 	Listen string
+	// WebhookListen, when set, is the address of the Event Grid webhook
+	// alone, so that exposing it to Event Grid does not expose the API;
+	// the API's listener then has no webhook.
+	WebhookListen string
+	// Auth says who calls the API (see package auth). Nil: nobody has to
+	// prove who they are (auth.Anonymous), which New allows only on a
+	// loopback Listen address, or with InsecureNoAuth.
+	Auth           auth.Authenticator
+	InsecureNoAuth bool
 	// Cloud and ARMEndpoint select Azure (see azure.Options); Provider
 	// replaces them.
 	Cloud       string
@@ -79,12 +89,16 @@ type App struct {
 	handler  http.Handler
 	listen   string
 	ownStore bool
+	// hook serves the webhook alone on hookListen, when that is set.
+	hook       http.Handler
+	hookListen string
 
-	mu       sync.Mutex
-	srv      *http.Server
-	listener net.Listener
-	stopped  bool
-	notifier *notify.Notifier
+	mu        sync.Mutex
+	srv, hsrv *http.Server
+	listener  net.Listener
+	hookAddr  string
+	stopped   bool
+	notifier  *notify.Notifier
 }
 
 // New builds the application; nothing runs until Start.
@@ -157,7 +171,21 @@ func New(ctx context.Context, o Options) (*App, error) {
 			return nil, errors.Join(err, a.closeStore())
 		}
 	}
-	so := server.Options{Engine: eng, Store: a.Store, Clock: o.Clock, Logger: o.Logger, Webhook: webhook}
+	authn := o.Auth
+	if authn == nil {
+		if err := allowNoAuth(o.Listen, o.InsecureNoAuth); err != nil {
+			return nil, errors.Join(err, a.closeStore())
+		}
+		if o.Listen != "" {
+			o.Logger.Warn("the API has no authentication: anyone who reaches " + o.Listen + " may approve, pause, retry and abort rollouts, recorded as \"anonymous\"; give --tokens-file")
+		}
+		authn = auth.Anonymous{}
+	}
+	so := server.Options{Engine: eng, Store: a.Store, Clock: o.Clock, Logger: o.Logger, Webhook: webhook, Auth: authn}
+	if o.WebhookListen != "" && webhook != nil {
+		so.Webhook = nil
+		a.hook, a.hookListen = server.Webhook(webhook), o.WebhookListen
+	}
 	ms := metrics.Sources{Plan: eng.LastPlan}
 	if a.notifier != nil {
 		so.NotifyStats = a.notifier.Stats
@@ -185,18 +213,31 @@ func (a *App) Start(ctx context.Context) error {
 			return fmt.Errorf("listen on %s: %w", a.listen, err)
 		}
 		a.listener = l
-		a.srv = &http.Server{Handler: a.handler, ReadHeaderTimeout: 10 * time.Second}
-		go func() {
-			if err := a.srv.Serve(l); err != nil && !errors.Is(err, http.ErrServerClosed) {
-				a.log.Error("http server stopped", "err", err)
-			}
-		}()
+		a.srv = newHTTPServer(a.handler)
+		go a.serve(a.srv, l, "api")
+	}
+	if a.hookListen != "" {
+		l, err := net.Listen("tcp", a.hookListen)
+		if err != nil {
+			return fmt.Errorf("listen on %s for the webhook: %w", a.hookListen, err)
+		}
+		a.hookAddr = l.Addr().String()
+		a.hsrv = newHTTPServer(a.hook)
+		go a.serve(a.hsrv, l, "webhook")
 	}
 	a.Engine.Start(ctx)
 	if a.notifier != nil {
 		a.notifier.Start(ctx)
 	}
 	return nil
+}
+
+// WebhookAddr is the address the webhook's own listener listens on, once
+// started with WebhookListen.
+func (a *App) WebhookAddr() string {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.hookAddr
 }
 
 // Addr is the address the HTTP server listens on, once started.
@@ -218,11 +259,13 @@ func (a *App) Stop(ctx context.Context) error {
 		return nil
 	}
 	a.stopped = true
-	srv := a.srv
+	srv, hsrv := a.srv, a.hsrv
 	a.mu.Unlock()
 	var err error
-	if srv != nil {
-		err = srv.Shutdown(ctx)
+	for _, s := range []*http.Server{srv, hsrv} {
+		if s != nil {
+			err = errors.Join(err, s.Shutdown(ctx))
+		}
 	}
 	a.Engine.Stop()
 	if a.notifier != nil {

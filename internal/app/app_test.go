@@ -8,7 +8,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aksupgrade/aksupgrade/internal/app"
 	"github.com/aksupgrade/aksupgrade/internal/apptest"
+	"github.com/aksupgrade/aksupgrade/internal/auth"
 	"github.com/aksupgrade/aksupgrade/internal/server"
 )
 
@@ -17,6 +19,10 @@ func call(t *testing.T, method, url, body string) (int, string) {
 	req, err := http.NewRequest(method, url, strings.NewReader(body))
 	if err != nil {
 		t.Fatal(err)
+	}
+	req.Header.Set("Authorization", "Bearer secret-alice")
+	if body != "" {
+		req.Header.Set("Content-Type", "application/json")
 	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
@@ -27,8 +33,18 @@ func call(t *testing.T, method, url, body string) (int, string) {
 	return resp.StatusCode, string(b)
 }
 
+// aliceToken is the API's one token in these tests: alice, an operator,
+// whose secret is "secret-alice".
+func aliceToken(o *app.Options) {
+	ts, err := auth.ParseTokens("test", []byte("alice operator "+auth.Hash("secret-alice")))
+	if err != nil {
+		panic(err)
+	}
+	o.Auth = ts
+}
+
 func TestAPI(t *testing.T) {
-	env := apptest.Start(t)
+	env := apptest.Start(t, aliceToken)
 	api := env.API
 	if code, _ := call(t, "GET", api.URL+"/healthz", ""); code != 200 {
 		t.Errorf("healthz %d", code)
@@ -51,7 +67,6 @@ func TestAPI(t *testing.T) {
 		code                     int
 		says                     string
 	}{
-		{"no by", "POST", "/api/v1/rollouts/1.31.5/pause", `{}`, 400, "say who acts"},
 		{"not JSON", "POST", "/api/v1/rollouts/1.31.5/pause", `by=alice`, 400, "must be a JSON object"},
 		{"unknown field", "POST", "/api/v1/rollouts/1.31.5/pause", `{"by":"alice","who":"x"}`, 400, "unknown field"},
 		{"bad target", "POST", "/api/v1/rollouts/latest/pause", `{"by":"alice"}`, 400, "want a Kubernetes version"},

@@ -12,7 +12,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/aksupgrade/aksupgrade/internal/server"
 )
@@ -23,12 +23,39 @@ const DefaultServer = "http://127.0.0.1:8080"
 
 // client talks to a running server's JSON API.
 type client struct {
-	base string
-	http *http.Client
+	base  string
+	token string
+	http  *http.Client
 }
 
-func serverFlag(cmd *cobra.Command, dst *string) {
-	cmd.Flags().StringVar(dst, "server", envOr("AKSUPGRADE_SERVER", DefaultServer), "URL of `aksupgrade serve` (env AKSUPGRADE_SERVER)")
+// remote is where a command finds the server and how it proves who it
+// is: --server and --token-file (or AKSUPGRADE_TOKEN).
+type remote struct {
+	server, tokenFile string
+}
+
+func (rm *remote) flags(fs *pflag.FlagSet) {
+	fs.StringVar(&rm.server, "server", envOr("AKSUPGRADE_SERVER", DefaultServer), "URL of `aksupgrade serve` (env AKSUPGRADE_SERVER)")
+	fs.StringVar(&rm.tokenFile, "token-file", "", "file holding the API token (else env AKSUPGRADE_TOKEN; see `aksupgrade token new`)")
+}
+
+// client returns a client of the server with the token, if any.
+func (rm *remote) client() (*client, error) {
+	c, err := newClient(rm.server)
+	if err != nil {
+		return nil, err
+	}
+	c.token = strings.TrimSpace(lookupEnv("AKSUPGRADE_TOKEN"))
+	if rm.tokenFile != "" {
+		b, err := os.ReadFile(rm.tokenFile)
+		if err != nil {
+			return nil, fmt.Errorf("--token-file: %w", err)
+		}
+		if c.token = strings.TrimSpace(string(b)); c.token == "" {
+			return nil, fmt.Errorf("--token-file %s is empty: put the token that `aksupgrade token new` printed in it", rm.tokenFile)
+		}
+	}
+	return c, nil
 }
 
 func lookupEnv(k string) string { return os.Getenv(k) }
@@ -59,6 +86,9 @@ func (c *client) do(ctx context.Context, method, path string, body, out any) err
 	if body != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}
+	if c.token != "" {
+		req.Header.Set("Authorization", "Bearer "+c.token)
+	}
 	resp, err := c.http.Do(req)
 	if err != nil {
 		return failure("cannot reach the aksupgrade server at %s: %v\nStart it with `aksupgrade serve`, or point --server (AKSUPGRADE_SERVER) at it.", c.base, err)
@@ -83,14 +113,3 @@ func (c *client) do(ctx context.Context, method, path string, body, out any) err
 
 // who is the person an operator action is recorded as: --by, else the
 // login name.
-func who(by string) string {
-	if by != "" {
-		return by
-	}
-	for _, k := range []string{"AKSUPGRADE_USER", "USER", "USERNAME"} {
-		if v := os.Getenv(k); v != "" {
-			return v
-		}
-	}
-	return "unknown"
-}

@@ -15,7 +15,10 @@ import (
 
 func newEvents(e *env) *cobra.Command {
 	cmd := &cobra.Command{Use: "events", Short: "Events received from Event Grid, found by polling, or emitted by the engine"}
-	var srv, output string
+	var (
+		rm     remote
+		output string
+	)
 	var limit int
 	list := &cobra.Command{
 		Use:   "list",
@@ -25,7 +28,7 @@ func newEvents(e *env) *cobra.Command {
 			if err := checkOutput(output, "table", "json"); err != nil {
 				return err
 			}
-			c, err := newClient(srv)
+			c, err := rm.client()
 			if err != nil {
 				return err
 			}
@@ -53,7 +56,7 @@ func newEvents(e *env) *cobra.Command {
 			return err
 		},
 	}
-	serverFlag(list, &srv)
+	rm.flags(list.Flags())
 	list.Flags().StringVarP(&output, "output", "o", "table", "output format: table or json")
 	list.Flags().IntVar(&limit, "limit", 50, "how many events")
 	cmd.AddCommand(list)

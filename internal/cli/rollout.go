@@ -14,24 +14,30 @@ import (
 )
 
 func newRollout(e *env) *cobra.Command {
-	var srv, by, output string
+	var (
+		rm         remote
+		by, output string
+	)
 	cmd := &cobra.Command{
 		Use:   "rollout",
 		Short: "List rollouts and act on them: approve, pause, resume, retry, abort",
 		Long: `rollout talks to a running 'aksupgrade serve'. A target is a Kubernetes version
 (1.31.4) or a node image release (nodeImage:202502.03.0). Every action is
-recorded in the audit log with who did it (--by, default your login name).`,
+recorded in the audit log with who did it: the name of the API token the
+command sends (--token-file, or AKSUPGRADE_TOKEN).`,
 	}
-	cmd.PersistentFlags().StringVar(&by, "by", "", "who acts, for the audit log (default: your login name)")
-	def := DefaultServer
-	cmd.PersistentFlags().StringVar(&srv, "server", envOr("AKSUPGRADE_SERVER", def), "URL of `aksupgrade serve` (env AKSUPGRADE_SERVER)")
+	cmd.PersistentFlags().StringVar(&by, "by", "", "no longer used: the audit records the token's name")
+	if err := cmd.PersistentFlags().MarkDeprecated("by", "the audit records the name of the API token (--token-file, AKSUPGRADE_TOKEN)"); err != nil {
+		panic(err) // the flag is defined just above
+	}
+	rm.flags(cmd.PersistentFlags())
 
 	list := &cobra.Command{
 		Use:   "list",
 		Short: "List rollouts and their progress per stage",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			c, err := newClient(srv)
+			c, err := rm.client()
 			if err != nil {
 				return err
 			}
@@ -78,7 +84,7 @@ recorded in the audit log with who did it (--by, default your login name).`,
 			if err != nil {
 				return err
 			}
-			c, err := newClient(srv)
+			c, err := rm.client()
 			if err != nil {
 				return err
 			}
@@ -118,15 +124,20 @@ recorded in the audit log with who did it (--by, default your login name).`,
 				if needStage && stage == "" {
 					return fmt.Errorf("say which stage: --stage NAME")
 				}
-				cl, err := newClient(srv)
+				cl, err := rm.client()
 				if err != nil {
 					return err
 				}
-				req := server.ActionRequest{Stage: stage, By: who(by), Reason: reason}
-				if err := cl.do(cmd.Context(), "POST", "/api/v1/rollouts/"+url.PathEscape(t.Arg())+"/"+verb, req, nil); err != nil {
+				req := server.ActionRequest{Stage: stage, Reason: reason}
+				var done server.ActionResult
+				if err := cl.do(cmd.Context(), "POST", "/api/v1/rollouts/"+url.PathEscape(t.Arg())+"/"+verb, req, &done); err != nil {
 					return err
 				}
-				_, err = fmt.Fprintf(e.stdout, "%s: %s %s, recorded as %s.\n", t, verb, stage, req.By)
+				what := verb
+				if stage != "" {
+					what += " for " + stage
+				}
+				_, err = fmt.Fprintf(e.stdout, "%s: %s, recorded as %s.\n", t, what, done.Actor)
 				return err
 			},
 		}
@@ -144,15 +155,15 @@ recorded in the audit log with who did it (--by, default your login name).`,
 			if stage == "" {
 				return fmt.Errorf("say which stage: --stage NAME")
 			}
-			cl, err := newClient(srv)
+			cl, err := rm.client()
 			if err != nil {
 				return err
 			}
-			req := server.ActionRequest{By: who(by)}
-			if err := cl.do(cmd.Context(), "POST", "/api/v1/stages/"+url.PathEscape(stage)+"/retry", req, nil); err != nil {
+			var done server.ActionResult
+			if err := cl.do(cmd.Context(), "POST", "/api/v1/stages/"+url.PathEscape(stage)+"/retry", server.ActionRequest{}, &done); err != nil {
 				return err
 			}
-			_, err = fmt.Fprintf(e.stdout, "Stage %s: retried, recorded as %s.\n", stage, req.By)
+			_, err = fmt.Fprintf(e.stdout, "Stage %s: retried, recorded as %s.\n", stage, done.Actor)
 			return err
 		},
 	}

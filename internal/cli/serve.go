@@ -5,18 +5,20 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"os"
 	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/aksupgrade/aksupgrade/internal/app"
+	"github.com/aksupgrade/aksupgrade/internal/auth"
 	"github.com/aksupgrade/aksupgrade/internal/eventgrid"
 )
 
 func newServe(e *env) *cobra.Command {
 	var o app.Options
-	var logLevel string
+	var logLevel, tokensFile string
 	cmd := &cobra.Command{
 		Use:   "serve --policy FILE --db PATH",
 		Short: "Run the service: keep the fleet moving through its stages, with a JSON API",
@@ -31,7 +33,15 @@ X-Aksupgrade-Secret; AKSUPGRADE_WEBHOOK_SUBSCRIPTIONS limits them to the named
 Event Grid subscriptions. For webhooks secured with Microsoft Entra ID, set
 AKSUPGRADE_ENTRA_TENANT_ID and AKSUPGRADE_ENTRA_AUDIENCE (the webhook app's
 application ID or ID URI). Without a webhook, polling finds the same facts,
-later.
+later. --webhook-listen gives the webhook an address of its own, so that
+exposing it to Event Grid does not expose the API.
+
+The API wants a bearer token: --tokens-file names a file of lines
+"NAME ROLE sha256:HEX" (aksupgrade token new makes them; AKSUPGRADE_API_TOKENS
+may hold the same lines). A viewer reads; an operator also acts on rollouts,
+and the audit records the token's name. Without tokens the API lets everybody
+in as "anonymous", which serve allows only on a loopback address unless
+--insecure-no-auth says something in front authenticates every request.
 
 Azure credentials come from the environment as with the Azure SDK's
 DefaultAzureCredential: workload identity, managed identity, a service
@@ -49,6 +59,13 @@ principal (AZURE_CLIENT_ID, AZURE_TENANT_ID, AZURE_CLIENT_SECRET), or 'az login'
 			o.WebhookSecrets = splitSecrets(lookupEnv("AKSUPGRADE_WEBHOOK_SECRET"))
 			o.WebhookSubscriptions = splitSecrets(lookupEnv("AKSUPGRADE_WEBHOOK_SUBSCRIPTIONS"))
 			o.WebhookEntra = entraFromEnv()
+			authn, err := tokensFrom(tokensFile, lookupEnv("AKSUPGRADE_API_TOKENS"))
+			if err != nil {
+				return failure("%v", err)
+			}
+			if authn != nil {
+				o.Auth = authn
+			}
 			ctx := cmd.Context()
 			a, err := app.New(ctx, o)
 			if err != nil {
@@ -68,6 +85,9 @@ principal (AZURE_CLIENT_ID, AZURE_TENANT_ID, AZURE_CLIENT_SECRET), or 'az login'
 	f.StringVar(&o.PolicyPath, "policy", "", "policy file (YAML)")
 	f.StringVar(&o.DBPath, "db", "aksupgrade.db", "SQLite database file")
 	f.StringVar(&o.Listen, "listen", "127.0.0.1:8080", "HTTP address of the API")
+	f.StringVar(&o.WebhookListen, "webhook-listen", "", "HTTP address of the Event Grid webhook alone (default: the API's)")
+	f.StringVar(&tokensFile, "tokens-file", envOr("AKSUPGRADE_API_TOKENS_FILE", ""), "file of API tokens, lines of NAME ROLE sha256:HEX (env AKSUPGRADE_API_TOKENS_FILE)")
+	f.BoolVar(&o.InsecureNoAuth, "insecure-no-auth", false, "serve the API with no authentication on an address other hosts reach (only behind something that authenticates every request)")
 	f.StringVar(&o.ARMEndpoint, "arm-endpoint", envOr("AKSUPGRADE_ARM_ENDPOINT", ""), "custom Azure Resource Manager endpoint, such as the simulator's (env AKSUPGRADE_ARM_ENDPOINT)")
 	f.StringVar(&o.Cloud, "cloud", envOr("AKSUPGRADE_CLOUD", "AzurePublic"), "AzurePublic, AzureChina or AzureUSGovernment (env AKSUPGRADE_CLOUD)")
 	f.StringVar(&logLevel, "log-level", "info", "debug, info, warn or error")
@@ -100,4 +120,42 @@ func entraFromEnv() *eventgrid.EntraOptions {
 		Audiences: splitSecrets(aud),
 		JWKSURL:   "https://login.microsoftonline.com/" + tenant + "/discovery/v2.0/keys",
 	}
+}
+
+// tokensFrom reads the API tokens of a file and of the environment's
+// lines; nil when there are none.
+func tokensFrom(file, env string) (auth.Authenticator, error) {
+	var all auth.Tokens
+	if file != "" {
+		b, err := os.ReadFile(file)
+		if err != nil {
+			return nil, fmt.Errorf("--tokens-file: %w", err)
+		}
+		ts, err := auth.ParseTokens(file, b)
+		if err != nil {
+			return nil, err
+		}
+		all = append(all, ts...)
+	}
+	if env != "" {
+		ts, err := auth.ParseTokens("AKSUPGRADE_API_TOKENS", []byte(strings.ReplaceAll(env, ";", "\n")))
+		if err != nil {
+			return nil, err
+		}
+		all = append(all, ts...)
+	}
+	if len(all) == 0 {
+		if file != "" || env != "" {
+			return nil, fmt.Errorf("no API tokens in %s: add lines made by `aksupgrade token new`", strings.Trim(file+" "+"AKSUPGRADE_API_TOKENS", " "))
+		}
+		return nil, nil
+	}
+	names := map[string]bool{}
+	for _, t := range all {
+		if names[t.Name] {
+			return nil, fmt.Errorf("API token name %q is used twice (file and AKSUPGRADE_API_TOKENS): the audit records names, so they must be unique", t.Name)
+		}
+		names[t.Name] = true
+	}
+	return all, nil
 }

@@ -8,19 +8,41 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aksupgrade/aksupgrade/internal/app"
 	"github.com/aksupgrade/aksupgrade/internal/apptest"
+	"github.com/aksupgrade/aksupgrade/internal/auth"
 	"github.com/aksupgrade/aksupgrade/internal/demo"
 	"github.com/aksupgrade/aksupgrade/internal/planner"
 )
 
 // TestCommandsAgainstServer runs status and rollout against a running
-// application, as a person at a terminal would.
+// application, as a person at a terminal would: alice, an operator, with
+// her token in a file; victor, a viewer.
 func TestCommandsAgainstServer(t *testing.T) {
-	env := apptest.Start(t)
+	dir := t.TempDir()
+	aliceSecret, aliceLine, err := auth.NewToken("alice", auth.Operator)
+	if err != nil {
+		t.Fatal(err)
+	}
+	victorSecret, victorLine, err := auth.NewToken("victor", auth.Viewer)
+	if err != nil {
+		t.Fatal(err)
+	}
+	aliceFile, victorFile := filepath.Join(dir, "alice.token"), filepath.Join(dir, "victor.token")
+	for f, secret := range map[string]string{aliceFile: aliceSecret + "\n", victorFile: victorSecret} {
+		if err := os.WriteFile(f, []byte(secret), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	tokens, err := tokensFrom("", aliceLine+";"+victorLine)
+	if err != nil {
+		t.Fatal(err)
+	}
+	env := apptest.Start(t, func(o *app.Options) { o.Auth = tokens })
 	env.Run(t, 32*time.Hour) // 1.31.5 through sandbox and dev; test halted on the drain failure
-	srv := "--server=" + env.API.URL
+	srv, asAlice, asVictor := "--server="+env.API.URL, "--token-file="+aliceFile, "--token-file="+victorFile
 
-	code, out, errOut := run(t, "status", srv)
+	code, out, errOut := run(t, "status", srv, asVictor)
 	if code != ExitOK {
 		t.Fatalf("status: exit %d: %s", code, errOut)
 	}
@@ -29,7 +51,7 @@ func TestCommandsAgainstServer(t *testing.T) {
 			t.Errorf("status does not show %q:\n%s", want, out)
 		}
 	}
-	code, out, _ = run(t, "status", srv, "-o", "json")
+	code, out, _ = run(t, "status", srv, asVictor, "-o", "json")
 	if code != ExitOK || !strings.Contains(out, `"activeSteps"`) {
 		t.Errorf("status json: exit %d: %.300s", code, out)
 	}
@@ -39,16 +61,18 @@ func TestCommandsAgainstServer(t *testing.T) {
 		code int
 		says string
 	}{
-		{[]string{"rollout", "list", srv}, ExitOK, "1.31.5"},
-		{[]string{"rollout", "show", "1.31.5", srv}, ExitOK, "test halted on 1.31.5"},
-		{[]string{"rollout", "approve", "1.31.5", srv}, ExitUsage, "say which stage: --stage NAME"},
-		{[]string{"rollout", "approve", "1.31.5", "--stage", "dev", "--by", "alice", srv}, ExitFailure, "nothing in stage dev awaits approval"},
-		{[]string{"rollout", "pause", "9.9.9", "--by", "alice", srv}, ExitFailure, "no rollout of 9.9.9"},
-		{[]string{"rollout", "retry", "--stage", "test", "--by", "alice", srv}, ExitOK, "Stage test: retried, recorded as alice."},
-		{[]string{"rollout", "retry", "--stage", "test", "--by", "alice", srv}, ExitFailure, "stage test is not halted"},
+		{[]string{"rollout", "list", srv, asVictor}, ExitOK, "1.31.5"},
+		{[]string{"rollout", "list", srv}, ExitFailure, "send a valid token"},
+		{[]string{"rollout", "show", "1.31.5", srv, asVictor}, ExitOK, "test halted on 1.31.5"},
+		{[]string{"rollout", "approve", "1.31.5", srv, asAlice}, ExitUsage, "say which stage: --stage NAME"},
+		{[]string{"rollout", "approve", "1.31.5", "--stage", "dev", srv, asAlice}, ExitFailure, "nothing in stage dev awaits approval"},
+		{[]string{"rollout", "pause", "9.9.9", srv, asAlice}, ExitFailure, "no rollout of 9.9.9"},
+		{[]string{"rollout", "retry", "--stage", "test", srv, asVictor}, ExitFailure, "victor is a viewer; this needs the operator role"},
+		{[]string{"rollout", "retry", "--stage", "test", "--by", "mallory", srv, asAlice}, ExitOK, "Stage test: retried, recorded as alice."},
+		{[]string{"rollout", "retry", "--stage", "test", srv, asAlice}, ExitFailure, "stage test is not halted"},
 		{[]string{"rollout", "list", "--server=http://127.0.0.1:1"}, ExitFailure, "cannot reach the aksupgrade server"},
-		{[]string{"events", "list", "--limit", "500", srv}, ExitOK, "NewKubernetesVersionAvailable  AKS announced Kubernetes versions for sbx-weu-01: newest 1.32.3, stable 1.31.5"},
-		{[]string{"events", "list", srv}, ExitOK, "engine"},
+		{[]string{"events", "list", "--limit", "500", srv, asVictor}, ExitOK, "NewKubernetesVersionAvailable  AKS announced Kubernetes versions for sbx-weu-01: newest 1.32.3, stable 1.31.5"},
+		{[]string{"events", "list", srv, asVictor}, ExitOK, "engine"},
 	} {
 		code, out, errOut := run(t, tc.args...)
 		if code != tc.code || !strings.Contains(out+errOut, tc.says) {

@@ -17,7 +17,10 @@ import (
 )
 
 func newStatus(e *env) *cobra.Command {
-	var srv, output string
+	var (
+		rm     remote
+		output string
+	)
 	cmd := &cobra.Command{
 		Use:   "status",
 		Short: "Show the fleet by stage and every rollout's progress, from a running server",
@@ -29,7 +32,7 @@ it may start; then each rollout's progress through the stages.`,
 			if err := checkOutput(output, "table", "json"); err != nil {
 				return err
 			}
-			c, err := newClient(srv)
+			c, err := rm.client()
 			if err != nil {
 				return err
 			}
@@ -45,7 +48,7 @@ it may start; then each rollout's progress through the stages.`,
 			return writeStatus(e.stdout, &st)
 		},
 	}
-	serverFlag(cmd, &srv)
+	rm.flags(cmd.Flags())
 	cmd.Flags().StringVarP(&output, "output", "o", "table", "output format: table or json")
 	return cmd
 }

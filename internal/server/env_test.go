@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -16,6 +17,7 @@ import (
 	"time"
 
 	"github.com/aksupgrade/aksupgrade"
+	"github.com/aksupgrade/aksupgrade/internal/auth"
 	"github.com/aksupgrade/aksupgrade/internal/azure"
 	"github.com/aksupgrade/aksupgrade/internal/clock"
 	"github.com/aksupgrade/aksupgrade/internal/engine"
@@ -81,7 +83,7 @@ func newEnv(t *testing.T, opts ...func(*env, *server.Options)) *env {
 		t.Fatal(err)
 	}
 	e := &env{clk: clk, sim: sim, st: st, eng: eng, log: &syncBuffer{}}
-	o := server.Options{Engine: eng, Store: st, Clock: clk, Logger: slog.New(slog.NewTextHandler(e.log, nil))}
+	o := server.Options{Engine: eng, Store: st, Clock: clk, Logger: slog.New(slog.NewTextHandler(e.log, nil)), Auth: testTokens(t)}
 	for _, opt := range opts {
 		opt(e, &o)
 	}
@@ -190,8 +192,42 @@ func (a answer) decode(t *testing.T, v any) {
 	}
 }
 
-// call serves one request; body, when not empty, is sent as JSON.
+// people are the test's API tokens: operators alice, bob, carol and
+// dave, and a viewer, victor; each one's secret is "secret-" and the name.
+var people = map[string]auth.Role{"alice": auth.Operator, "bob": auth.Operator, "carol": auth.Operator, "dave": auth.Operator, "victor": auth.Viewer}
+
+func testTokens(t *testing.T) auth.Tokens {
+	t.Helper()
+	var lines []string
+	for name, role := range people {
+		lines = append(lines, fmt.Sprintf("%s %s %s", name, role, auth.Hash("secret-"+name)))
+	}
+	ts, err := auth.ParseTokens("test tokens", []byte(strings.Join(lines, "\n")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ts
+}
+
+// call serves one request as the person the body's "by" names (alice
+// when it names none): the server takes who acts from the token, so the
+// tests of actions say who acts where they always did. body, when not
+// empty, is sent as JSON.
 func call(t *testing.T, h http.Handler, method, path, body string) answer {
+	t.Helper()
+	who := "alice"
+	var b struct {
+		By string `json:"by"`
+	}
+	if json.Unmarshal([]byte(body), &b) == nil && people[b.By] != "" {
+		who = b.By
+	}
+	return callAs(t, h, "secret-"+who, method, path, body)
+}
+
+// callAs serves one request with token as its bearer token ("" for
+// none); body, when not empty, is sent as JSON.
+func callAs(t *testing.T, h http.Handler, token, method, path, body string) answer {
 	t.Helper()
 	var rd io.Reader
 	if body != "" {
@@ -200,6 +236,9 @@ func call(t *testing.T, h http.Handler, method, path, body string) answer {
 	r := httptest.NewRequest(method, path, rd)
 	if body != "" {
 		r.Header.Set("Content-Type", "application/json")
+	}
+	if token != "" {
+		r.Header.Set("Authorization", "Bearer "+token)
 	}
 	w := httptest.NewRecorder()
 	h.ServeHTTP(w, r)

@@ -29,6 +29,8 @@ func badRequest(format string, args ...any) error {
 // its message is meant for the caller; it is the one place that does.
 // Store errors are told by errors.Is, the domain's by their code:
 //
+//	a callerError (authentication, role, media  401, 403, 415, 429
+//	type, too many failures)
 //	store.ErrUnavailable                       503  hidden, logged
 //	errNoPlan                                  503
 //	store.ErrNotFound, ErrNotFound             404
@@ -41,6 +43,10 @@ func badRequest(format string, args ...any) error {
 // ErrAuth is aksupgrade's own identity failing with Azure, not the
 // caller's: 502, so that it is not taken for the caller lacking a right.
 func statusOf(err error) (status int, show bool) {
+	var ce *callerError
+	if errors.As(err, &ce) {
+		return ce.status, true
+	}
 	switch {
 	case errors.Is(err, store.ErrUnavailable):
 		return http.StatusServiceUnavailable, false
@@ -100,8 +106,16 @@ func (s *server) fail(w http.ResponseWriter, r *http.Request, err error) {
 	if !show {
 		s.log.Error("request failed", "method", r.Method, "path", r.URL.Path, "status", status, "err", err)
 	}
-	var ae *aksupgrade.Error
-	if status == http.StatusTooManyRequests && errors.As(err, &ae) && ae.RetryAfter > 0 {
+	var (
+		ae *aksupgrade.Error
+		ce *callerError
+	)
+	switch {
+	case status == http.StatusUnauthorized:
+		w.Header().Set("WWW-Authenticate", `Bearer realm="aksupgrade"`)
+	case status == http.StatusTooManyRequests && errors.As(err, &ce) && ce.retryAfter > 0:
+		w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(ce.retryAfter.Seconds()))))
+	case status == http.StatusTooManyRequests && errors.As(err, &ae) && ae.RetryAfter > 0:
 		w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(ae.RetryAfter.Seconds()))))
 	}
 	writeJSON(w, status, Problem{Error: messageOf(err)})

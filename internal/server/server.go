@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/aksupgrade/aksupgrade"
+	"github.com/aksupgrade/aksupgrade/internal/auth"
 	"github.com/aksupgrade/aksupgrade/internal/engine"
 	"github.com/aksupgrade/aksupgrade/internal/notify"
 	"github.com/aksupgrade/aksupgrade/internal/planner"
@@ -50,11 +51,19 @@ type Options struct {
 	// Metrics serves Prometheus metrics at GET /metrics; nil leaves the
 	// route out.
 	Metrics http.Handler
+	// Auth says who calls /api/v1: a viewer may read, an operator also
+	// act. Nil lets nobody in (auth.Anonymous lets everybody in).
+	Auth auth.Authenticator
+	// AuthFailures limits failed authentications per client; nil: 10 a
+	// minute on Clock.
+	AuthFailures *auth.Failures
 }
 
 type server struct {
-	o   Options
-	log *slog.Logger
+	o        Options
+	log      *slog.Logger
+	auth     auth.Authenticator
+	failures *auth.Failures
 }
 
 // New returns the HTTP handler.
@@ -62,22 +71,21 @@ func New(o Options) http.Handler {
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
-	s := &server{o: o, log: o.Logger}
+	s := &server{o: o, log: o.Logger, auth: o.Auth, failures: o.AuthFailures}
+	if s.auth == nil {
+		s.auth = denyAll{}
+	}
+	if s.failures == nil {
+		s.failures = &auth.Failures{Clock: o.Clock}
+	}
 	mux := http.NewServeMux()
+	// Probes and metrics keep their own access rules (the network's):
+	// they show no rollout data.
 	mux.HandleFunc("GET /healthz", s.healthz)
 	mux.HandleFunc("GET /readyz", s.readyz)
-	mux.HandleFunc("GET /api/v1/status", s.status)
-	mux.HandleFunc("GET /api/v1/plan", s.plan)
-	mux.HandleFunc("GET /api/v1/rollouts", s.rollouts)
-	mux.HandleFunc("GET /api/v1/rollouts/{target}", s.rollout)
-	mux.HandleFunc("POST /api/v1/rollouts/{target}/approve", s.approve)
-	mux.HandleFunc("POST /api/v1/rollouts/{target}/pause", s.pause)
-	mux.HandleFunc("POST /api/v1/rollouts/{target}/resume", s.resume)
-	mux.HandleFunc("POST /api/v1/rollouts/{target}/abort", s.abort)
-	mux.HandleFunc("POST /api/v1/stages/{stage}/retry", s.retry)
-	mux.HandleFunc("GET /api/v1/audit", s.audit)
-	mux.HandleFunc("GET /api/v1/events", s.events)
-	mux.HandleFunc("GET /api/v1/notifications", s.notifications)
+	for _, rt := range routes(s) {
+		mux.HandleFunc(rt.pattern, s.guard(rt.role, rt.handler))
+	}
 	if o.Webhook != nil {
 		mux.Handle("POST /webhooks/eventgrid", o.Webhook)
 		mux.Handle("OPTIONS /webhooks/eventgrid", o.Webhook)
@@ -238,10 +246,37 @@ func (s *server) rollout(w http.ResponseWriter, r *http.Request) {
 	s.fail(w, r, &aksupgrade.Error{Code: aksupgrade.ErrNotFound, Message: "no rollout of " + t.String() + " (GET /api/v1/rollouts lists them)"})
 }
 
-// ActionRequest is the body of the operator actions.
+// route is one route of the API and the role it needs.
+type route struct {
+	pattern string
+	role    auth.Role
+	handler http.HandlerFunc
+}
+
+// routes are the API's routes: reads for viewers, actions for operators.
+func routes(s *server) []route {
+	return []route{
+		{"GET /api/v1/status", auth.Viewer, s.status},
+		{"GET /api/v1/plan", auth.Viewer, s.plan},
+		{"GET /api/v1/rollouts", auth.Viewer, s.rollouts},
+		{"GET /api/v1/rollouts/{target}", auth.Viewer, s.rollout},
+		{"GET /api/v1/audit", auth.Viewer, s.audit},
+		{"GET /api/v1/events", auth.Viewer, s.events},
+		{"GET /api/v1/notifications", auth.Viewer, s.notifications},
+		{"POST /api/v1/rollouts/{target}/approve", auth.Operator, s.approve},
+		{"POST /api/v1/rollouts/{target}/pause", auth.Operator, s.pause},
+		{"POST /api/v1/rollouts/{target}/resume", auth.Operator, s.resume},
+		{"POST /api/v1/rollouts/{target}/abort", auth.Operator, s.abort},
+		{"POST /api/v1/stages/{stage}/retry", auth.Operator, s.retry},
+	}
+}
+
+// ActionRequest is the body of the operator actions. Who acts is the
+// authenticated caller, never a name in the body: By is accepted from
+// older clients and ignored.
 type ActionRequest struct {
 	Stage  string `json:"stage,omitempty"`
-	By     string `json:"by"`
+	By     string `json:"by,omitempty"`
 	Reason string `json:"reason,omitempty"`
 }
 
@@ -250,43 +285,50 @@ func (s *server) approve(w http.ResponseWriter, r *http.Request) {
 		if req.Stage == "" {
 			return badRequest("say which stage to approve the target for (\"stage\")")
 		}
-		return s.o.Engine.Approve(ctx, req.Stage, t, req.By)
+		return s.o.Engine.Approve(ctx, req.Stage, t, actor(ctx))
 	})
 }
 
 func (s *server) pause(w http.ResponseWriter, r *http.Request) {
 	s.act(w, r, true, func(ctx context.Context, t aksupgrade.Target, req ActionRequest) error {
-		return s.o.Engine.Pause(ctx, t, req.By, req.Reason)
+		return s.o.Engine.Pause(ctx, t, actor(ctx), req.Reason)
 	})
 }
 
 func (s *server) resume(w http.ResponseWriter, r *http.Request) {
 	s.act(w, r, true, func(ctx context.Context, t aksupgrade.Target, req ActionRequest) error {
-		return s.o.Engine.Resume(ctx, t, req.By)
+		return s.o.Engine.Resume(ctx, t, actor(ctx))
 	})
 }
 
 func (s *server) abort(w http.ResponseWriter, r *http.Request) {
 	s.act(w, r, true, func(ctx context.Context, t aksupgrade.Target, req ActionRequest) error {
-		return s.o.Engine.Abort(ctx, t, req.By, req.Reason)
+		return s.o.Engine.Abort(ctx, t, actor(ctx), req.Reason)
 	})
 }
 
 func (s *server) retry(w http.ResponseWriter, r *http.Request) {
 	s.act(w, r, false, func(ctx context.Context, _ aksupgrade.Target, req ActionRequest) error {
-		return s.o.Engine.Retry(ctx, r.PathValue("stage"), req.By)
+		return s.o.Engine.Retry(ctx, r.PathValue("stage"), actor(ctx))
 	})
 }
 
-// act decodes an action request and runs it: it answers 200 with
-// {"result": "ok"} once the action is recorded, or the error (see
-// statusOf). GET the rollout or the status to see what changed.
+// ActionResult is the answer to an action that was recorded.
+type ActionResult struct {
+	Result string `json:"result"` // "ok"
+	// Actor is who the audit records as acting: the caller.
+	Actor string `json:"actor"`
+}
+
+// act decodes an action request and runs it: it answers 200 with an
+// ActionResult once the action is recorded, or the error (see statusOf).
+// GET the rollout or the status to see what changed.
 func (s *server) act(w http.ResponseWriter, r *http.Request, withTarget bool, do func(context.Context, aksupgrade.Target, ActionRequest) error) {
 	if err := s.action(r, withTarget, do); err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]string{"result": "ok"})
+	writeJSON(w, http.StatusOK, ActionResult{Result: "ok", Actor: actor(r.Context())})
 }
 
 func (s *server) action(r *http.Request, withTarget bool, do func(context.Context, aksupgrade.Target, ActionRequest) error) error {
@@ -301,12 +343,17 @@ func (s *server) action(r *http.Request, withTarget bool, do func(context.Contex
 	dec := json.NewDecoder(io.LimitReader(r.Body, 64<<10))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&req); err != nil && !errors.Is(err, io.EOF) {
-		return badRequest("the body must be a JSON object with by, and stage or reason where they apply: %v", err)
-	}
-	if req.By == "" {
-		return badRequest("say who acts (\"by\"): it is recorded in the audit log")
+		return badRequest("the body must be a JSON object with stage or reason where they apply: %v", err)
 	}
 	return do(r.Context(), t, req)
+}
+
+// actor is who the audit records as acting: the authenticated caller.
+func actor(ctx context.Context) string {
+	if id, ok := auth.From(ctx); ok {
+		return id.Name
+	}
+	return "" // cannot happen behind guard; the engine then records "unknown"
 }
 
 func (s *server) audit(w http.ResponseWriter, r *http.Request) {
@@ -417,4 +464,19 @@ func (s *server) notifications(w http.ResponseWriter, r *http.Request) {
 		out.Recent = recent
 	}
 	writeJSON(w, http.StatusOK, out)
+}
+
+// Webhook returns a handler that serves only the Event Grid webhook (and
+// /healthz), for a listener of its own that Event Grid may reach without
+// reaching the API.
+func Webhook(h http.Handler) http.Handler {
+	mux := http.NewServeMux()
+	mux.Handle("POST /webhooks/eventgrid", h)
+	mux.Handle("OPTIONS /webhooks/eventgrid", h)
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		// A client that hung up gets nothing either way.
+		_, _ = io.WriteString(w, "ok\n")
+	})
+	return mux
 }

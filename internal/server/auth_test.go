@@ -1,0 +1,167 @@
+package server_test
+
+import (
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aksupgrade/aksupgrade/internal/auth"
+	"github.com/aksupgrade/aksupgrade/internal/server"
+	"github.com/aksupgrade/aksupgrade/internal/store"
+)
+
+// apiRoutes are every route of /api/v1, with a request each can take.
+var apiRoutes = []struct {
+	method, path, body string
+	write              bool
+}{
+	{"GET", "/api/v1/status", "", false},
+	{"GET", "/api/v1/plan", "", false},
+	{"GET", "/api/v1/rollouts", "", false},
+	{"GET", "/api/v1/rollouts/1.31.5", "", false},
+	{"GET", "/api/v1/audit", "", false},
+	{"GET", "/api/v1/events", "", false},
+	{"GET", "/api/v1/notifications", "", false},
+	{"POST", "/api/v1/rollouts/1.31.5/approve", `{"stage":"prod"}`, true},
+	{"POST", "/api/v1/rollouts/1.31.5/pause", `{"reason":"freeze"}`, true},
+	{"POST", "/api/v1/rollouts/1.31.5/resume", `{}`, true},
+	{"POST", "/api/v1/rollouts/1.31.5/abort", `{}`, true},
+	{"POST", "/api/v1/stages/prod/retry", `{}`, true},
+}
+
+// TestAuthRoutes: every route of the API × every kind of caller. Without
+// credentials or with a wrong token: 401 and a Bearer challenge; a
+// viewer reads and gets 403 on every action; an operator does both; and
+// a refused request records nothing.
+func TestAuthRoutes(t *testing.T) {
+	e := newEnv(t, func(_ *env, o *server.Options) {
+		o.AuthFailures = &auth.Failures{Clock: o.Clock, Max: 1000} // this test fails on purpose, often
+	})
+	e.awaitingApproval(t)
+	for _, rt := range apiRoutes {
+		for _, who := range []struct {
+			name, token string
+			want        func(status int) bool
+			says        string
+		}{
+			{"no credentials", "", func(s int) bool { return s == http.StatusUnauthorized }, "send a valid token"},
+			{"a wrong token", "secret-mallory", func(s int) bool { return s == http.StatusUnauthorized }, "the token is not valid"},
+			{"a viewer", "secret-victor", func(s int) bool {
+				if rt.write {
+					return s == http.StatusForbidden
+				}
+				return s == http.StatusOK
+			}, "victor is a viewer; this needs the operator role"},
+			{"an operator", "secret-carol", func(s int) bool { return s != http.StatusUnauthorized && s != http.StatusForbidden }, ""},
+		} {
+			t.Run(rt.method+" "+rt.path+" as "+who.name, func(t *testing.T) {
+				before := auditOf(t, e)
+				a := callAs(t, e.h, who.token, rt.method, rt.path, rt.body)
+				if !who.want(a.status) {
+					t.Fatalf("status %d: %s", a.status, a.body)
+				}
+				if a.status == http.StatusUnauthorized && !strings.HasPrefix(a.header.Get("WWW-Authenticate"), "Bearer") {
+					t.Errorf("401 without a Bearer challenge: %v", a.header)
+				}
+				if who.says != "" && (a.status == http.StatusUnauthorized || a.status == http.StatusForbidden) && !strings.Contains(a.problem(t), who.says) {
+					t.Errorf("error %q, want it to say %q", a.problem(t), who.says)
+				}
+				if who.token != "secret-carol" || !rt.write {
+					if after := auditOf(t, e); len(after) != len(before) {
+						t.Errorf("a refused or read-only request recorded %+v", after[:len(after)-len(before)])
+					}
+				}
+			})
+		}
+	}
+	for _, path := range []string{"/healthz", "/readyz"} {
+		if a := callAs(t, e.h, "", "GET", path, ""); a.status != http.StatusOK {
+			t.Errorf("GET %s without credentials: %d, want 200 (probes keep their own rules)", path, a.status)
+		}
+	}
+}
+
+// TestAuthActorIsTheCaller: the audit records the authenticated caller,
+// never a name from the body.
+func TestAuthActorIsTheCaller(t *testing.T) {
+	e := newEnv(t)
+	e.awaitingApproval(t)
+	a := callAs(t, e.h, "secret-bob", "POST", "/api/v1/rollouts/1.31.5/approve", `{"by":"alice@corp (spoofed)","stage":"prod"}`)
+	wantStatus(t, a, http.StatusOK)
+	entries, err := e.st.Audit(t.Context(), store.AuditQuery{Limit: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(entries) != 1 || entries[0].Kind != "approved" || entries[0].Actor != "bob" {
+		t.Errorf("audit %+v, want bob's approval", entries)
+	}
+}
+
+// TestAuthCrossSite: a request as a cross-site page sends it (a form's
+// text/plain body, no credentials) changes nothing; with an operator's
+// token but not JSON, it is refused too.
+func TestAuthCrossSite(t *testing.T) {
+	e := newEnv(t)
+	e.awaitingApproval(t)
+	before := auditOf(t, e)
+	for _, token := range []string{"", "Bearer secret-alice"} {
+		r := httptest.NewRequest("POST", "/api/v1/rollouts/1.31.5/approve", strings.NewReader(`{"by":"alice","stage":"prod"}`))
+		r.Header.Set("Content-Type", "text/plain")
+		r.Header.Set("Origin", "http://evil.example")
+		if token != "" {
+			r.Header.Set("Authorization", token)
+		}
+		w := httptest.NewRecorder()
+		e.h.ServeHTTP(w, r)
+		want := http.StatusUnauthorized
+		if token != "" {
+			want = http.StatusUnsupportedMediaType
+		}
+		if w.Code != want {
+			t.Errorf("text/plain approve with %q: %d, want %d", token, w.Code, want)
+		}
+		if w.Header().Get("Access-Control-Allow-Origin") != "" {
+			t.Errorf("the server grants cross-origin access: %v", w.Header())
+		}
+	}
+	if after := auditOf(t, e); len(after) != len(before) {
+		t.Errorf("a forged request recorded %+v", after[:len(after)-len(before)])
+	}
+}
+
+// TestAuthFailureLimit: after too many failed authentications an address
+// is refused, valid token or not, until the window ends.
+func TestAuthFailureLimit(t *testing.T) {
+	e := newEnv(t, func(_ *env, o *server.Options) {
+		o.AuthFailures = &auth.Failures{Clock: o.Clock, Max: 3, Window: time.Minute}
+	})
+	for range 3 {
+		wantStatus(t, callAs(t, e.h, "guess", "GET", "/api/v1/rollouts", ""), http.StatusUnauthorized)
+	}
+	a := callAs(t, e.h, "secret-alice", "GET", "/api/v1/rollouts", "")
+	wantStatus(t, a, http.StatusTooManyRequests)
+	if a.header.Get("Retry-After") != "60" {
+		t.Errorf("Retry-After %q, want 60", a.header.Get("Retry-After"))
+	}
+	e.clk.Advance(time.Minute)
+	wantStatus(t, callAs(t, e.h, "secret-alice", "GET", "/api/v1/rollouts", ""), http.StatusOK)
+}
+
+// TestAuthNone: a server given no authenticator lets nobody in;
+// auth.Anonymous lets everybody in, as "anonymous".
+func TestAuthNone(t *testing.T) {
+	e := newEnv(t, func(_ *env, o *server.Options) { o.Auth = nil })
+	wantStatus(t, callAs(t, e.h, "secret-alice", "GET", "/api/v1/rollouts", ""), http.StatusUnauthorized)
+	open := newEnv(t, func(_ *env, o *server.Options) { o.Auth = auth.Anonymous{} })
+	open.awaitingApproval(t)
+	wantStatus(t, callAs(t, open.h, "", "POST", "/api/v1/rollouts/1.31.5/pause", `{"by":"alice"}`), http.StatusOK)
+	entries, err := open.st.Audit(t.Context(), store.AuditQuery{Limit: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(entries) != 1 || entries[0].Actor != "anonymous" {
+		t.Errorf("audit %+v, want the pause by anonymous", entries)
+	}
+}

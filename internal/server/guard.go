@@ -1,0 +1,79 @@
+package server
+
+import (
+	"errors"
+	"mime"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/aksupgrade/aksupgrade/internal/auth"
+)
+
+// callerError is an answer about the caller itself: who it is (401),
+// what it may do (403), how it sent the request (415), or how often it
+// failed to prove who it is (429).
+type callerError struct {
+	status     int
+	msg        string
+	retryAfter time.Duration
+}
+
+func (e *callerError) Error() string { return e.msg }
+
+// denyAll is the authenticator of a server given none: nobody gets in.
+type denyAll struct{}
+
+func (denyAll) Authenticate(*http.Request) (auth.Identity, error) {
+	return auth.Identity{}, errors.New("the server has no authentication configured")
+}
+
+// guard lets a request through to h only when its caller proves who it
+// is (Options.Auth) and holds role need; it puts the identity in the
+// request's context. A state-changing request must also be JSON: with
+// the credential in a header and a JSON body, a cross-site page cannot
+// send it without a CORS preflight, which this server never grants.
+// Failed authentications are limited per client address.
+func (s *server) guard(need auth.Role, h http.HandlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		client := clientAddr(r)
+		if wait, blocked := s.failures.Blocked(client); blocked {
+			s.fail(w, r, &callerError{status: http.StatusTooManyRequests, retryAfter: wait,
+				msg: "too many failed authentications from this address; wait, then send a valid token"})
+			return
+		}
+		id, err := s.auth.Authenticate(r)
+		if err != nil {
+			s.failures.Fail(client)
+			s.log.Warn("authentication failed", "method", r.Method, "path", r.URL.Path, "client", client, "err", err)
+			msg := "send a valid token: Authorization: Bearer <token> (aksupgrade --token-file or AKSUPGRADE_TOKEN)"
+			if errors.Is(err, auth.ErrBadCredentials) {
+				msg = "the token is not valid; " + msg
+			}
+			s.fail(w, r, &callerError{status: http.StatusUnauthorized, msg: msg})
+			return
+		}
+		if !id.Role.Allows(need) {
+			s.fail(w, r, &callerError{status: http.StatusForbidden,
+				msg: id.Name + " is a " + string(id.Role) + "; this needs the " + string(need) + " role"})
+			return
+		}
+		if r.Method != http.MethodGet && r.Method != http.MethodHead {
+			if mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err != nil || mt != "application/json" {
+				s.fail(w, r, &callerError{status: http.StatusUnsupportedMediaType, msg: "send the body as JSON (Content-Type: application/json)"})
+				return
+			}
+		}
+		h(w, r.WithContext(auth.WithIdentity(r.Context(), id)))
+	}
+}
+
+// clientAddr is the address failed authentications are counted by: the
+// peer's IP (a proxy in front is one client; put its own limit there).
+func clientAddr(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}
