@@ -49,6 +49,9 @@ type Options struct {
 	// loopback Listen address, or with InsecureNoAuth.
 	Auth           auth.Authenticator
 	InsecureNoAuth bool
+	// TLSCert and TLSKey, when set, are PEM files the listeners serve
+	// HTTPS with, read again when they change.
+	TLSCert, TLSKey string
 	// Cloud and ARMEndpoint select Azure (see azure.Options); Provider
 	// replaces them.
 	Cloud       string
@@ -92,6 +95,8 @@ type App struct {
 	// hook serves the webhook alone on hookListen, when that is set.
 	hook       http.Handler
 	hookListen string
+	// certs, when set, make the listeners serve HTTPS.
+	certs *certFiles
 
 	mu        sync.Mutex
 	srv, hsrv *http.Server
@@ -171,6 +176,16 @@ func New(ctx context.Context, o Options) (*App, error) {
 			return nil, errors.Join(err, a.closeStore())
 		}
 	}
+	if (o.TLSCert == "") != (o.TLSKey == "") {
+		return nil, errors.Join(errors.New("give both --tls-cert and --tls-key, or neither"), a.closeStore())
+	}
+	if o.TLSCert != "" {
+		c, err := newCertFiles(o.TLSCert, o.TLSKey, o.Clock)
+		if err != nil {
+			return nil, errors.Join(err, a.closeStore())
+		}
+		a.certs = c
+	}
 	authn := o.Auth
 	if authn == nil {
 		if err := allowNoAuth(o.Listen, o.InsecureNoAuth); err != nil {
@@ -212,6 +227,7 @@ func (a *App) Start(ctx context.Context) error {
 		if err != nil {
 			return fmt.Errorf("listen on %s: %w", a.listen, err)
 		}
+		l = a.secure(l)
 		a.listener = l
 		a.srv = newHTTPServer(a.handler)
 		go a.serve(a.srv, l, "api")
@@ -222,6 +238,7 @@ func (a *App) Start(ctx context.Context) error {
 			return fmt.Errorf("listen on %s for the webhook: %w", a.hookListen, err)
 		}
 		a.hookAddr = l.Addr().String()
+		l = a.secure(l)
 		a.hsrv = newHTTPServer(a.hook)
 		go a.serve(a.hsrv, l, "webhook")
 	}

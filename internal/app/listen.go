@@ -1,6 +1,7 @@
 package app
 
 import (
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"net"
@@ -50,4 +51,12 @@ func loopback(listen string) bool {
 	}
 	ip := net.ParseIP(host)
 	return ip != nil && ip.IsLoopback()
+}
+
+// secure wraps l in TLS when the app has a certificate.
+func (a *App) secure(l net.Listener) net.Listener {
+	if a.certs == nil {
+		return l
+	}
+	return tls.NewListener(l, a.certs.tlsConfig())
 }

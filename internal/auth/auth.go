@@ -5,6 +5,10 @@
 // forge a request), and the name the token was given is what the audit
 // records.
 //
+// Microsoft Entra ID access tokens (Entra) work too: the holder's app
+// roles or groups map to viewer and operator, and the audit records its
+// sign-in name.
+//
 // Tokens are kept hashed (SHA-256): a token file or the
 // AKSUPGRADE_API_TOKENS variable holds lines of "NAME ROLE sha256:HEX",
 // and `aksupgrade token new` makes a token and its line. Without any
@@ -57,7 +61,7 @@ type Identity struct {
 	// Name is what the audit records: a token's name, or "anonymous".
 	Name string
 	Role Role
-	// Method says how: "token" or "none".
+	// Method says how: "token", "entra" or "none".
 	Method string
 }
 
@@ -67,12 +71,18 @@ var (
 	ErrNoCredentials = errors.New("no credentials: send Authorization: Bearer <token>")
 	// ErrBadCredentials: it carries some, and they are not valid.
 	ErrBadCredentials = errors.New("the credentials are not valid")
+	// ErrNoRole: they are valid, and grant no role of the API.
+	ErrNoRole = errors.New("the caller holds no role of the API")
+	// ErrUnavailable: they cannot be checked now (Entra ID's keys cannot
+	// be fetched); retry later.
+	ErrUnavailable = errors.New("the credentials cannot be checked now")
 )
 
 // Authenticator says who sent a request.
 type Authenticator interface {
-	// Authenticate returns the caller's identity, or ErrNoCredentials or
-	// ErrBadCredentials (possibly wrapped).
+	// Authenticate returns the caller's identity, or an error wrapping
+	// ErrNoCredentials, ErrBadCredentials, ErrNoRole (with the identity
+	// the credentials name) or ErrUnavailable.
 	Authenticate(r *http.Request) (Identity, error)
 }
 

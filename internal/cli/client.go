@@ -12,6 +12,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
+	"github.com/Azure/azure-sdk-for-go/sdk/azidentity"
 	"github.com/spf13/pflag"
 
 	"github.com/aksupgrade/aksupgrade/internal/server"
@@ -29,21 +32,49 @@ type client struct {
 }
 
 // remote is where a command finds the server and how it proves who it
-// is: --server and --token-file (or AKSUPGRADE_TOKEN).
+// is: --server, and --token-file (or AKSUPGRADE_TOKEN), or a Microsoft
+// Entra ID token for --entra-scope (or AKSUPGRADE_ENTRA_SCOPE) from the
+// Azure SDK's DefaultAzureCredential (az login, workload identity, ...).
 type remote struct {
-	server, tokenFile string
+	server, tokenFile, entraScope string
+	// credential gets Entra ID tokens; nil: DefaultAzureCredential.
+	credential azcore.TokenCredential
 }
 
 func (rm *remote) flags(fs *pflag.FlagSet) {
 	fs.StringVar(&rm.server, "server", envOr("AKSUPGRADE_SERVER", DefaultServer), "URL of `aksupgrade serve` (env AKSUPGRADE_SERVER)")
 	fs.StringVar(&rm.tokenFile, "token-file", "", "file holding the API token (else env AKSUPGRADE_TOKEN; see `aksupgrade token new`)")
+	fs.StringVar(&rm.entraScope, "entra-scope", envOr("AKSUPGRADE_ENTRA_SCOPE", ""), "sign in with Microsoft Entra ID for this scope, e.g. api://aksupgrade/.default (env AKSUPGRADE_ENTRA_SCOPE)")
+}
+
+// entraToken gets an access token for the scope.
+func (rm *remote) entraToken(ctx context.Context) (string, error) {
+	cred := rm.credential
+	if cred == nil {
+		c, err := azidentity.NewDefaultAzureCredential(nil)
+		if err != nil {
+			return "", fmt.Errorf("sign in to Microsoft Entra ID: %w (try az login)", err)
+		}
+		cred = c
+	}
+	tok, err := cred.GetToken(ctx, policy.TokenRequestOptions{Scopes: []string{rm.entraScope}})
+	if err != nil {
+		return "", fmt.Errorf("get a Microsoft Entra ID token for %s: %w (try az login)", rm.entraScope, err)
+	}
+	return tok.Token, nil
 }
 
 // client returns a client of the server with the token, if any.
-func (rm *remote) client() (*client, error) {
+func (rm *remote) client(ctx context.Context) (*client, error) {
 	c, err := newClient(rm.server)
 	if err != nil {
 		return nil, err
+	}
+	if rm.entraScope != "" && rm.tokenFile == "" {
+		if c.token, err = rm.entraToken(ctx); err != nil {
+			return nil, err
+		}
+		return c, nil
 	}
 	c.token = strings.TrimSpace(lookupEnv("AKSUPGRADE_TOKEN"))
 	if rm.tokenFile != "" {

@@ -28,7 +28,7 @@ func newEvents(e *env) *cobra.Command {
 			if err := checkOutput(output, "table", "json"); err != nil {
 				return err
 			}
-			c, err := rm.client()
+			c, err := rm.client(cmd.Context())
 			if err != nil {
 				return err
 			}

@@ -37,7 +37,7 @@ command sends (--token-file, or AKSUPGRADE_TOKEN).`,
 		Short: "List rollouts and their progress per stage",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			c, err := rm.client()
+			c, err := rm.client(cmd.Context())
 			if err != nil {
 				return err
 			}
@@ -84,7 +84,7 @@ command sends (--token-file, or AKSUPGRADE_TOKEN).`,
 			if err != nil {
 				return err
 			}
-			c, err := rm.client()
+			c, err := rm.client(cmd.Context())
 			if err != nil {
 				return err
 			}
@@ -124,7 +124,7 @@ command sends (--token-file, or AKSUPGRADE_TOKEN).`,
 				if needStage && stage == "" {
 					return fmt.Errorf("say which stage: --stage NAME")
 				}
-				cl, err := rm.client()
+				cl, err := rm.client(cmd.Context())
 				if err != nil {
 					return err
 				}
@@ -155,7 +155,7 @@ command sends (--token-file, or AKSUPGRADE_TOKEN).`,
 			if stage == "" {
 				return fmt.Errorf("say which stage: --stage NAME")
 			}
-			cl, err := rm.client()
+			cl, err := rm.client(cmd.Context())
 			if err != nil {
 				return err
 			}

@@ -13,6 +13,8 @@ import (
 
 	"github.com/aksupgrade/aksupgrade/internal/app"
 	"github.com/aksupgrade/aksupgrade/internal/auth"
+	"github.com/aksupgrade/aksupgrade/internal/clock"
+	"github.com/aksupgrade/aksupgrade/internal/entra"
 	"github.com/aksupgrade/aksupgrade/internal/eventgrid"
 )
 
@@ -39,7 +41,11 @@ exposing it to Event Grid does not expose the API.
 The API wants a bearer token: --tokens-file names a file of lines
 "NAME ROLE sha256:HEX" (aksupgrade token new makes them; AKSUPGRADE_API_TOKENS
 may hold the same lines). A viewer reads; an operator also acts on rollouts,
-and the audit records the token's name. Without tokens the API lets everybody
+and the audit records the token's name. Microsoft Entra ID access tokens work
+too: set AKSUPGRADE_API_ENTRA_TENANT_ID, AKSUPGRADE_API_ENTRA_AUDIENCE (the
+API's application ID or ID URI), and AKSUPGRADE_API_ENTRA_OPERATORS and/or
+AKSUPGRADE_API_ENTRA_VIEWERS (app role values or group object IDs,
+comma-separated); the audit records the holder's sign-in name. Without tokens the API lets everybody
 in as "anonymous", which serve allows only on a loopback address unless
 --insecure-no-auth says something in front authenticates every request.
 
@@ -59,13 +65,11 @@ principal (AZURE_CLIENT_ID, AZURE_TENANT_ID, AZURE_CLIENT_SECRET), or 'az login'
 			o.WebhookSecrets = splitSecrets(lookupEnv("AKSUPGRADE_WEBHOOK_SECRET"))
 			o.WebhookSubscriptions = splitSecrets(lookupEnv("AKSUPGRADE_WEBHOOK_SUBSCRIPTIONS"))
 			o.WebhookEntra = entraFromEnv()
-			authn, err := tokensFrom(tokensFile, lookupEnv("AKSUPGRADE_API_TOKENS"))
+			authn, err := apiAuth(tokensFile)
 			if err != nil {
 				return failure("%v", err)
 			}
-			if authn != nil {
-				o.Auth = authn
-			}
+			o.Auth = authn
 			ctx := cmd.Context()
 			a, err := app.New(ctx, o)
 			if err != nil {
@@ -74,7 +78,11 @@ principal (AZURE_CLIENT_ID, AZURE_TENANT_ID, AZURE_CLIENT_SECRET), or 'az login'
 			if err := a.Start(ctx); err != nil {
 				return failure("%v", errors.Join(err, a.Stop(context.Background())))
 			}
-			o.Logger.Info("aksupgrade serving", "api", "http://"+a.Addr()+"/api/v1/status", "db", o.DBPath)
+			scheme := "http://"
+			if o.TLSCert != "" {
+				scheme = "https://"
+			}
+			o.Logger.Info("aksupgrade serving", "api", scheme+a.Addr()+"/api/v1/status", "db", o.DBPath)
 			<-ctx.Done()
 			stop, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 			defer cancel()
@@ -87,6 +95,8 @@ principal (AZURE_CLIENT_ID, AZURE_TENANT_ID, AZURE_CLIENT_SECRET), or 'az login'
 	f.StringVar(&o.Listen, "listen", "127.0.0.1:8080", "HTTP address of the API")
 	f.StringVar(&o.WebhookListen, "webhook-listen", "", "HTTP address of the Event Grid webhook alone (default: the API's)")
 	f.StringVar(&tokensFile, "tokens-file", envOr("AKSUPGRADE_API_TOKENS_FILE", ""), "file of API tokens, lines of NAME ROLE sha256:HEX (env AKSUPGRADE_API_TOKENS_FILE)")
+	f.StringVar(&o.TLSCert, "tls-cert", "", "PEM certificate (chain) to serve HTTPS with; read again when it changes")
+	f.StringVar(&o.TLSKey, "tls-key", "", "PEM private key of --tls-cert")
 	f.BoolVar(&o.InsecureNoAuth, "insecure-no-auth", false, "serve the API with no authentication on an address other hosts reach (only behind something that authenticates every request)")
 	f.StringVar(&o.ARMEndpoint, "arm-endpoint", envOr("AKSUPGRADE_ARM_ENDPOINT", ""), "custom Azure Resource Manager endpoint, such as the simulator's (env AKSUPGRADE_ARM_ENDPOINT)")
 	f.StringVar(&o.Cloud, "cloud", envOr("AKSUPGRADE_CLOUD", "AzurePublic"), "AzurePublic, AzureChina or AzureUSGovernment (env AKSUPGRADE_CLOUD)")
@@ -122,9 +132,38 @@ func entraFromEnv() *eventgrid.EntraOptions {
 	}
 }
 
+// apiAuth is how the API authenticates: the token file's and the
+// environment's tokens, and Entra ID when the environment configures it;
+// nil when nothing is configured.
+func apiAuth(tokensFile string) (auth.Authenticator, error) {
+	var chain auth.Chain
+	tokens, err := tokensFrom(tokensFile, lookupEnv("AKSUPGRADE_API_TOKENS"))
+	if err != nil {
+		return nil, err
+	}
+	if tokens != nil {
+		chain = append(chain, tokens)
+	}
+	tenant, aud := lookupEnv("AKSUPGRADE_API_ENTRA_TENANT_ID"), lookupEnv("AKSUPGRADE_API_ENTRA_AUDIENCE")
+	ops, viewers := splitSecrets(lookupEnv("AKSUPGRADE_API_ENTRA_OPERATORS")), splitSecrets(lookupEnv("AKSUPGRADE_API_ENTRA_VIEWERS"))
+	switch {
+	case tenant == "" && aud == "":
+	case tenant == "" || aud == "":
+		return nil, errors.New("the API's Microsoft Entra ID sign-in needs both AKSUPGRADE_API_ENTRA_TENANT_ID and AKSUPGRADE_API_ENTRA_AUDIENCE")
+	case len(ops) == 0 && len(viewers) == 0:
+		return nil, errors.New("the API's Microsoft Entra ID sign-in: say which app roles or groups may act (AKSUPGRADE_API_ENTRA_OPERATORS) or read (AKSUPGRADE_API_ENTRA_VIEWERS)")
+	default:
+		chain = append(chain, auth.Entra{Verifier: entra.New(entra.TenantOptions(tenant, splitSecrets(aud)), clock.Real{}), Operators: ops, Viewers: viewers})
+	}
+	if len(chain) == 0 {
+		return nil, nil
+	}
+	return chain, nil
+}
+
 // tokensFrom reads the API tokens of a file and of the environment's
 // lines; nil when there are none.
-func tokensFrom(file, env string) (auth.Authenticator, error) {
+func tokensFrom(file, env string) (auth.Tokens, error) {
 	var all auth.Tokens
 	if file != "" {
 		b, err := os.ReadFile(file)

@@ -32,7 +32,7 @@ it may start; then each rollout's progress through the stages.`,
 			if err := checkOutput(output, "table", "json"); err != nil {
 				return err
 			}
-			c, err := rm.client()
+			c, err := rm.client(cmd.Context())
 			if err != nil {
 				return err
 			}

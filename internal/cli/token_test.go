@@ -1,12 +1,20 @@
 package cli
 
 import (
+	"context"
+	"fmt"
+	"io"
+	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
 
 	"github.com/aksupgrade/aksupgrade/internal/auth"
 )
@@ -60,6 +68,64 @@ func TestTokensFrom(t *testing.T) {
 	} {
 		if _, err := tokensFrom(tc.file, tc.env); err == nil || !strings.Contains(err.Error(), tc.says) {
 			t.Errorf("tokensFrom(%q, %q) = %v, want %q", tc.file, tc.env, err, tc.says)
+		}
+	}
+}
+
+// fakeCredential stands in for DefaultAzureCredential (no Entra ID can be
+// reached here): it hands out one token for one scope.
+type fakeCredential struct{ scope, token string }
+
+func (f fakeCredential) GetToken(_ context.Context, o policy.TokenRequestOptions) (azcore.AccessToken, error) {
+	if len(o.Scopes) != 1 || o.Scopes[0] != f.scope {
+		return azcore.AccessToken{}, fmt.Errorf("scope %v, want %s", o.Scopes, f.scope)
+	}
+	return azcore.AccessToken{Token: f.token, ExpiresOn: time.Now().Add(time.Hour)}, nil
+}
+
+// TestRemoteEntra: with --entra-scope, the client sends the Entra ID
+// token the credential gives for that scope.
+func TestRemoteEntra(t *testing.T) {
+	var got string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		got = r.Header.Get("Authorization")
+		_, _ = io.WriteString(w, "{}")
+	}))
+	t.Cleanup(srv.Close)
+	rm := remote{server: srv.URL, entraScope: "api://aksupgrade/.default", credential: fakeCredential{"api://aksupgrade/.default", "eyJ.entra.token"}}
+	c, err := rm.client(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out map[string]any
+	if err := c.do(t.Context(), "GET", "/api/v1/status", nil, &out); err != nil {
+		t.Fatal(err)
+	}
+	if got != "Bearer eyJ.entra.token" {
+		t.Errorf("Authorization %q, want the Entra ID token", got)
+	}
+}
+
+// TestAPIAuthFromEnv: Entra ID for the API is configured whole or not at
+// all, and says which roles or groups count.
+func TestAPIAuthFromEnv(t *testing.T) {
+	for _, tc := range []struct {
+		env  map[string]string
+		says string
+	}{
+		{map[string]string{"AKSUPGRADE_API_ENTRA_TENANT_ID": "t"}, "needs both"},
+		{map[string]string{"AKSUPGRADE_API_ENTRA_TENANT_ID": "t", "AKSUPGRADE_API_ENTRA_AUDIENCE": "api://a"}, "say which app roles or groups"},
+		{map[string]string{"AKSUPGRADE_API_ENTRA_TENANT_ID": "t", "AKSUPGRADE_API_ENTRA_AUDIENCE": "api://a", "AKSUPGRADE_API_ENTRA_OPERATORS": "Aksupgrade.Operator"}, ""},
+	} {
+		for k, v := range tc.env {
+			t.Setenv(k, v)
+		}
+		a, err := apiAuth("")
+		switch {
+		case tc.says == "" && (err != nil || a == nil):
+			t.Errorf("%v: %v, %v; want an authenticator", tc.env, a, err)
+		case tc.says != "" && (err == nil || !strings.Contains(err.Error(), tc.says)):
+			t.Errorf("%v: %v; want %q", tc.env, err, tc.says)
 		}
 	}
 }

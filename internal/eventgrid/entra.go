@@ -7,9 +7,8 @@ import (
 	"slices"
 	"time"
 
-	"github.com/golang-jwt/jwt/v5"
-
 	"github.com/aksupgrade/aksupgrade"
+	"github.com/aksupgrade/aksupgrade/internal/entra"
 )
 
 // RoleEventGridSubscriber is the app role Event Grid's service principal
@@ -40,79 +39,38 @@ type EntraOptions struct {
 	Leeway time.Duration
 }
 
-func (o *EntraOptions) validate() error {
-	var errs []error
-	if len(o.Issuers) == 0 {
-		errs = append(errs, errors.New("no issuers"))
-	}
-	if len(o.Audiences) == 0 {
-		errs = append(errs, errors.New("no audiences"))
-	}
-	if o.JWKSURL == "" {
-		errs = append(errs, errors.New("no JWKS URL"))
-	}
-	return errors.Join(errs...)
+func (o *EntraOptions) validate() error { return o.verifierOptions().Validate() }
+
+func (o *EntraOptions) verifierOptions() entra.Options {
+	return entra.Options{Issuers: o.Issuers, Audiences: o.Audiences, JWKSURL: o.JWKSURL, HTTPClient: o.HTTPClient, Leeway: o.Leeway}
 }
 
-// entraVerifier checks Entra ID access tokens.
+// entraVerifier checks Entra ID access tokens, and that they hold the
+// role and come from an allowed application.
 type entraVerifier struct {
-	issuers, clientIDs []string
-	role               string
-	keys               *keySet
-	parser             *jwt.Parser
-}
-
-type entraClaims struct {
-	jwt.RegisteredClaims
-	Roles []string `json:"roles"`
-	AppID string   `json:"appid"`
-	AzP   string   `json:"azp"`
+	v         *entra.Verifier
+	clientIDs []string
+	role      string
 }
 
 func newEntraVerifier(o *EntraOptions, clock aksupgrade.Clock) *entraVerifier {
-	client := o.HTTPClient
-	if client == nil {
-		client = &http.Client{Timeout: 10 * time.Second}
-	}
-	leeway := o.Leeway
-	if leeway == 0 {
-		leeway = time.Minute
-	}
 	role := o.Role
 	if role == "" {
 		role = RoleEventGridSubscriber
 	}
-	return &entraVerifier{
-		issuers:   o.Issuers,
-		clientIDs: o.ClientIDs,
-		role:      role,
-		keys:      &keySet{url: o.JWKSURL, client: client, clock: clock},
-		parser: jwt.NewParser(
-			jwt.WithValidMethods([]string{"RS256"}),
-			jwt.WithExpirationRequired(),
-			jwt.WithAudience(o.Audiences...),
-			jwt.WithLeeway(leeway),
-			jwt.WithTimeFunc(clock.Now),
-		),
-	}
+	return &entraVerifier{v: entra.New(o.verifierOptions(), clock), clientIDs: o.ClientIDs, role: role}
 }
 
 // verify checks token: 401 when it is not a valid token of an accepted
 // issuer for an accepted audience, 403 when it lacks the role or comes
 // from another application, 503 when the keys cannot be fetched.
 func (v *entraVerifier) verify(ctx context.Context, token string) *denial {
-	var c entraClaims
-	_, err := v.parser.ParseWithClaims(token, &c, func(t *jwt.Token) (any, error) {
-		kid, _ := t.Header["kid"].(string)
-		return v.keys.key(ctx, kid)
-	})
+	c, err := v.v.Verify(ctx, token)
 	switch {
-	case errors.Is(err, errKeysUnavailable):
+	case errors.Is(err, entra.ErrKeysUnavailable):
 		return &denial{http.StatusServiceUnavailable, "cannot fetch Entra ID signing keys: " + err.Error(), "cannot verify the token now"}
 	case err != nil:
-		return &denial{http.StatusUnauthorized, "invalid bearer token: " + err.Error(), "unauthorized"}
-	case !slices.Contains(v.issuers, c.Issuer):
-		return &denial{http.StatusUnauthorized, "bearer token from an issuer not accepted", "unauthorized"}
+		return &denial{http.StatusUnauthorized, "bearer token: " + err.Error(), "unauthorized"}
 	case !slices.Contains(c.Roles, v.role):
 		return &denial{http.StatusForbidden, "bearer token lacks role " + v.role, "forbidden: the token lacks role " + v.role}
 	case len(v.clientIDs) > 0 && !slices.Contains(v.clientIDs, c.AppID) && !slices.Contains(v.clientIDs, c.AzP):

@@ -7,7 +7,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/golang-jwt/jwt/v5"
+
 	"github.com/aksupgrade/aksupgrade/internal/auth"
+	"github.com/aksupgrade/aksupgrade/internal/entra"
+	"github.com/aksupgrade/aksupgrade/internal/entra/entratest"
 	"github.com/aksupgrade/aksupgrade/internal/server"
 	"github.com/aksupgrade/aksupgrade/internal/store"
 )
@@ -31,15 +35,26 @@ var apiRoutes = []struct {
 	{"POST", "/api/v1/stages/prod/retry", `{}`, true},
 }
 
-// TestAuthRoutes: every route of the API × every kind of caller. Without
-// credentials or with a wrong token: 401 and a Bearer challenge; a
-// viewer reads and gets 403 on every action; an operator does both; and
-// a refused request records nothing.
+// TestAuthRoutes: every route of the API × every kind of caller, with
+// API tokens and with Microsoft Entra ID tokens. Without credentials or
+// with a wrong token: 401 and a Bearer challenge; a viewer reads and gets
+// 403 on every action; an operator does both; a signed-in caller with no
+// role gets 403; and a refused request records nothing.
 func TestAuthRoutes(t *testing.T) {
-	e := newEnv(t, func(_ *env, o *server.Options) {
+	tenant := entratest.New(t, "api://aksupgrade")
+	var now time.Time
+	e := newEnv(t, func(e *env, o *server.Options) {
 		o.AuthFailures = &auth.Failures{Clock: o.Clock, Max: 1000} // this test fails on purpose, often
+		now = o.Clock.Now()
+		o.Auth = auth.Chain{testTokens(t), auth.Entra{Verifier: entra.New(tenant.Options(), o.Clock),
+			Operators: []string{"Aksupgrade.Operator"}, Viewers: []string{"Aksupgrade.Viewer"}}}
 	})
 	e.awaitingApproval(t)
+	// Tokens valid for a week of simulated time, signed at the start.
+	week := jwt.MapClaims{"exp": now.Add(7 * 24 * time.Hour).Unix()}
+	entraViewer := tenant.Token(t, now, merge(week, jwt.MapClaims{"preferred_username": "vera@corp.example", "roles": []string{"Aksupgrade.Viewer"}}))
+	entraOperator := tenant.Token(t, now, merge(week, jwt.MapClaims{"preferred_username": "otto@corp.example", "roles": []string{"Aksupgrade.Operator"}}))
+	entraNobody := tenant.Token(t, now, merge(week, jwt.MapClaims{"preferred_username": "nora@corp.example"}))
 	for _, rt := range apiRoutes {
 		for _, who := range []struct {
 			name, token string
@@ -55,6 +70,14 @@ func TestAuthRoutes(t *testing.T) {
 				return s == http.StatusOK
 			}, "victor is a viewer; this needs the operator role"},
 			{"an operator", "secret-carol", func(s int) bool { return s != http.StatusUnauthorized && s != http.StatusForbidden }, ""},
+			{"an Entra ID viewer", entraViewer, func(s int) bool {
+				if rt.write {
+					return s == http.StatusForbidden
+				}
+				return s == http.StatusOK
+			}, "vera@corp.example is a viewer; this needs the operator role"},
+			{"an Entra ID operator", entraOperator, func(s int) bool { return s != http.StatusUnauthorized && s != http.StatusForbidden }, ""},
+			{"an Entra ID user with no role", entraNobody, func(s int) bool { return s == http.StatusForbidden }, "nora@corp.example holds none of the API's roles"},
 		} {
 			t.Run(rt.method+" "+rt.path+" as "+who.name, func(t *testing.T) {
 				before := auditOf(t, e)
@@ -68,7 +91,7 @@ func TestAuthRoutes(t *testing.T) {
 				if who.says != "" && (a.status == http.StatusUnauthorized || a.status == http.StatusForbidden) && !strings.Contains(a.problem(t), who.says) {
 					t.Errorf("error %q, want it to say %q", a.problem(t), who.says)
 				}
-				if who.token != "secret-carol" || !rt.write {
+				if (who.token != "secret-carol" && who.token != entraOperator) || !rt.write {
 					if after := auditOf(t, e); len(after) != len(before) {
 						t.Errorf("a refused or read-only request recorded %+v", after[:len(after)-len(before)])
 					}
@@ -163,5 +186,42 @@ func TestAuthNone(t *testing.T) {
 	}
 	if len(entries) != 1 || entries[0].Actor != "anonymous" {
 		t.Errorf("audit %+v, want the pause by anonymous", entries)
+	}
+}
+
+func merge(a, b jwt.MapClaims) jwt.MapClaims {
+	out := jwt.MapClaims{}
+	for k, v := range a {
+		out[k] = v
+	}
+	for k, v := range b {
+		out[k] = v
+	}
+	return out
+}
+
+// TestAuthEntraActor: an action with an Entra ID token is recorded under
+// the holder's sign-in name; with Entra ID's keys unreachable, the caller
+// is told to retry (503), and nothing is recorded.
+func TestAuthEntraActor(t *testing.T) {
+	tenant := entratest.New(t, "api://aksupgrade")
+	e := newEnv(t, func(e *env, o *server.Options) {
+		o.Auth = auth.Entra{Verifier: entra.New(tenant.Options(), o.Clock), Operators: []string{"Aksupgrade.Operator"}}
+	})
+	e.awaitingApproval(t)
+	token := tenant.Token(t, e.clk.Now(), jwt.MapClaims{"preferred_username": "otto@corp.example", "roles": []string{"Aksupgrade.Operator"}})
+	wantStatus(t, callAs(t, e.h, token, "POST", "/api/v1/rollouts/1.31.5/pause", `{"by":"someone else","reason":"freeze"}`), http.StatusOK)
+	entries, err := e.st.Audit(t.Context(), store.AuditQuery{Limit: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(entries) != 1 || entries[0].Actor != "otto@corp.example" {
+		t.Errorf("audit %+v, want the pause by otto@corp.example", entries)
+	}
+	other := entratest.New(t, "api://aksupgrade") // a key the verifier has not seen: it must fetch
+	tenant.SetDown(true)
+	a := callAs(t, e.h, other.Token(t, e.clk.Now(), jwt.MapClaims{"roles": []string{"Aksupgrade.Operator"}}), "POST", "/api/v1/rollouts/1.31.5/resume", `{}`)
+	if a.status != http.StatusServiceUnavailable && a.status != http.StatusUnauthorized {
+		t.Errorf("with the keys down: %d, want 503 (or 401 while the last keys are fresh)", a.status)
 	}
 }

@@ -29,8 +29,8 @@ func badRequest(format string, args ...any) error {
 // its message is meant for the caller; it is the one place that does.
 // Store errors are told by errors.Is, the domain's by their code:
 //
-//	a callerError (authentication, role, media  401, 403, 415, 429
-//	type, too many failures)
+//	a callerError (authentication, role, media  401, 403, 415, 429, 503
+//	type, too many failures, keys unreachable)
 //	store.ErrUnavailable                       503  hidden, logged
 //	errNoPlan                                  503
 //	store.ErrNotFound, ErrNotFound             404
@@ -113,7 +113,7 @@ func (s *server) fail(w http.ResponseWriter, r *http.Request, err error) {
 	switch {
 	case status == http.StatusUnauthorized:
 		w.Header().Set("WWW-Authenticate", `Bearer realm="aksupgrade"`)
-	case status == http.StatusTooManyRequests && errors.As(err, &ce) && ce.retryAfter > 0:
+	case (status == http.StatusTooManyRequests || status == http.StatusServiceUnavailable) && errors.As(err, &ce) && ce.retryAfter > 0:
 		w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(ce.retryAfter.Seconds()))))
 	case status == http.StatusTooManyRequests && errors.As(err, &ae) && ae.RetryAfter > 0:
 		w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(ae.RetryAfter.Seconds()))))

@@ -43,6 +43,17 @@ func (s *server) guard(need auth.Role, h http.HandlerFunc) http.HandlerFunc {
 			return
 		}
 		id, err := s.auth.Authenticate(r)
+		switch {
+		case errors.Is(err, auth.ErrUnavailable):
+			s.log.Warn("cannot check credentials now", "method", r.Method, "path", r.URL.Path, "err", err)
+			s.fail(w, r, &callerError{status: http.StatusServiceUnavailable, retryAfter: 30 * time.Second,
+				msg: "the credentials cannot be checked now (Microsoft Entra ID's keys are unreachable); retry later"})
+			return
+		case errors.Is(err, auth.ErrNoRole):
+			s.log.Warn("authenticated caller without a role", "method", r.Method, "path", r.URL.Path, "err", err)
+			s.fail(w, r, &callerError{status: http.StatusForbidden, msg: id.Name + " holds none of the API's roles or groups: ask for the viewer or operator role"})
+			return
+		}
 		if err != nil {
 			s.failures.Fail(client)
 			s.log.Warn("authentication failed", "method", r.Method, "path", r.URL.Path, "client", client, "err", err)

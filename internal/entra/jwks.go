@@ -1,4 +1,4 @@
-package eventgrid
+package entra
 
 import (
 	"context"
@@ -20,15 +20,16 @@ import (
 const (
 	// keysMaxAge: keys are fetched again after a day.
 	keysMaxAge = 24 * time.Hour
-	// keysMinRefetch: the keys are fetched at most this often (Event
-	// Grid retries a 503 after 30 seconds or more).
+	// keysMinRefetch: the keys are fetched at most this often (callers
+	// answer 503 meanwhile; Event Grid retries after 30 seconds or more).
 	keysMinRefetch = 30 * time.Second
 	// maxJWKS is the largest key document read.
 	maxJWKS = 1 << 20
 )
 
-// errKeysUnavailable: the keys could not be fetched; retry later.
-var errKeysUnavailable = errors.New("signing keys unavailable")
+// ErrKeysUnavailable is returned when the keys could not be fetched; retry
+// later.
+var ErrKeysUnavailable = errors.New("signing keys unavailable")
 
 // keySet caches the RSA signing keys of a JWKS URL by key ID.
 type keySet struct {
@@ -73,7 +74,7 @@ func (k *keySet) key(ctx context.Context, kid string) (*rsa.PublicKey, error) {
 		return key, nil // stale when the key server is down: better than refusing
 	}
 	if k.failed {
-		return nil, fmt.Errorf("%w: %v", errKeysUnavailable, k.lastErr)
+		return nil, fmt.Errorf("%w: %v", ErrKeysUnavailable, k.lastErr)
 	}
 	return nil, fmt.Errorf("unknown signing key %q", kid)
 }
