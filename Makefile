@@ -1,10 +1,24 @@
 # Developer tasks. `make test` is what CI runs (see .ci/run).
 GO ?= go
 
-.PHONY: test test-short test-crash lint bench bench-fleet fuzz build
+.PHONY: test test-short test-crash lint bench bench-fleet fuzz build release
+
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+LDFLAGS := -s -w -X main.version=$(VERSION)
 
 build:
-	$(GO) build -o bin/aksupgrade ./cmd/aksupgrade
+	$(GO) build -trimpath -ldflags "$(LDFLAGS)" -o bin/aksupgrade ./cmd/aksupgrade
+
+# Static binaries for every platform people run the CLI on, stamped with
+# VERSION (aksupgrade version), with their SHA-256 sums, in dist/.
+release:
+	rm -rf dist && mkdir -p dist
+	for p in linux/amd64 linux/arm64 darwin/amd64 darwin/arm64 windows/amd64; do \
+	  os=$${p%/*}; arch=$${p#*/}; ext=; [ $$os = windows ] && ext=.exe; \
+	  CGO_ENABLED=0 GOOS=$$os GOARCH=$$arch $(GO) build -trimpath -ldflags "$(LDFLAGS)" \
+	    -o dist/aksupgrade-$(VERSION)-$$os-$$arch$$ext ./cmd/aksupgrade || exit 1; \
+	done
+	cd dist && sha256sum aksupgrade-* > SHA256SUMS
 
 # The README's test command, with vet first.
 test:

@@ -36,11 +36,17 @@ func failure(format string, args ...any) error {
 type env struct {
 	stdout, stderr io.Writer
 	now            func() time.Time
+	// version is the release the binary was stamped with ("" in a
+	// development build).
+	version string
 }
 
 // Run executes the command line args and returns the process exit code.
-func Run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+func Run(ctx context.Context, args []string, stdout, stderr io.Writer, opts ...Option) int {
 	e := &env{stdout: stdout, stderr: stderr, now: time.Now}
+	for _, o := range opts {
+		o(e)
+	}
 	root := newRoot(e)
 	root.SetArgs(args)
 	root.SetOut(stdout)
@@ -83,7 +89,7 @@ approvals, so production only receives versions the stages before it ran.`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
-	root.AddCommand(newPlan(e), newPolicy(e), newWindow(e), newVersions(e), newStatus(e), newRollout(e), newServe(e), newSimulator(e), newDemo(e), newEvents(e), newNotify(e), newToken(e))
+	root.AddCommand(newPlan(e), newPolicy(e), newWindow(e), newVersions(e), newStatus(e), newRollout(e), newServe(e), newSimulator(e), newDemo(e), newEvents(e), newNotify(e), newToken(e), newVersion(e))
 	return root
 }
 
