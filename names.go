@@ -56,3 +56,22 @@ func FormatDay(t time.Time, loc *time.Location) string {
 	}
 	return t.In(loc).Format(DayLayout)
 }
+
+// Printable returns s as it may safely be shown in a terminal or a page:
+// control characters (escape sequences among them) become spaces, and
+// the invisible characters that reorder or hide text (bidirectional
+// overrides and isolates, zero-width marks) are dropped.
+func Printable(s string) string {
+	return strings.Map(func(r rune) rune {
+		switch {
+		case r == '\t':
+			return ' '
+		case r < 0x20 || (r >= 0x7f && r < 0xa0):
+			return ' '
+		case r >= 0x202a && r <= 0x202e, r >= 0x2066 && r <= 0x2069, r == 0x200e, r == 0x200f,
+			r >= 0x200b && r <= 0x200d, r == 0xfeff, r == 0x061c:
+			return -1
+		}
+		return r
+	}, s)
+}

@@ -56,3 +56,18 @@ func TestFormatDay(t *testing.T) {
 		t.Errorf("FormatDay(zero) = %q, want empty", got)
 	}
 }
+
+func TestPrintable(t *testing.T) {
+	for in, want := range map[string]string{
+		"CVE triage":                      "CVE triage",
+		"\x1b[2J\x1b[31mred":              " [2J [31mred",
+		"evil\u202eexe.txt":               "evilexe.txt",
+		"a\nb\tc\rd":                      "a b c d",
+		"zero\u200bwidth \u2066iso\u2069": "zerowidth iso",
+		"Gemäß änderung ✓":                "Gemäß änderung ✓",
+	} {
+		if got := Printable(in); got != want {
+			t.Errorf("Printable(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

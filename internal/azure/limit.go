@@ -417,10 +417,20 @@ func drain(resp *http.Response) {
 	}
 }
 
+// MaxRetryAfter caps the wait a response may ask for: ARM's throttling
+// asks for seconds to a few minutes; an hour from a misbehaving proxy
+// would stall every cluster's upgrade behind it. After the cap, the
+// request is tried again and, if still throttled, waits again.
+const MaxRetryAfter = 5 * time.Minute
+
 // retryAfter reads how long a response asks to wait: retry-after-ms,
 // x-ms-retry-after-ms, then Retry-After in seconds or as an HTTP date
-// (measured from now). 0 when there is none.
+// (measured from now), at most MaxRetryAfter. 0 when there is none.
 func retryAfter(h http.Header, now time.Time) time.Duration {
+	return min(askedRetryAfter(h, now), MaxRetryAfter)
+}
+
+func askedRetryAfter(h http.Header, now time.Time) time.Duration {
 	for _, name := range []string{"retry-after-ms", "x-ms-retry-after-ms"} {
 		if v := h.Get(name); v != "" {
 			if ms, err := strconv.ParseInt(strings.TrimSpace(v), 10, 64); err == nil && ms > 0 {

@@ -94,6 +94,8 @@ func TestRetryAfter(t *testing.T) {
 		{http.Header{"Retry-After": {t0.Add(-time.Minute).Format(http.TimeFormat)}}, 0},
 		{http.Header{"Retry-After-Ms": {"1500"}, "Retry-After": {"9"}}, 1500 * time.Millisecond},
 		{http.Header{"X-Ms-Retry-After-Ms": {"250"}}, 250 * time.Millisecond},
+		{http.Header{"Retry-After": {"3600"}}, MaxRetryAfter},
+		{http.Header{"Retry-After-Ms": {"86400000"}}, MaxRetryAfter},
 		{http.Header{"Retry-After": {"soon"}}, 0},
 		{http.Header{}, 0},
 	}

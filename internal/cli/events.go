@@ -8,6 +8,8 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/aksupgrade/aksupgrade"
+
 	"github.com/aksupgrade/aksupgrade/internal/engine"
 	"github.com/aksupgrade/aksupgrade/internal/poller"
 	"github.com/aksupgrade/aksupgrade/internal/server"
@@ -47,7 +49,7 @@ func newEvents(e *env) *cobra.Command {
 			tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
 			fmt.Fprintln(tw, "TIME\tSOURCE\tTYPE\tSUMMARY")
 			for _, ev := range evs {
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", ev.Time.Format("2006-01-02 15:04"), sourceLabel(ev.Key.Source), ev.Type.Short(), ev.Summary)
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", ev.Time.Format("2006-01-02 15:04"), sourceLabel(ev.Key.Source), ev.Type.Short(), aksupgrade.Printable(ev.Summary))
 			}
 			if err := tw.Flush(); err != nil {
 				return err

@@ -102,7 +102,7 @@ command sends (--token-file, or AKSUPGRADE_TOKEN).`,
 			}
 			fmt.Fprintln(&b, "\nAUDIT (newest first)")
 			for _, a := range d.Audit {
-				fmt.Fprintf(&b, "  %s  %-8s %s\n", a.At.Format("2006-01-02 15:04"), a.Actor, a.Message)
+				fmt.Fprintf(&b, "  %s  %-8s %s\n", a.At.Format("2006-01-02 15:04"), aksupgrade.Printable(a.Actor), aksupgrade.Printable(a.Message))
 			}
 			_, err = b.WriteTo(e.stdout)
 			return err

@@ -77,7 +77,7 @@ func writeStatus(w io.Writer, st *server.Status) error {
 	for _, sp := range st.Plan.Stages {
 		fmt.Fprintf(&b, "\nSTAGE %s   window %s", sp.Name, sp.Window)
 		if sp.Halted != "" {
-			fmt.Fprintf(&b, "   HALTED: %s", sp.Halted)
+			fmt.Fprintf(&b, "   HALTED: %s", aksupgrade.Printable(sp.Halted))
 		}
 		fmt.Fprintln(&b)
 		tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
@@ -91,7 +91,7 @@ func writeStatus(w io.Writer, st *server.Status) error {
 			if c.EarliestStart != nil && c.EarliestStart.After(st.Now) {
 				next = c.EarliestStart.Format("Mon 01-02 15:04")
 			}
-			fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\t%s\t%s\t%s\n", c.Name, c.Current, orDash(c.NodeImage), step, c.State, next, c.Reason)
+			fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\t%s\t%s\t%s\n", c.Name, c.Current, orDash(c.NodeImage), step, c.State, next, aksupgrade.Printable(c.Reason))
 		}
 		if err := tw.Flush(); err != nil {
 			return err
@@ -130,7 +130,7 @@ func writeStatus(w io.Writer, st *server.Status) error {
 	if len(st.Notices) > 0 {
 		fmt.Fprintln(&b, "\nSUPPORT")
 		for _, n := range st.Notices {
-			fmt.Fprintf(&b, "  %s\n", n.Summary)
+			fmt.Fprintf(&b, "  %s\n", aksupgrade.Printable(n.Summary))
 		}
 	}
 	if len(st.Steps) > 0 {

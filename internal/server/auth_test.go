@@ -225,3 +225,21 @@ func TestAuthEntraActor(t *testing.T) {
 		t.Errorf("with the keys down: %d, want 503 (or 401 while the last keys are fresh)", a.status)
 	}
 }
+
+// TestActionReasonPrintable: a reason is stored as people may read it
+// back in a terminal (no escape sequences, no bidirectional overrides),
+// and a reason too long is refused.
+func TestActionReasonPrintable(t *testing.T) {
+	e := newEnv(t)
+	e.awaitingApproval(t)
+	wantStatus(t, call(t, e.h, "POST", "/api/v1/rollouts/1.31.5/pause", `{"reason":"\u001b[2Jfreeze\u202e"}`), http.StatusOK)
+	entries, err := e.st.Audit(t.Context(), store.AuditQuery{Limit: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(entries) != 1 || strings.ContainsAny(entries[0].Message, "\x1b\u202e") || !strings.Contains(entries[0].Message, " [2Jfreeze") {
+		t.Errorf("audit %+v, want the reason without control characters", entries)
+	}
+	a := call(t, e.h, "POST", "/api/v1/rollouts/1.31.5/abort", `{"reason":"`+strings.Repeat("x", 1001)+`"}`)
+	wantStatus(t, a, http.StatusBadRequest)
+}

@@ -313,6 +313,9 @@ func (s *server) retry(w http.ResponseWriter, r *http.Request) {
 	})
 }
 
+// maxReason is the longest reason an action may give.
+const maxReason = 1000
+
 // ActionResult is the answer to an action that was recorded.
 type ActionResult struct {
 	Result string `json:"result"` // "ok"
@@ -345,7 +348,33 @@ func (s *server) action(r *http.Request, withTarget bool, do func(context.Contex
 	if err := dec.Decode(&req); err != nil && !errors.Is(err, io.EOF) {
 		return badRequest("the body must be a JSON object with stage or reason where they apply: %v", err)
 	}
+	if len(req.Reason) > maxReason {
+		return badRequest("the reason is %d bytes; at most %d, please", len(req.Reason), maxReason)
+	}
+	// Kept as people will read it back in terminals: no escape
+	// sequences, no bidirectional overrides.
+	req.Reason = aksupgrade.Printable(req.Reason)
 	return do(r.Context(), t, req)
+}
+
+// Limits of a list's length (?limit=): the default, and the most one
+// answer holds, so that no request makes the server build megabytes.
+const (
+	defaultLimit = 100
+	maxLimit     = 1000
+)
+
+// limitOf reads ?limit=.
+func limitOf(r *http.Request) (int, error) {
+	l := r.URL.Query().Get("limit")
+	if l == "" {
+		return defaultLimit, nil
+	}
+	n, err := strconv.Atoi(l)
+	if err != nil || n < 1 || n > maxLimit {
+		return 0, badRequest("limit must be a whole number from 1 to %d", maxLimit)
+	}
+	return n, nil
 }
 
 // actor is who the audit records as acting: the authenticated caller.
@@ -357,14 +386,11 @@ func actor(ctx context.Context) string {
 }
 
 func (s *server) audit(w http.ResponseWriter, r *http.Request) {
-	q := store.AuditQuery{Stage: r.URL.Query().Get("stage"), Cluster: r.URL.Query().Get("cluster"), Limit: 100}
-	if l := r.URL.Query().Get("limit"); l != "" {
-		n, err := strconv.Atoi(l)
-		if err != nil || n < 1 {
-			s.fail(w, r, badRequest("limit must be a positive whole number"))
-			return
-		}
-		q.Limit = n
+	q := store.AuditQuery{Stage: r.URL.Query().Get("stage"), Cluster: r.URL.Query().Get("cluster")}
+	var err error
+	if q.Limit, err = limitOf(r); err != nil {
+		s.fail(w, r, err)
+		return
 	}
 	if ts := r.URL.Query().Get("target"); ts != "" {
 		t, err := aksupgrade.ParseTarget(ts)
@@ -399,14 +425,10 @@ type EventView struct {
 }
 
 func (s *server) events(w http.ResponseWriter, r *http.Request) {
-	limit := 100
-	if l := r.URL.Query().Get("limit"); l != "" {
-		n, err := strconv.Atoi(l)
-		if err != nil || n < 1 {
-			s.fail(w, r, badRequest("limit must be a positive whole number"))
-			return
-		}
-		limit = n
+	limit, err := limitOf(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
 	}
 	evs, err := s.o.Store.Events(r.Context(), limit)
 	if err != nil {

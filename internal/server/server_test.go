@@ -692,9 +692,10 @@ func TestAudit(t *testing.T) {
 		})
 	}
 	for _, tc := range []struct{ query, msg string }{
-		{"?limit=0", "limit must be a positive whole number"},
-		{"?limit=-3", "limit must be a positive whole number"},
-		{"?limit=ten", "limit must be a positive whole number"},
+		{"?limit=0", "limit must be a whole number from 1 to 1000"},
+		{"?limit=-3", "limit must be a whole number from 1 to 1000"},
+		{"?limit=ten", "limit must be a whole number from 1 to 1000"},
+		{"?limit=1001", "limit must be a whole number from 1 to 1000"},
 		{"?target=1.31", `target "1.31": want a Kubernetes version such as 1.31.4 or a node image release such as nodeImage:202502.03.0`},
 	} {
 		t.Run(tc.query, func(t *testing.T) {
@@ -750,7 +751,7 @@ func TestEvents(t *testing.T) {
 	}{
 		{name: "all", query: "", want: all},
 		{name: "limit", query: "?limit=3", want: all[:3]},
-		{name: "limit above the count", query: "?limit=5000", want: all},
+		{name: "limit above the count", query: "?limit=1000", want: all},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			a := call(t, e.h, "GET", "/api/v1/events"+tc.query, "")
@@ -797,11 +798,11 @@ func TestEvents(t *testing.T) {
 			t.Errorf("%d events, from %v to %v; want the newest 100, 119 to 20", len(got), got[0].Key, got[len(got)-1].Key)
 		}
 	})
-	for _, q := range []string{"?limit=0", "?limit=-1", "?limit=all"} {
+	for _, q := range []string{"?limit=0", "?limit=-1", "?limit=all", "?limit=100000"} {
 		t.Run(q, func(t *testing.T) {
 			a := call(t, e.h, "GET", "/api/v1/events"+q, "")
 			wantStatus(t, a, http.StatusBadRequest)
-			if got := a.problem(t); got != "limit must be a positive whole number" {
+			if got := a.problem(t); got != "limit must be a whole number from 1 to 1000" {
 				t.Errorf("error %q", got)
 			}
 		})
