@@ -27,7 +27,6 @@ import (
 	"github.com/aksupgrade/aksupgrade/internal/policy"
 	"github.com/aksupgrade/aksupgrade/internal/server"
 	"github.com/aksupgrade/aksupgrade/internal/store"
-	"github.com/aksupgrade/aksupgrade/internal/store/sqlite"
 )
 
 // Options configure the application.
@@ -35,7 +34,8 @@ type Options struct {
 	// Policy, or PolicyPath to read it from.
 	Policy     *policy.Policy
 	PolicyPath string
-	// DBPath is the SQLite database file; Store replaces it.
+	// DBPath is the SQLite database file, or a PostgreSQL database's
+	// URL (see OpenStore); Store replaces it.
 	DBPath string
 	Store  store.Store
 	// Listen is the HTTP address ("127.0.0.1:8080"); empty: no server.
@@ -128,9 +128,9 @@ func New(ctx context.Context, o Options) (*App, error) {
 	a := &App{log: o.Logger, listen: o.Listen, Store: o.Store, Provider: o.Provider}
 	if a.Store == nil {
 		if o.DBPath == "" {
-			return nil, errors.New("no database: give --db PATH")
+			return nil, errors.New("no database: give --db with a SQLite file or a postgres:// URL")
 		}
-		s, err := sqlite.Open(ctx, o.DBPath)
+		s, err := OpenStore(ctx, o.DBPath)
 		if err != nil {
 			return nil, err
 		}

@@ -8,13 +8,13 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/aksupgrade/aksupgrade/internal/app"
 	"github.com/aksupgrade/aksupgrade/internal/azure"
 	"github.com/aksupgrade/aksupgrade/internal/engine"
 	"github.com/aksupgrade/aksupgrade/internal/notify"
 	"github.com/aksupgrade/aksupgrade/internal/planner"
 	"github.com/aksupgrade/aksupgrade/internal/policy"
 	"github.com/aksupgrade/aksupgrade/internal/snapshot"
-	"github.com/aksupgrade/aksupgrade/internal/store/sqlite"
 	"github.com/aksupgrade/aksupgrade/internal/version"
 )
 
@@ -62,6 +62,9 @@ the version catalogue of each region, and the rollout history), or, without
 				return err
 			}
 			if dbPath != "" {
+				if err := dbFlag(cmd, dbPath); err != nil {
+					return err
+				}
 				if err := storedHistory(cmd.Context(), &in, dbPath); err != nil {
 					return err
 				}
@@ -78,7 +81,7 @@ the version catalogue of each region, and the rollout history), or, without
 	f := cmd.Flags()
 	f.StringVar(&policyFile, "policy", "", "policy file (YAML)")
 	f.StringVar(&fleetFile, "fleet", "", "fleet snapshot file (YAML or JSON); without it the fleet is read live")
-	f.StringVar(&dbPath, "db", "", "database of 'aksupgrade serve', for the rollout history")
+	f.StringVar(&dbPath, "db", envOr("AKSUPGRADE_DB", ""), "database of 'aksupgrade serve' (a SQLite file or postgres://...), for the rollout history (env AKSUPGRADE_DB)")
 	f.StringVar(&armEndpoint, "arm-endpoint", envOr("AKSUPGRADE_ARM_ENDPOINT", ""), "custom Azure Resource Manager endpoint, such as the simulator's (env AKSUPGRADE_ARM_ENDPOINT)")
 	f.StringVar(&cloud, "cloud", envOr("AKSUPGRADE_CLOUD", "AzurePublic"), "AzurePublic, AzureChina or AzureUSGovernment (env AKSUPGRADE_CLOUD)")
 	f.StringVar(&now, "now", "", "plan as if it were this time (RFC 3339); default: now")
@@ -112,16 +115,19 @@ func liveFleet(ctx context.Context, in *planner.Input, endpoint, cloud string) e
 
 // storedHistory takes the rollout history from the service's database.
 func storedHistory(ctx context.Context, in *planner.Input, path string) error {
-	if _, err := os.Stat(path); err != nil {
-		return failure("--db %s: %v", path, err)
+	name := app.RedactDB(path)
+	if !app.IsPostgres(path) {
+		if _, err := os.Stat(path); err != nil {
+			return failure("--db %s: %v", name, err)
+		}
 	}
-	st, err := sqlite.Open(ctx, path)
+	st, err := app.OpenStore(ctx, path)
 	if err != nil {
-		return failure("--db %s: %v", path, err)
+		return failure("--db %s: %v", name, err)
 	}
 	h, err := st.History(ctx)
 	if err = errors.Join(err, st.Close()); err != nil {
-		return failure("--db %s: %v", path, err)
+		return failure("--db %s: %v", name, err)
 	}
 	in.History = h
 	return nil

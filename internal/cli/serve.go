@@ -65,6 +65,9 @@ principal (AZURE_CLIENT_ID, AZURE_TENANT_ID, AZURE_CLIENT_SECRET), or 'az login'
 			o.WebhookSecrets = splitSecrets(lookupEnv("AKSUPGRADE_WEBHOOK_SECRET"))
 			o.WebhookSubscriptions = splitSecrets(lookupEnv("AKSUPGRADE_WEBHOOK_SUBSCRIPTIONS"))
 			o.WebhookEntra = entraFromEnv()
+			if err := dbFlag(cmd, o.DBPath); err != nil {
+				return err
+			}
 			authn, err := apiAuth(tokensFile)
 			if err != nil {
 				return failure("%v", err)
@@ -82,7 +85,7 @@ principal (AZURE_CLIENT_ID, AZURE_TENANT_ID, AZURE_CLIENT_SECRET), or 'az login'
 			if o.TLSCert != "" {
 				scheme = "https://"
 			}
-			o.Logger.Info("aksupgrade serving", "api", scheme+a.Addr()+"/api/v1/status", "db", o.DBPath)
+			o.Logger.Info("aksupgrade serving", "api", scheme+a.Addr()+"/api/v1/status", "db", app.RedactDB(o.DBPath))
 			<-ctx.Done()
 			stop, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 			defer cancel()
@@ -91,7 +94,7 @@ principal (AZURE_CLIENT_ID, AZURE_TENANT_ID, AZURE_CLIENT_SECRET), or 'az login'
 	}
 	f := cmd.Flags()
 	f.StringVar(&o.PolicyPath, "policy", "", "policy file (YAML)")
-	f.StringVar(&o.DBPath, "db", "aksupgrade.db", "SQLite database file")
+	f.StringVar(&o.DBPath, "db", envOr("AKSUPGRADE_DB", "aksupgrade.db"), "SQLite database file, or postgres://USER@HOST/DB?sslmode=verify-full with the password in PGPASSWORD or PGPASSFILE (env AKSUPGRADE_DB)")
 	f.StringVar(&o.Listen, "listen", "127.0.0.1:8080", "HTTP address of the API")
 	f.StringVar(&o.WebhookListen, "webhook-listen", "", "HTTP address of the Event Grid webhook alone (default: the API's)")
 	f.StringVar(&tokensFile, "tokens-file", envOr("AKSUPGRADE_API_TOKENS_FILE", ""), "file of API tokens, lines of NAME ROLE sha256:HEX (env AKSUPGRADE_API_TOKENS_FILE)")
@@ -197,4 +200,13 @@ func tokensFrom(file, env string) (auth.Tokens, error) {
 		names[t.Name] = true
 	}
 	return all, nil
+}
+
+// dbFlag refuses a database password given on the command line, where
+// every user of the machine can read it (ps, /proc).
+func dbFlag(cmd *cobra.Command, db string) error {
+	if cmd.Flags().Changed("db") && app.HasPassword(db) {
+		return &exitError{code: ExitUsage, msg: fmt.Sprintf("--db %s: a password on the command line is visible to every user of the machine; put the whole DSN in AKSUPGRADE_DB, or the password in PGPASSWORD or a PGPASSFILE", app.RedactDB(db))}
+	}
+	return nil
 }

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"net/http"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -19,6 +20,7 @@ import (
 	"github.com/aksupgrade/aksupgrade/internal/planner"
 	"github.com/aksupgrade/aksupgrade/internal/simulator"
 	"github.com/aksupgrade/aksupgrade/internal/store"
+	"github.com/aksupgrade/aksupgrade/internal/store/postgres/pgtest"
 )
 
 // crashSeeds is how many seeds each crash scenario runs: one by default,
@@ -344,10 +346,15 @@ func TestCrashSafety(t *testing.T) {
 	}
 }
 
-// newFaultHarness is the standard fleet with faults added at its start.
-func newFaultHarness(t *testing.T, faults []simulator.Fault) *harness {
+// newFaultHarness is the standard fleet with faults added at its start,
+// its state in db (a SQLite file by default).
+func newFaultHarness(t *testing.T, faults []simulator.Fault, db ...string) *harness {
 	t.Helper()
-	h := newHarness(t, "testdata/scenario.yaml", "testdata/policy.yaml")
+	path := filepath.Join(t.TempDir(), "state.db")
+	if len(db) > 0 {
+		path = db[0]
+	}
+	h := newHarnessOn(t, "testdata/scenario.yaml", "testdata/policy.yaml", path)
 	for _, f := range faults {
 		h.sim.AddFault(f)
 	}
@@ -418,4 +425,34 @@ func decode(t *testing.T, e store.Event) aksupgrade.Event {
 		t.Fatalf("event %s/%s (%s) does not read: %v", e.Key.Source, e.Key.ID, e.Type, err)
 	}
 	return ev
+}
+
+// TestCrashSafetyPostgres: the drain-failure scenario with the process
+// dying at random, on PostgreSQL: the same outcome as the uninterrupted
+// run on PostgreSQL, every halt and proof told once.
+func TestCrashSafetyPostgres(t *testing.T) {
+	faults := crashScenarios[1].faults // drain failure
+	_, cleanDB := pgtest.Schema(t)
+	clean := newFaultHarness(t, faults, cleanDB)
+	clean.run(clean.clk.Now().Add(10*24*time.Hour), clean.person("alice"), clean.onStepError)
+	want := outcomeOf(t, clean)
+	checkTold(t, clean)
+
+	_, db := pgtest.Schema(t)
+	plan := &crashPlan{r: rand.New(rand.NewPCG(7, 99)), chance: 25, crashes: map[string]int{}}
+	h := newFaultHarness(t, faults, db)
+	initial := h.sim.Fleet().Clusters
+	h.wrap = func(s store.Store, p aksupgrade.Provider) (store.Store, aksupgrade.Provider) {
+		return crashStore{s, plan}, crashProvider{p, plan}
+	}
+	h.restart()
+	h.runCrashing(h.clk.Now().Add(10*24*time.Hour), h.person("alice"))
+	t.Logf("%d crashes on PostgreSQL: %v", sum(plan.crashes), plan.crashes)
+	if err := checkInvariants(context.Background(), h.st, h.pol, h.sim, initial); err != nil {
+		t.Fatal(err)
+	}
+	if d := cmp.Diff(want, outcomeOf(t, h)); d != "" {
+		t.Errorf("outcome after %d crashes differs from the uninterrupted run (-want +got):\n%s", sum(plan.crashes), d)
+	}
+	checkTold(t, h)
 }

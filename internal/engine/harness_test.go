@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http/httptest"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -15,6 +16,7 @@ import (
 	"github.com/aksupgrade/aksupgrade/internal/policy"
 	"github.com/aksupgrade/aksupgrade/internal/simulator"
 	"github.com/aksupgrade/aksupgrade/internal/store"
+	"github.com/aksupgrade/aksupgrade/internal/store/postgres"
 	"github.com/aksupgrade/aksupgrade/internal/store/sqlite"
 )
 
@@ -38,6 +40,13 @@ type harness struct {
 
 func newHarness(t *testing.T, scenarioFile, policyFile string) *harness {
 	t.Helper()
+	return newHarnessOn(t, scenarioFile, policyFile, filepath.Join(t.TempDir(), "state.db"))
+}
+
+// newHarnessOn is newHarness with the store db names: a SQLite file, or a
+// postgres:// DSN.
+func newHarnessOn(t *testing.T, scenarioFile, policyFile, db string) *harness {
+	t.Helper()
 	sc, err := simulator.LoadScenario(scenarioFile)
 	if err != nil {
 		t.Fatal(err)
@@ -53,7 +62,7 @@ func newHarness(t *testing.T, scenarioFile, policyFile string) *harness {
 	if err != nil {
 		t.Fatal(err)
 	}
-	h := &harness{t: t, clk: clk, sim: sim, srv: srv, pol: pol, dbPath: filepath.Join(t.TempDir(), "state.db")}
+	h := &harness{t: t, clk: clk, sim: sim, srv: srv, pol: pol, dbPath: db}
 	h.open()
 	t.Cleanup(func() { h.st.Close() })
 	return h
@@ -63,7 +72,13 @@ func newHarness(t *testing.T, scenarioFile, policyFile string) *harness {
 // tell) on the same database.
 func (h *harness) open() {
 	h.t.Helper()
-	st, err := sqlite.Open(context.Background(), h.dbPath)
+	var st store.Store
+	var err error
+	if strings.HasPrefix(h.dbPath, "postgres://") {
+		st, err = postgres.Open(context.Background(), h.dbPath)
+	} else {
+		st, err = sqlite.Open(context.Background(), h.dbPath)
+	}
 	if err != nil {
 		h.t.Fatal(err)
 	}

@@ -1,5 +1,10 @@
 package store
 
+import (
+	"context"
+	"fmt"
+)
+
 // Fact is one change of what the engine keeps, with everything that goes
 // with it: a step that ended, the halt its failure causes, the cluster's
 // run, and the events that tell of them; or a transition of the rollout
@@ -58,4 +63,67 @@ type Recorded struct {
 	Changed bool
 	// Events counts the events stored (duplicates are not).
 	Events int
+}
+
+// FactTx is one transaction of an implementation, as WriteFact needs it:
+// each part's write, saying whether it changed anything.
+type FactTx interface {
+	SaveFleet(ctx context.Context, f Fleet) error
+	UpdateStep(ctx context.Context, s StepRecord) (changed bool, err error)
+	Apply(ctx context.Context, t Transition) (changed bool, err error)
+	SetRun(ctx context.Context, r Run) (changed bool, err error)
+	PutEvent(ctx context.Context, e Event) (inserted bool, err error)
+}
+
+// WriteFact writes f's parts through tx with Record's rules: the fleet,
+// the step's change, the transitions, the run, and then the events,
+// unless f had other parts and none of them changed anything. The
+// implementation runs it inside one transaction, validated (f.Validate)
+// before, and commits when it returns no error.
+func WriteFact(ctx context.Context, tx FactTx, f Fact) (Recorded, error) {
+	var out Recorded
+	parts := false
+	if f.Fleet != nil {
+		parts, out.Changed = true, true
+		if err := tx.SaveFleet(ctx, *f.Fleet); err != nil {
+			return Recorded{}, fmt.Errorf("fleet: %w", err)
+		}
+	}
+	if f.Step != nil {
+		parts = true
+		changed, err := tx.UpdateStep(ctx, *f.Step)
+		if err != nil {
+			return Recorded{}, fmt.Errorf("step %d: %w", f.Step.ID, err)
+		}
+		out.Changed = out.Changed || changed
+	}
+	for _, t := range f.Transitions {
+		parts = true
+		changed, err := tx.Apply(ctx, t)
+		if err != nil {
+			return Recorded{}, fmt.Errorf("%s: %w", t.Kind, err)
+		}
+		out.Changed = out.Changed || changed
+	}
+	if f.Run != nil {
+		parts = true
+		changed, err := tx.SetRun(ctx, *f.Run)
+		if err != nil {
+			return Recorded{}, fmt.Errorf("run: %w", err)
+		}
+		out.Changed = out.Changed || changed
+	}
+	if parts && !out.Changed {
+		return out, nil
+	}
+	for _, e := range f.Events {
+		inserted, err := tx.PutEvent(ctx, e)
+		if err != nil {
+			return Recorded{}, fmt.Errorf("event %s/%s: %w", e.Key.Source, e.Key.ID, err)
+		}
+		if inserted {
+			out.Events++
+		}
+	}
+	return out, nil
 }

@@ -6,7 +6,8 @@
 // Outgoing). Every state transition is one transaction together with its
 // audit entry, and, through Record, with the events that report it.
 //
-// Implementations: sqlite (the default). The conformance suite in
+// Implementations: sqlite (the default, one process) and postgres (any
+// number of replicas). The conformance suite in
 // storetest is what any implementation must pass; the rules below are what
 // it checks.
 //

@@ -16,62 +16,38 @@ func (s *Store) Record(ctx context.Context, f store.Fact) (store.Recorded, error
 	if err := f.Validate(); err != nil {
 		return out, fmt.Errorf("record: %w", err)
 	}
-	var fleet encodedFleet
-	if f.Fleet != nil {
-		var err error
-		if fleet, err = encodeFleet(*f.Fleet); err != nil {
-			return out, fmt.Errorf("record: %w", err)
-		}
-	}
 	err := s.write(ctx, "record", func(tx *sql.Tx) error {
-		out = store.Recorded{}
-		parts := false
-		if f.Fleet != nil {
-			parts, out.Changed = true, true
-			if err := saveFleetTx(ctx, tx, fleet); err != nil {
-				return err
-			}
-		}
-		if f.Step != nil {
-			parts = true
-			changed, err := updateStepTx(ctx, tx, *f.Step)
-			if err != nil {
-				return fmt.Errorf("step %d: %w", f.Step.ID, err)
-			}
-			out.Changed = out.Changed || changed
-		}
-		for _, t := range f.Transitions {
-			parts = true
-			changed, err := applyTx(ctx, tx, t)
-			if err != nil {
-				return fmt.Errorf("%s: %w", t.Kind, err)
-			}
-			out.Changed = out.Changed || changed
-		}
-		if f.Run != nil {
-			parts = true
-			changed, err := setRunTx(ctx, tx, *f.Run)
-			if err != nil {
-				return fmt.Errorf("run: %w", err)
-			}
-			out.Changed = out.Changed || changed
-		}
-		if parts && !out.Changed {
-			return nil
-		}
-		for _, e := range f.Events {
-			inserted, err := putEventTx(ctx, tx, e)
-			if err != nil {
-				return fmt.Errorf("event %s/%s: %w", e.Key.Source, e.Key.ID, err)
-			}
-			if inserted {
-				out.Events++
-			}
-		}
-		return nil
+		var err error
+		out, err = store.WriteFact(ctx, factTx{tx}, f)
+		return err
 	})
 	if err != nil {
 		return store.Recorded{}, err
 	}
 	return out, nil
+}
+
+// factTx is a transaction as store.WriteFact writes a fact through it.
+type factTx struct{ tx *sql.Tx }
+
+func (t factTx) SaveFleet(ctx context.Context, f store.Fleet) error {
+	enc, err := encodeFleet(f)
+	if err != nil {
+		return err
+	}
+	return saveFleetTx(ctx, t.tx, enc)
+}
+
+func (t factTx) UpdateStep(ctx context.Context, s store.StepRecord) (bool, error) {
+	return updateStepTx(ctx, t.tx, s)
+}
+
+func (t factTx) Apply(ctx context.Context, tr store.Transition) (bool, error) {
+	return applyTx(ctx, t.tx, tr)
+}
+
+func (t factTx) SetRun(ctx context.Context, r store.Run) (bool, error) { return setRunTx(ctx, t.tx, r) }
+
+func (t factTx) PutEvent(ctx context.Context, e store.Event) (bool, error) {
+	return putEventTx(ctx, t.tx, e)
 }

@@ -79,6 +79,21 @@ func (s *Store) init(ctx context.Context, path string) error {
 	if err := migrate(ctx, s.writer); err != nil {
 		return s.fail(ctx, "migrate "+path, err)
 	}
+	// A database that cannot be written (a read-only file or mount)
+	// would open, serve reads and fail at the first fact: refuse it now.
+	// A write statement takes the write transaction even when it
+	// changes no row, and SQLite refuses that on a read-only database.
+	tx, err := s.writer.BeginTx(ctx, nil)
+	if err != nil {
+		return s.fail(ctx, "open sqlite "+path+" for writing", err)
+	}
+	_, err = tx.ExecContext(ctx, `UPDATE fleet SET id = id WHERE id = -1`)
+	if rbErr := tx.Rollback(); err == nil {
+		err = rbErr
+	}
+	if err != nil {
+		return fmt.Errorf("open sqlite %s: the database cannot be written (check the file's and its directory's permissions, and that the volume is not read-only): %w", path, err)
+	}
 	return nil
 }
 

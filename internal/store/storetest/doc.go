@@ -1,5 +1,5 @@
 // Package storetest is the conformance suite of store.Store: what every
-// implementation (sqlite today, postgres later) must pass, on a real
+// implementation (sqlite and postgres) must pass, on a real
 // database. An implementation's tests call Run with a function that opens
 // a fresh, empty store for one test:
 //

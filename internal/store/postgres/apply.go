@@ -1,0 +1,177 @@
+package postgres
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/aksupgrade/aksupgrade"
+	"github.com/aksupgrade/aksupgrade/internal/store"
+)
+
+// Apply records one transition of the rollout history and its audit entry
+// in one transaction. A transition that changes nothing writes nothing.
+func (s *Store) Apply(ctx context.Context, t store.Transition) error {
+	op := "apply " + string(t.Kind)
+	if err := t.Validate(); err != nil {
+		return fmt.Errorf("%s: %w", op, err)
+	}
+	return s.write(ctx, op, func(tx pgx.Tx) error {
+		_, err := applyTx(ctx, tx, t)
+		return err
+	})
+}
+
+// applyTx changes the history as t says, with its audit entry, and
+// reports whether it changed anything.
+func applyTx(ctx context.Context, tx pgx.Tx, t store.Transition) (bool, error) {
+	changed, soak, err := applyTransition(ctx, tx, t)
+	if err != nil || !changed {
+		return false, err
+	}
+	return true, insertAudit(ctx, tx, store.AuditEntry{
+		At: t.At, Actor: t.Actor, Kind: string(t.Kind),
+		Stage: t.Stage, Target: t.Target, Cluster: t.Cluster,
+		Message: t.Describe(soak),
+	})
+}
+
+// applyTransition changes the history as t says and reports whether it
+// changed anything, and for a proof how long the target soaked. It locks
+// the rollout's row first, so that transitions of one rollout take turns
+// (what each reads before it writes stays true until it commits).
+func applyTransition(ctx context.Context, tx pgx.Tx, t store.Transition) (changed bool, soak time.Duration, err error) {
+	at := formatTime(t.At)
+	switch t.Kind {
+	case store.TransitionRetried:
+		changed, err = affected(tx.Exec(ctx, `UPDATE stage_progress SET halt_cluster = '', halt_reason = '', halt_at = NULL
+WHERE stage = $1 AND halt_at IS NOT NULL`, t.Stage))
+		return changed, 0, err
+	case store.TransitionResumed:
+		id, err := lockRollout(ctx, tx, t.Target)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return false, 0, nil
+		} else if err != nil {
+			return false, 0, err
+		}
+		changed, err = affected(tx.Exec(ctx, `UPDATE rollouts SET paused_by = '', paused_at = NULL, paused_reason = ''
+WHERE id = $1 AND paused_at IS NOT NULL`, id))
+		return changed, 0, err
+	}
+
+	id, err := ensureRollout(ctx, tx, t.Target, at)
+	if err != nil {
+		return false, 0, err
+	}
+	switch t.Kind {
+	case store.TransitionPaused:
+		changed, err = affected(tx.Exec(ctx, `UPDATE rollouts SET paused_by = $1, paused_at = $2, paused_reason = $3
+WHERE id = $4 AND paused_at IS NULL`, t.Actor, at, t.Reason, id))
+		return changed, 0, err
+	case store.TransitionAborted:
+		changed, err = affected(tx.Exec(ctx, `UPDATE rollouts SET aborted_by = $1, aborted_at = $2, aborted_reason = $3
+WHERE id = $4 AND aborted_at IS NULL`, t.Actor, at, t.Reason, id))
+		return changed, 0, err
+	}
+
+	sp, err := ensureStage(ctx, tx, id, t.Stage)
+	if err != nil {
+		return false, 0, err
+	}
+	evidence, err := marshalEvidence(t.Evidence)
+	if err != nil {
+		return false, 0, err
+	}
+	switch t.Kind {
+	case store.TransitionStarted:
+		changed, err = affected(tx.Exec(ctx, `UPDATE stage_progress SET started_at = $1
+WHERE rollout_id = $2 AND stage = $3 AND started_at IS NULL`, at, id, t.Stage))
+	case store.TransitionReached:
+		changed, err = affected(tx.Exec(ctx, `UPDATE stage_progress SET reached_at = $1, evidence = COALESCE($2, evidence)
+WHERE rollout_id = $3 AND stage = $4 AND reached_at IS NULL`, at, evidence, id, t.Stage))
+	case store.TransitionProven:
+		changed, err = affected(tx.Exec(ctx, `UPDATE stage_progress SET proven_at = $1, evidence = COALESCE($2, evidence)
+WHERE rollout_id = $3 AND stage = $4 AND proven_at IS NULL`, at, evidence, id, t.Stage))
+		if sp.reachedAt != nil && t.At.After(*sp.reachedAt) {
+			soak = t.At.Sub(*sp.reachedAt)
+		}
+	case store.TransitionApproved:
+		changed, err = affected(tx.Exec(ctx, `UPDATE stage_progress SET approved_by = $1, approved_at = $2
+WHERE rollout_id = $3 AND stage = $4 AND approved_at IS NULL`, t.Actor, at, id, t.Stage))
+	case store.TransitionHalted:
+		changed, err = affected(tx.Exec(ctx, `UPDATE stage_progress SET halt_cluster = $1, halt_reason = $2, halt_at = $3
+WHERE rollout_id = $4 AND stage = $5 AND halt_at IS NULL`, t.Cluster, t.Reason, at, id, t.Stage))
+		// Halted already: the first halt stays, another failure is
+		// still worth an audit entry, the same one again is not.
+		if err == nil && !changed {
+			changed = !aksupgrade.SameID(sp.haltCluster, t.Cluster) || sp.haltReason != t.Reason
+		}
+	default:
+		err = fmt.Errorf("unknown transition kind %q", t.Kind)
+	}
+	return changed, soak, err
+}
+
+// lockRollout returns the row ID of the rollout of t, locked until the
+// transaction ends; pgx.ErrNoRows when there is none.
+func lockRollout(ctx context.Context, tx pgx.Tx, t aksupgrade.Target) (int64, error) {
+	var id int64
+	err := tx.QueryRow(ctx, `SELECT id FROM rollouts WHERE target_kind = $1 AND target_version = $2 FOR NO KEY UPDATE`,
+		string(t.Kind), t.Version).Scan(&id)
+	return id, err
+}
+
+// ensureRollout returns the row ID of the rollout of t, locked, creating
+// it at at.
+func ensureRollout(ctx context.Context, tx pgx.Tx, t aksupgrade.Target, at string) (int64, error) {
+	id, err := lockRollout(ctx, tx, t)
+	if !errors.Is(err, pgx.ErrNoRows) {
+		return id, err
+	}
+	err = tx.QueryRow(ctx, `INSERT INTO rollouts (target_kind, target_version, created_at) VALUES ($1, $2, $3)
+ON CONFLICT (target_kind, target_version) DO NOTHING RETURNING id`,
+		string(t.Kind), t.Version, at).Scan(&id)
+	if errors.Is(err, pgx.ErrNoRows) {
+		// Another transaction created it since, and committed (the
+		// insert waited for it): lock that one.
+		id, err = lockRollout(ctx, tx, t)
+	}
+	if err != nil {
+		return 0, fmt.Errorf("create rollout of %s: %w", t, err)
+	}
+	return id, nil
+}
+
+// stageRow is what Apply needs to know of a stage before changing it.
+type stageRow struct {
+	reachedAt               *time.Time
+	haltCluster, haltReason string
+}
+
+// ensureStage returns the progress of a rollout in stage, locked,
+// creating it after the rollout's other stages (the caller holds the
+// rollout's lock, so positions cannot collide).
+func ensureStage(ctx context.Context, tx pgx.Tx, rolloutID int64, stage string) (stageRow, error) {
+	var (
+		sp      stageRow
+		reached *string
+	)
+	err := tx.QueryRow(ctx, `SELECT reached_at, halt_cluster, halt_reason FROM stage_progress
+WHERE rollout_id = $1 AND stage = $2 FOR UPDATE`, rolloutID, stage).Scan(&reached, &sp.haltCluster, &sp.haltReason)
+	if errors.Is(err, pgx.ErrNoRows) {
+		_, err = tx.Exec(ctx, `INSERT INTO stage_progress (rollout_id, stage, position)
+VALUES ($1, $2, (SELECT COALESCE(MAX(position), 0) + 1 FROM stage_progress WHERE rollout_id = $1))`, rolloutID, stage)
+		if err != nil {
+			return sp, fmt.Errorf("create progress in %s: %w", stage, err)
+		}
+		return sp, nil
+	}
+	if err != nil {
+		return sp, err
+	}
+	sp.reachedAt, err = parseNullTime(reached)
+	return sp, err
+}

@@ -1,0 +1,111 @@
+package postgres
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+)
+
+// attempts is how many times a write runs when it fails only because of
+// a concurrent one (a deadlock, a serialization failure).
+const attempts = 5
+
+// querier is what both a transaction and the pool can do.
+type querier interface {
+	Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error)
+	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
+	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
+}
+
+// write runs fn in a transaction (READ COMMITTED: what fn reads and then
+// changes, it locks) and commits it when fn returns nil. A transaction
+// that lost a deadlock or a serialization conflict runs again from the
+// start, so fn must not keep state from an earlier run.
+func (s *Store) write(ctx context.Context, op string, fn func(tx pgx.Tx) error) error {
+	if s.closed.Load() {
+		return errClosed(op)
+	}
+	var err error
+	for range attempts {
+		if err = pgx.BeginFunc(ctx, s.pool, fn); err == nil || !retryable(err) || ctx.Err() != nil {
+			break
+		}
+	}
+	return s.fail(ctx, op, err)
+}
+
+// exec runs one statement in a transaction of its own (one round trip),
+// retried like write.
+func (s *Store) exec(ctx context.Context, op, query string, args ...any) (pgconn.CommandTag, error) {
+	if s.closed.Load() {
+		return pgconn.CommandTag{}, errClosed(op)
+	}
+	var (
+		tag pgconn.CommandTag
+		err error
+	)
+	for range attempts {
+		if tag, err = s.pool.Exec(ctx, query, args...); err == nil || !retryable(err) || ctx.Err() != nil {
+			break
+		}
+	}
+	if err != nil {
+		return tag, s.fail(ctx, op, err)
+	}
+	return tag, nil
+}
+
+// read runs fn in a read-only REPEATABLE READ transaction: one snapshot
+// for every query fn makes.
+func (s *Store) read(ctx context.Context, op string, fn func(tx pgx.Tx) error) error {
+	if s.closed.Load() {
+		return errClosed(op)
+	}
+	err := pgx.BeginTxFunc(ctx, s.pool, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly}, fn)
+	return s.fail(ctx, op, err)
+}
+
+// queryAll runs one query (a snapshot of its own) and scans every row
+// with scan, at most limit rows when limit > 0 (the query must not have
+// its own LIMIT). No rows is a nil slice.
+func queryAll[T any](ctx context.Context, s *Store, op, query string, limit int, scan func(pgx.Rows) (T, error), args ...any) ([]T, error) {
+	if s.closed.Load() {
+		return nil, errClosed(op)
+	}
+	if limit > 0 {
+		query, args = fmt.Sprintf("%s LIMIT $%d", query, len(args)+1), append(args, limit)
+	}
+	out, err := collect(ctx, s.pool, query, scan, args...)
+	if err != nil {
+		return nil, s.fail(ctx, op, err)
+	}
+	return out, nil
+}
+
+// collect runs query on q and scans every row with scan.
+func collect[T any](ctx context.Context, q querier, query string, scan func(pgx.Rows) (T, error), args ...any) ([]T, error) {
+	rows, err := q.Query(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []T
+	for rows.Next() {
+		v, err := scan(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// affected reports whether a statement changed a row.
+func affected(tag pgconn.CommandTag, err error) (bool, error) {
+	return err == nil && tag.RowsAffected() > 0, err
+}
