@@ -73,14 +73,14 @@ func TestRoles(t *testing.T) {
 	}
 }
 
-func TestFailures(t *testing.T) {
+func TestLimit(t *testing.T) {
 	clk := clock.NewManual(time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC))
-	f := &Failures{Clock: clk, Max: 3, Window: time.Minute}
+	f := &Limit{Clock: clk, Max: 3, Window: time.Minute}
 	for range 3 {
 		if _, blocked := f.Blocked("10.0.0.1"); blocked {
 			t.Fatal("blocked before the limit")
 		}
-		f.Fail("10.0.0.1")
+		f.Count("10.0.0.1")
 	}
 	wait, blocked := f.Blocked("10.0.0.1")
 	if !blocked || wait != time.Minute {

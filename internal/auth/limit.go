@@ -7,11 +7,12 @@ import (
 	"github.com/aksupgrade/aksupgrade"
 )
 
-// Failures limits failed authentications per client: after Max failures
-// in a Window, the client is refused without a look at its credentials
-// until the window ends, so a token cannot be guessed at speed. The zero
-// Max and Window mean 10 a minute.
-type Failures struct {
+// Limit counts what each key (a client address, a caller) does in a
+// window of time: after Max counts in a Window, the key is Blocked until
+// the window ends. The server limits failed authentications per address
+// with it, so a token cannot be guessed at speed, and actions per caller.
+// The zero Max and Window mean 10 a minute.
+type Limit struct {
 	Clock  aksupgrade.Clock
 	Max    int
 	Window time.Duration
@@ -29,7 +30,7 @@ type failWindow struct {
 // dropped first.
 const maxClients = 10000
 
-func (f *Failures) limits() (int, time.Duration) {
+func (f *Limit) limits() (int, time.Duration) {
 	max, window := f.Max, f.Window
 	if max <= 0 {
 		max = 10
@@ -40,8 +41,8 @@ func (f *Failures) limits() (int, time.Duration) {
 	return max, window
 }
 
-// Blocked reports whether client may not try now, and for how long.
-func (f *Failures) Blocked(client string) (time.Duration, bool) {
+// Blocked reports whether client may not go on now, and for how long.
+func (f *Limit) Blocked(client string) (time.Duration, bool) {
 	max, window := f.limits()
 	now := f.Clock.Now()
 	f.mu.Lock()
@@ -58,8 +59,8 @@ func (f *Failures) Blocked(client string) (time.Duration, bool) {
 	return end.Sub(now), true
 }
 
-// Fail counts a failed authentication of client.
-func (f *Failures) Fail(client string) {
+// Count counts one more of client's.
+func (f *Limit) Count(client string) {
 	_, window := f.limits()
 	now := f.Clock.Now()
 	f.mu.Lock()
@@ -80,7 +81,7 @@ func (f *Failures) Fail(client string) {
 
 // prune drops ended windows, and when none has ended, every window: the
 // limit then starts afresh rather than growing without bound.
-func (f *Failures) prune(now time.Time, window time.Duration) {
+func (f *Limit) prune(now time.Time, window time.Duration) {
 	for k, w := range f.counts {
 		if !now.Before(w.start.Add(window)) {
 			delete(f.counts, k)

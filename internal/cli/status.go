@@ -62,6 +62,9 @@ func writeStatus(w io.Writer, st *server.Status) error {
 		fmt.Fprintf(&b, " (fleet observed %s)", st.FleetAt.Format("15:04"))
 	}
 	fmt.Fprintln(&b)
+	if st.EngineErr != "" && st.EngineErrAt != nil {
+		fmt.Fprintf(&b, "\nThe engine's last step failed at %s: %s\n", st.EngineErrAt.Format("Mon 2006-01-02 15:04 -07:00"), aksupgrade.Printable(st.EngineErr))
+	}
 	if st.PlanErr != "" {
 		fmt.Fprintf(&b, "\nThe engine cannot plan: %s\n", st.PlanErr)
 	}

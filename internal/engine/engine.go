@@ -54,9 +54,13 @@ type Engine struct {
 	loop *loop.Loop
 	pol  atomic.Pointer[policy.Policy]
 
-	mu      sync.Mutex // guards lastPlan and the stage index
-	last    *planner.Result
-	lastErr error
+	mu   sync.Mutex // guards lastPlan, the stage index and stepErr
+	last *planner.Result
+	// stepErr is the last step's error, at stepErrAt; nil after a step
+	// that succeeded.
+	stepErr   error
+	stepErrAt time.Time
+	lastErr   error
 	// stageIndex maps lower-case cluster IDs to their stage in
 	// stageIndexOf, a plan (see StageOf).
 	stageIndex   map[string]string
@@ -132,8 +136,30 @@ func (e *Engine) LastPlan() (*planner.Result, error) {
 }
 
 // Step runs one iteration of the loop at the clock's time and returns
-// when the next one is due.
+// when the next one is due. Its error, if any, is kept for LastError
+// until a step succeeds.
 func (e *Engine) Step(ctx context.Context) (time.Time, error) {
+	next, err := e.step(ctx)
+	e.mu.Lock()
+	switch {
+	case err == nil:
+		e.stepErr = nil
+	case ctx.Err() == nil: // not merely stopping
+		e.stepErr, e.stepErrAt = err, e.o.Clock.Now()
+	}
+	e.mu.Unlock()
+	return next, err
+}
+
+// LastError returns the error of the last step and when it happened, or
+// a nil error after a step that succeeded.
+func (e *Engine) LastError() (time.Time, error) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.stepErrAt, e.stepErr
+}
+
+func (e *Engine) step(ctx context.Context) (time.Time, error) {
 	now := e.o.Clock.Now()
 	fleet, err := e.observe(ctx, now)
 	if err != nil {

@@ -123,3 +123,39 @@ func policyText(t *testing.T) string {
 	}
 	return string(b)
 }
+
+// flakyProvider fails to list clusters while down is set.
+type flakyProvider struct {
+	aksupgrade.Provider
+	down *bool
+}
+
+func (p flakyProvider) Clusters(ctx context.Context, subs []string) ([]aksupgrade.Cluster, error) {
+	if *p.down {
+		return nil, &aksupgrade.Error{Code: aksupgrade.ErrThrottled, Message: "too many requests"}
+	}
+	return p.Provider.Clusters(ctx, subs)
+}
+
+// TestLastError: a failed step is kept, with its time, for people to
+// see; a step that succeeds clears it.
+func TestLastError(t *testing.T) {
+	h := newHarness(t, "testdata/scenario.yaml", "testdata/policy.yaml")
+	down := true
+	h.wrap = func(s store.Store, p aksupgrade.Provider) (store.Store, aksupgrade.Provider) { return s, flakyProvider{p, &down} }
+	h.restart()
+	if _, err := h.eng.Step(t.Context()); err == nil {
+		t.Fatal("a step with ARM throttling every list succeeded")
+	}
+	at, err := h.eng.LastError()
+	if aksupgrade.Code(err) != aksupgrade.ErrThrottled || !at.Equal(h.clk.Now()) {
+		t.Errorf("LastError = %v at %s, want the throttling now", err, at)
+	}
+	down = false
+	if _, err := h.eng.Step(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := h.eng.LastError(); err != nil {
+		t.Errorf("LastError after a good step = %v, want nil", err)
+	}
+}

@@ -44,7 +44,7 @@ func TestAuthRoutes(t *testing.T) {
 	tenant := entratest.New(t, "api://aksupgrade")
 	var now time.Time
 	e := newEnv(t, func(e *env, o *server.Options) {
-		o.AuthFailures = &auth.Failures{Clock: o.Clock, Max: 1000} // this test fails on purpose, often
+		o.AuthFailures = &auth.Limit{Clock: o.Clock, Max: 1000} // this test fails on purpose, often
 		now = o.Clock.Now()
 		o.Auth = auth.Chain{testTokens(t), auth.Entra{Verifier: entra.New(tenant.Options(), o.Clock),
 			Operators: []string{"Aksupgrade.Operator"}, Viewers: []string{"Aksupgrade.Viewer"}}}
@@ -158,7 +158,7 @@ func TestAuthCrossSite(t *testing.T) {
 // is refused, valid token or not, until the window ends.
 func TestAuthFailureLimit(t *testing.T) {
 	e := newEnv(t, func(_ *env, o *server.Options) {
-		o.AuthFailures = &auth.Failures{Clock: o.Clock, Max: 3, Window: time.Minute}
+		o.AuthFailures = &auth.Limit{Clock: o.Clock, Max: 3, Window: time.Minute}
 	})
 	for range 3 {
 		wantStatus(t, callAs(t, e.h, "guess", "GET", "/api/v1/rollouts", ""), http.StatusUnauthorized)
@@ -242,4 +242,23 @@ func TestActionReasonPrintable(t *testing.T) {
 	}
 	a := call(t, e.h, "POST", "/api/v1/rollouts/1.31.5/abort", `{"reason":"`+strings.Repeat("x", 1001)+`"}`)
 	wantStatus(t, a, http.StatusBadRequest)
+}
+
+// TestActionLimit: a caller's actions are limited; others go on.
+func TestActionLimit(t *testing.T) {
+	e := newEnv(t, func(_ *env, o *server.Options) {
+		o.Actions = &auth.Limit{Clock: o.Clock, Max: 2, Window: time.Minute}
+	})
+	e.awaitingApproval(t)
+	wantStatus(t, callAs(t, e.h, "secret-alice", "POST", "/api/v1/rollouts/1.31.5/pause", `{}`), http.StatusOK)
+	wantStatus(t, callAs(t, e.h, "secret-alice", "POST", "/api/v1/rollouts/1.31.5/resume", `{}`), http.StatusOK)
+	a := callAs(t, e.h, "secret-alice", "POST", "/api/v1/rollouts/1.31.5/pause", `{}`)
+	wantStatus(t, a, http.StatusTooManyRequests)
+	if a.header.Get("Retry-After") == "" {
+		t.Error("429 without Retry-After")
+	}
+	wantStatus(t, callAs(t, e.h, "secret-bob", "POST", "/api/v1/rollouts/1.31.5/pause", `{}`), http.StatusOK)
+	wantStatus(t, callAs(t, e.h, "secret-alice", "GET", "/api/v1/rollouts", ""), http.StatusOK) // reads are not actions
+	e.clk.Advance(time.Minute)
+	wantStatus(t, callAs(t, e.h, "secret-alice", "POST", "/api/v1/rollouts/1.31.5/resume", `{}`), http.StatusOK)
 }

@@ -33,7 +33,8 @@ func (denyAll) Authenticate(*http.Request) (auth.Identity, error) {
 // request's context. A state-changing request must also be JSON: with
 // the credential in a header and a JSON body, a cross-site page cannot
 // send it without a CORS preflight, which this server never grants.
-// Failed authentications are limited per client address.
+// Failed authentications are limited per client address, actions per
+// caller.
 func (s *server) guard(need auth.Role, h http.HandlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		client := clientAddr(r)
@@ -55,7 +56,7 @@ func (s *server) guard(need auth.Role, h http.HandlerFunc) http.HandlerFunc {
 			return
 		}
 		if err != nil {
-			s.failures.Fail(client)
+			s.failures.Count(client)
 			s.log.Warn("authentication failed", "method", r.Method, "path", r.URL.Path, "client", client, "err", err)
 			msg := "send a valid token: Authorization: Bearer <token> (aksupgrade --token-file or AKSUPGRADE_TOKEN)"
 			if errors.Is(err, auth.ErrBadCredentials) {
@@ -74,6 +75,14 @@ func (s *server) guard(need auth.Role, h http.HandlerFunc) http.HandlerFunc {
 				s.fail(w, r, &callerError{status: http.StatusUnsupportedMediaType, msg: "send the body as JSON (Content-Type: application/json)"})
 				return
 			}
+			// A script gone wrong, or a stolen token, cannot flood the
+			// engine and the audit with actions.
+			if wait, blocked := s.actions.Blocked(id.Name); blocked {
+				s.fail(w, r, &callerError{status: http.StatusTooManyRequests, retryAfter: wait,
+					msg: id.Name + " sent too many actions; wait, then send it again"})
+				return
+			}
+			s.actions.Count(id.Name)
 		}
 		h(w, r.WithContext(auth.WithIdentity(r.Context(), id)))
 	}

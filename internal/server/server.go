@@ -35,6 +35,7 @@ type Engine interface {
 	Resume(ctx context.Context, t aksupgrade.Target, by string) error
 	Abort(ctx context.Context, t aksupgrade.Target, by, reason string) error
 	AzureMaintenance(now time.Time) []engine.Maintenance
+	LastError() (time.Time, error)
 }
 
 // Options configure the handler.
@@ -54,16 +55,20 @@ type Options struct {
 	// Auth says who calls /api/v1: a viewer may read, an operator also
 	// act. Nil lets nobody in (auth.Anonymous lets everybody in).
 	Auth auth.Authenticator
-	// AuthFailures limits failed authentications per client; nil: 10 a
-	// minute on Clock.
-	AuthFailures *auth.Failures
+	// AuthFailures limits failed authentications per client address;
+	// nil: 10 a minute on Clock.
+	AuthFailures *auth.Limit
+	// Actions limits the actions (approve, pause, ...) of each caller;
+	// nil: 30 a minute on Clock.
+	Actions *auth.Limit
 }
 
 type server struct {
 	o        Options
 	log      *slog.Logger
 	auth     auth.Authenticator
-	failures *auth.Failures
+	failures *auth.Limit
+	actions  *auth.Limit
 }
 
 // New returns the HTTP handler.
@@ -76,7 +81,10 @@ func New(o Options) http.Handler {
 		s.auth = denyAll{}
 	}
 	if s.failures == nil {
-		s.failures = &auth.Failures{Clock: o.Clock}
+		s.failures = &auth.Limit{Clock: o.Clock}
+	}
+	if s.actions = o.Actions; s.actions == nil {
+		s.actions = &auth.Limit{Clock: o.Clock, Max: 30, Window: time.Minute}
 	}
 	mux := http.NewServeMux()
 	// Probes and metrics keep their own access rules (the network's):
@@ -125,13 +133,18 @@ func (s *server) readyz(w http.ResponseWriter, r *http.Request) {
 // engine's last step could not plan, as far as the caller is to know (an
 // internal error is only named as one; the engine logs it).
 type Status struct {
-	Now      time.Time            `json:"now"`
-	Plan     *planner.Result      `json:"plan"`
-	PlanErr  string               `json:"planError,omitempty"`
-	Runs     []store.Run          `json:"runs"`
-	Steps    []store.StepRecord   `json:"activeSteps"`
-	Rollouts []aksupgrade.Rollout `json:"rollouts"`
-	FleetAt  *time.Time           `json:"fleetObservedAt,omitempty"`
+	Now     time.Time       `json:"now"`
+	Plan    *planner.Result `json:"plan"`
+	PlanErr string          `json:"planError,omitempty"`
+	// EngineErr is why the engine's last step failed (Azure throttling
+	// it, the database unreachable, ...), at EngineErrAt; empty when it
+	// succeeded.
+	EngineErr   string               `json:"engineError,omitempty"`
+	EngineErrAt *time.Time           `json:"engineErrorAt,omitempty"`
+	Runs        []store.Run          `json:"runs"`
+	Steps       []store.StepRecord   `json:"activeSteps"`
+	Rollouts    []aksupgrade.Rollout `json:"rollouts"`
+	FleetAt     *time.Time           `json:"fleetObservedAt,omitempty"`
 	// Maintenance is Azure's own planned maintenance still to come or
 	// under way, from ScheduledEventEmitted events.
 	Maintenance []engine.Maintenance `json:"azureMaintenance"`
@@ -155,6 +168,9 @@ func (s *server) status(w http.ResponseWriter, r *http.Request) {
 	st.Plan, err = s.o.Engine.LastPlan()
 	if err != nil {
 		st.PlanErr = messageOf(err)
+	}
+	if at, err := s.o.Engine.LastError(); err != nil {
+		st.EngineErr, st.EngineErrAt = messageOf(err), &at
 	}
 	if st.Runs, err = s.o.Store.Runs(ctx); err != nil {
 		s.fail(w, r, err)

@@ -68,6 +68,7 @@ func (f failingEngine) Abort(context.Context, aksupgrade.Target, string, string)
 	return f.err
 }
 func (f failingEngine) AzureMaintenance(time.Time) []engine.Maintenance { return nil }
+func (f failingEngine) LastError() (time.Time, error)                   { return time.Time{}, f.err }
 
 // wantHidden checks that a answers status with the fixed line msg, and
 // that the server logged what it did not show.
