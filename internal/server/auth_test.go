@@ -1,8 +1,11 @@
 package server_test
 
 import (
+	"database/sql"
+	"errors"
 	"net/http"
 	"net/http/httptest"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -10,10 +13,12 @@ import (
 	"github.com/golang-jwt/jwt/v5"
 
 	"github.com/aksupgrade/aksupgrade/internal/auth"
+	"github.com/aksupgrade/aksupgrade/internal/clock"
 	"github.com/aksupgrade/aksupgrade/internal/entra"
 	"github.com/aksupgrade/aksupgrade/internal/entra/entratest"
 	"github.com/aksupgrade/aksupgrade/internal/server"
 	"github.com/aksupgrade/aksupgrade/internal/store"
+	"github.com/aksupgrade/aksupgrade/internal/store/sqlite"
 )
 
 // apiRoutes are every route of /api/v1, with a request each can take.
@@ -261,4 +266,37 @@ func TestActionLimit(t *testing.T) {
 	wantStatus(t, callAs(t, e.h, "secret-alice", "GET", "/api/v1/rollouts", ""), http.StatusOK) // reads are not actions
 	e.clk.Advance(time.Minute)
 	wantStatus(t, callAs(t, e.h, "secret-alice", "POST", "/api/v1/rollouts/1.31.5/resume", `{}`), http.StatusOK)
+}
+
+// TestReadyzStoreLocked: while another process holds the database's
+// write lock past the busy timeout, the server is not ready.
+func TestReadyzStoreLocked(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "state.db")
+	st, err := sqlite.Open(t.Context(), path, sqlite.WithBusyTimeout(50*time.Millisecond))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	h := server.New(server.Options{Engine: failingEngine{errors.New("not asked")}, Store: st, Clock: clock.NewManual(time.Now()), Auth: auth.Anonymous{}})
+	other, err := sql.Open("sqlite", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { other.Close() })
+	conn, err := other.Conn(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.Close() })
+	if _, err := conn.ExecContext(t.Context(), "BEGIN IMMEDIATE"); err != nil {
+		t.Fatal(err)
+	}
+	wantStatus(t, callAs(t, h, "", "GET", "/readyz", ""), http.StatusServiceUnavailable)
+	if _, err := conn.ExecContext(t.Context(), "ROLLBACK"); err != nil {
+		t.Fatal(err)
+	}
+	// Writable now: the next answer is the engine's (which fails here).
+	if a := callAs(t, h, "", "GET", "/readyz", ""); a.status == http.StatusServiceUnavailable {
+		t.Errorf("readyz %d after the lock was released: %s", a.status, a.body)
+	}
 }

@@ -110,10 +110,11 @@ func (s *server) healthz(w http.ResponseWriter, _ *http.Request) {
 	_, _ = io.WriteString(w, "ok\n")
 }
 
-// readyz is ready once the store answers and the engine has planned.
+// readyz is ready once the store takes writes and the engine has
+// planned.
 func (s *server) readyz(w http.ResponseWriter, r *http.Request) {
-	if _, err := s.o.Store.History(r.Context()); err != nil {
-		s.fail(w, r, fmt.Errorf("readiness: %w", err))
+	if err := s.o.Store.Writable(r.Context()); err != nil {
+		s.fail(w, r, fmt.Errorf("readiness: the store takes no writes: %w: %w", store.ErrUnavailable, err))
 		return
 	}
 	switch res, err := s.o.Engine.LastPlan(); {

@@ -173,6 +173,11 @@ type Store interface {
 	// limit.
 	Notifications(ctx context.Context, limit int) ([]Outgoing, error)
 
+	// Writable checks that the store can take a write now (it writes
+	// nothing): nil, or why not (ErrUnavailable when the database cannot
+	// be reached or is locked past the wait).
+	Writable(ctx context.Context) error
+
 	// Close releases the database; the store answers ErrUnavailable
 	// afterwards. Closing twice is harmless.
 	Close() error

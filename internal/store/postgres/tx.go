@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/jackc/pgx/v5"
@@ -108,4 +109,24 @@ func collect[T any](ctx context.Context, q querier, query string, scan func(pgx.
 // affected reports whether a statement changed a row.
 func affected(tag pgconn.CommandTag, err error) (bool, error) {
 	return err == nil && tag.RowsAffected() > 0, err
+}
+
+// errProbed ends the transaction of Writable, rolling it back.
+var errProbed = errors.New("probed")
+
+// Writable runs a write statement that changes no row, and rolls back:
+// PostgreSQL refuses it on a read-only server (a standby, or
+// default_transaction_read_only) or when the table is locked past
+// lock_timeout.
+func (s *Store) Writable(ctx context.Context) error {
+	err := s.write(ctx, "check the database takes writes", func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, `UPDATE fleet SET id = id WHERE id = -1`); err != nil {
+			return err
+		}
+		return errProbed
+	})
+	if errors.Is(err, errProbed) {
+		return nil
+	}
+	return err
 }

@@ -81,20 +81,29 @@ func (s *Store) init(ctx context.Context, path string) error {
 	}
 	// A database that cannot be written (a read-only file or mount)
 	// would open, serve reads and fail at the first fact: refuse it now.
-	// A write statement takes the write transaction even when it
-	// changes no row, and SQLite refuses that on a read-only database.
-	tx, err := s.writer.BeginTx(ctx, nil)
-	if err != nil {
-		return s.fail(ctx, "open sqlite "+path+" for writing", err)
-	}
-	_, err = tx.ExecContext(ctx, `UPDATE fleet SET id = id WHERE id = -1`)
-	if rbErr := tx.Rollback(); err == nil {
-		err = rbErr
-	}
-	if err != nil {
+	if err := s.Writable(ctx); err != nil {
 		return fmt.Errorf("open sqlite %s: the database cannot be written (check the file's and its directory's permissions, and that the volume is not read-only): %w", path, err)
 	}
 	return nil
+}
+
+// errProbed ends the transaction of Writable, rolling it back.
+var errProbed = errors.New("probed")
+
+// Writable takes the write lock and a write statement, and rolls back: a
+// write statement takes the write transaction even when it changes no
+// row, and SQLite refuses that on a read-only database.
+func (s *Store) Writable(ctx context.Context) error {
+	err := s.write(ctx, "check the database takes writes", func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, `UPDATE fleet SET id = id WHERE id = -1`); err != nil {
+			return err
+		}
+		return errProbed
+	})
+	if errors.Is(err, errProbed) {
+		return nil
+	}
+	return err
 }
 
 // dsn is the modernc.org/sqlite data source name for path. Pragmas go in

@@ -23,6 +23,7 @@ func testClosed(t *testing.T, open Opener) {
 	for name, call := range map[string]func(ctx context.Context) error{
 		"SaveFleet": func(ctx context.Context) error { return s.SaveFleet(ctx, store.Fleet{At: at(0)}) },
 		"Fleet":     func(ctx context.Context) error { _, err := s.Fleet(ctx); return err },
+		"Writable":  func(ctx context.Context) error { return s.Writable(ctx) },
 		"History":   func(ctx context.Context) error { _, err := s.History(ctx); return err },
 		"Apply": func(ctx context.Context) error {
 			return s.Apply(ctx, store.Transition{Kind: store.TransitionStarted, Stage: "dev", Target: k, At: at(0), Actor: "engine"})

@@ -191,3 +191,17 @@ func testRecordInvalid(t *testing.T, open Opener) {
 
 // hours is n hours.
 func hours(n int) time.Duration { return time.Duration(n) * time.Hour }
+
+// testWritable: an open store takes writes, and checking writes nothing.
+func testWritable(t *testing.T, open Opener) {
+	s := open(t)
+	if err := s.Writable(t.Context()); err != nil {
+		t.Fatalf("Writable: %v", err)
+	}
+	if _, err := s.Fleet(t.Context()); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("Fleet after Writable = %v, want ErrNotFound: the check wrote", err)
+	}
+	if a, err := s.Audit(t.Context(), store.AuditQuery{}); err != nil || len(a) != 0 {
+		t.Errorf("Audit after Writable = %v, %v; want nothing", a, err)
+	}
+}

@@ -31,6 +31,7 @@ func Run(t *testing.T, open Opener) {
 		{"InvalidTransitions", testInvalidTransitions},
 		{"Runs", testRuns},
 		{"Record", testRecord},
+		{"Writable", testWritable},
 		{"Steps", testSteps},
 		{"Audit", testAudit},
 		{"Events", testEvents},
