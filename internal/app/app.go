@@ -21,6 +21,7 @@ import (
 	"github.com/aksupgrade/aksupgrade/internal/clock"
 	"github.com/aksupgrade/aksupgrade/internal/engine"
 	"github.com/aksupgrade/aksupgrade/internal/eventgrid"
+	"github.com/aksupgrade/aksupgrade/internal/loop"
 	"github.com/aksupgrade/aksupgrade/internal/metrics"
 	"github.com/aksupgrade/aksupgrade/internal/notify"
 	"github.com/aksupgrade/aksupgrade/internal/notify/receivers"
@@ -49,6 +50,10 @@ type Options struct {
 	// loopback Listen address, or with InsecureNoAuth.
 	Auth           auth.Authenticator
 	InsecureNoAuth bool
+	// RetainEvents and RetainOutbox are how long processed events and
+	// finished notifications are kept (zero: 90 and 30 days; negative:
+	// forever). The audit log is kept forever.
+	RetainEvents, RetainOutbox time.Duration
 	// TLSCert and TLSKey, when set, are PEM files the listeners serve
 	// HTTPS with, read again when they change.
 	TLSCert, TLSKey string
@@ -97,6 +102,9 @@ type App struct {
 	hookListen string
 	// certs, when set, make the listeners serve HTTPS.
 	certs *certFiles
+	// pruner deletes what is kept long enough, daily.
+	pruner *loop.Loop
+	prune  func(context.Context) time.Duration
 
 	mu        sync.Mutex
 	srv, hsrv *http.Server
@@ -186,6 +194,7 @@ func New(ctx context.Context, o Options) (*App, error) {
 		}
 		a.certs = c
 	}
+	a.pruner, a.prune = loop.New(o.Clock), pruneStep(a.Store, o.Clock, o.Logger, o.RetainEvents, o.RetainOutbox)
 	authn := o.Auth
 	if authn == nil {
 		if err := allowNoAuth(o.Listen, o.InsecureNoAuth); err != nil {
@@ -246,6 +255,7 @@ func (a *App) Start(ctx context.Context) error {
 	if a.notifier != nil {
 		a.notifier.Start(ctx)
 	}
+	a.pruner.Start(ctx, a.prune)
 	return nil
 }
 
@@ -288,6 +298,7 @@ func (a *App) Stop(ctx context.Context) error {
 	if a.notifier != nil {
 		a.notifier.Stop()
 	}
+	a.pruner.Stop()
 	return errors.Join(err, a.closeStore())
 }
 

@@ -15,12 +15,13 @@ import (
 	"github.com/aksupgrade/aksupgrade/internal/auth"
 	"github.com/aksupgrade/aksupgrade/internal/clock"
 	"github.com/aksupgrade/aksupgrade/internal/entra"
+	"github.com/aksupgrade/aksupgrade/internal/policy"
 	"github.com/aksupgrade/aksupgrade/internal/eventgrid"
 )
 
 func newServe(e *env) *cobra.Command {
 	var o app.Options
-	var logLevel, tokensFile string
+	var logLevel, tokensFile, retainEvents, retainOutbox string
 	cmd := &cobra.Command{
 		Use:   "serve --policy FILE --db PATH",
 		Short: "Run the service: keep the fleet moving through its stages, with a JSON API",
@@ -68,6 +69,13 @@ principal (AZURE_CLIENT_ID, AZURE_TENANT_ID, AZURE_CLIENT_SECRET), or 'az login'
 			if err := dbFlag(cmd, o.DBPath); err != nil {
 				return err
 			}
+			var err error
+			if o.RetainEvents, err = retention("--retain-events", retainEvents); err != nil {
+				return err
+			}
+			if o.RetainOutbox, err = retention("--retain-notifications", retainOutbox); err != nil {
+				return err
+			}
 			authn, err := apiAuth(tokensFile)
 			if err != nil {
 				return failure("%v", err)
@@ -98,6 +106,8 @@ principal (AZURE_CLIENT_ID, AZURE_TENANT_ID, AZURE_CLIENT_SECRET), or 'az login'
 	f.StringVar(&o.Listen, "listen", "127.0.0.1:8080", "HTTP address of the API")
 	f.StringVar(&o.WebhookListen, "webhook-listen", "", "HTTP address of the Event Grid webhook alone (default: the API's)")
 	f.StringVar(&tokensFile, "tokens-file", envOr("AKSUPGRADE_API_TOKENS_FILE", ""), "file of API tokens, lines of NAME ROLE sha256:HEX (env AKSUPGRADE_API_TOKENS_FILE)")
+	f.StringVar(&retainEvents, "retain-events", "90d", "how long processed events are kept (0: forever); the audit log is kept forever")
+	f.StringVar(&retainOutbox, "retain-notifications", "30d", "how long sent or given-up notifications are kept (0: forever)")
 	f.StringVar(&o.TLSCert, "tls-cert", "", "PEM certificate (chain) to serve HTTPS with; read again when it changes")
 	f.StringVar(&o.TLSKey, "tls-key", "", "PEM private key of --tls-cert")
 	f.BoolVar(&o.InsecureNoAuth, "insecure-no-auth", false, "serve the API with no authentication on an address other hosts reach (only behind something that authenticates every request)")
@@ -209,4 +219,16 @@ func dbFlag(cmd *cobra.Command, db string) error {
 		return &exitError{code: ExitUsage, msg: fmt.Sprintf("--db %s: a password on the command line is visible to every user of the machine; put the whole DSN in AKSUPGRADE_DB, or the password in PGPASSWORD or a PGPASSFILE", app.RedactDB(db))}
 	}
 	return nil
+}
+
+// retention reads a retention flag: "90d", "36h", or "0" for forever.
+func retention(flag, v string) (time.Duration, error) {
+	if strings.TrimSpace(v) == "0" {
+		return -1, nil
+	}
+	d, err := policy.ParseDuration(v)
+	if err != nil || d <= 0 {
+		return 0, &exitError{code: ExitUsage, msg: fmt.Sprintf("%s %q: want a duration such as 90d or 36h, or 0 to keep forever", flag, v)}
+	}
+	return d, nil
 }

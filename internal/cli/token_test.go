@@ -129,3 +129,16 @@ func TestAPIAuthFromEnv(t *testing.T) {
 		}
 	}
 }
+
+func TestRetentionFlag(t *testing.T) {
+	for in, want := range map[string]time.Duration{"90d": 90 * 24 * time.Hour, "36h": 36 * time.Hour, "0": -1} {
+		if got, err := retention("--retain-events", in); err != nil || got != want {
+			t.Errorf("retention(%q) = %s, %v; want %s", in, got, err, want)
+		}
+	}
+	for _, bad := range []string{"", "-1d", "forever", "90"} {
+		if _, err := retention("--retain-events", bad); err == nil {
+			t.Errorf("retention(%q): no error", bad)
+		}
+	}
+}

@@ -173,6 +173,13 @@ type Store interface {
 	// limit.
 	Notifications(ctx context.Context, limit int) ([]Outgoing, error)
 
+	// Prune deletes what r says has been kept long enough: processed
+	// events received before r.EventsBefore (an event still pending is
+	// kept, whatever its age), and outbox entries sent or given up
+	// before r.OutboxBefore (pending ones are kept). The audit log is
+	// never pruned. Zero times prune nothing of their kind.
+	Prune(ctx context.Context, r Retention) (Pruned, error)
+
 	// Writable checks that the store can take a write now (it writes
 	// nothing): nil, or why not (ErrUnavailable when the database cannot
 	// be reached or is locked past the wait).
@@ -349,4 +356,15 @@ type Event struct {
 	// ProcessedAt is set by MarkProcessed (or given to PutEvent for an
 	// event that needs no processing).
 	ProcessedAt *time.Time `json:"processedAt,omitempty"`
+}
+
+// Retention says what Prune deletes: what ended before these times.
+type Retention struct {
+	EventsBefore time.Time
+	OutboxBefore time.Time
+}
+
+// Pruned counts what Prune deleted.
+type Pruned struct {
+	Events, Outbox int64
 }

@@ -24,7 +24,11 @@ func testClosed(t *testing.T, open Opener) {
 		"SaveFleet": func(ctx context.Context) error { return s.SaveFleet(ctx, store.Fleet{At: at(0)}) },
 		"Fleet":     func(ctx context.Context) error { _, err := s.Fleet(ctx); return err },
 		"Writable":  func(ctx context.Context) error { return s.Writable(ctx) },
-		"History":   func(ctx context.Context) error { _, err := s.History(ctx); return err },
+		"Prune": func(ctx context.Context) error {
+			_, err := s.Prune(ctx, store.Retention{EventsBefore: at(0)})
+			return err
+		},
+		"History": func(ctx context.Context) error { _, err := s.History(ctx); return err },
 		"Apply": func(ctx context.Context) error {
 			return s.Apply(ctx, store.Transition{Kind: store.TransitionStarted, Stage: "dev", Target: k, At: at(0), Actor: "engine"})
 		},

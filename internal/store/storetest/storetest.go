@@ -32,6 +32,7 @@ func Run(t *testing.T, open Opener) {
 		{"Runs", testRuns},
 		{"Record", testRecord},
 		{"Writable", testWritable},
+		{"Prune", testPrune},
 		{"Steps", testSteps},
 		{"Audit", testAudit},
 		{"Events", testEvents},
