@@ -26,8 +26,10 @@ func newServe(e *env) *cobra.Command {
 		Use:   "serve --policy FILE --db PATH",
 		Short: "Run the service: keep the fleet moving through its stages, with a JSON API",
 		Long: `serve runs the engine against Azure (or, with --arm-endpoint, the simulator),
-keeps its state in a SQLite database, and serves a JSON API for status and
-operator actions (/api/v1/...), /healthz and /readyz.
+keeps its state in a SQLite file or a PostgreSQL database (--db), and serves a
+JSON API for status and operator actions (/api/v1/...), /healthz, /readyz
+and /metrics. Run one replica: there is no leader election among replicas
+yet.
 
 Event Grid deliveries are accepted at /webhooks/eventgrid when
 AKSUPGRADE_WEBHOOK_SECRET holds one or more shared secrets (comma-separated,
