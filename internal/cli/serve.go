@@ -15,8 +15,8 @@ import (
 	"github.com/aksupgrade/aksupgrade/internal/auth"
 	"github.com/aksupgrade/aksupgrade/internal/clock"
 	"github.com/aksupgrade/aksupgrade/internal/entra"
-	"github.com/aksupgrade/aksupgrade/internal/policy"
 	"github.com/aksupgrade/aksupgrade/internal/eventgrid"
+	"github.com/aksupgrade/aksupgrade/internal/policy"
 )
 
 func newServe(e *env) *cobra.Command {

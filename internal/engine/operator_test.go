@@ -142,7 +142,9 @@ func (p flakyProvider) Clusters(ctx context.Context, subs []string) ([]aksupgrad
 func TestLastError(t *testing.T) {
 	h := newHarness(t, "testdata/scenario.yaml", "testdata/policy.yaml")
 	down := true
-	h.wrap = func(s store.Store, p aksupgrade.Provider) (store.Store, aksupgrade.Provider) { return s, flakyProvider{p, &down} }
+	h.wrap = func(s store.Store, p aksupgrade.Provider) (store.Store, aksupgrade.Provider) {
+		return s, flakyProvider{p, &down}
+	}
 	h.restart()
 	if _, err := h.eng.Step(t.Context()); err == nil {
 		t.Fatal("a step with ARM throttling every list succeeded")
