@@ -47,6 +47,8 @@ func (e Event) Describe() string {
 			return fmt.Sprintf("%s runs Kubernetes %s, which is out of support", n.Name, n.Version)
 		}
 		return fmt.Sprintf("%s runs Kubernetes %s, which leaves support soon", n.Name, n.Version)
+	case e.Gate != nil:
+		return e.Gate.Describe()
 	}
 	if who != "" {
 		return fmt.Sprintf("%s (%s)", e.Type.Short(), who)

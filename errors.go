@@ -37,6 +37,9 @@ const (
 	ErrAuth ErrorCode = "auth"
 	// ErrAlreadyDone: the cluster already runs what the step asks for.
 	ErrAlreadyDone ErrorCode = "alreadyDone"
+	// ErrUnreachable: a cluster's own API server cannot be reached (a
+	// private cluster, the network, a firewall): a gate cannot look.
+	ErrUnreachable ErrorCode = "unreachable"
 	// ErrInvalid: the request can never succeed as made (400).
 	ErrInvalid ErrorCode = "invalid"
 	// ErrInternal: anything else; retry later.

@@ -66,6 +66,14 @@ const (
 	EventVersionAvailable EventType = "aksupgrade.version.available"
 	EventSupportEnding    EventType = "aksupgrade.support.ending"
 	EventSupportEnded     EventType = "aksupgrade.support.ended"
+
+	// Gates (GateEvent): a blocking preflight gate keeps a cluster from
+	// its upgrade, once per cluster, target and gate until it passes; a
+	// gate in warn mode failed, once likewise. A blocking postflight gate
+	// that fails halts the stage (EventStageHalted, the gate's words as
+	// the reason).
+	EventGateBlocked EventType = "aksupgrade.gate.blocked"
+	EventGateWarned  EventType = "aksupgrade.gate.warned"
 )
 
 // azureTypes are the types whose data is an Event Grid or CloudEvents
@@ -94,7 +102,7 @@ func (t EventType) Engine() bool {
 	case EventStepRunning, EventStepSucceeded, EventStepFailed, EventStepAbandoned,
 		EventStageStarted, EventStageReached, EventStageProven, EventStageHalted, EventApprovalNeeded,
 		EventApproved, EventRetried, EventPaused, EventResumed, EventAborted,
-		EventVersionAvailable, EventSupportEnding, EventSupportEnded:
+		EventVersionAvailable, EventSupportEnding, EventSupportEnded, EventGateBlocked, EventGateWarned:
 		return true
 	}
 	return false
@@ -149,6 +157,7 @@ type Event struct {
 	Action      *OperatorAction                `json:"action,omitempty"`
 	Versions    *VersionNews                   `json:"versions,omitempty"`
 	SupportNews *SupportNews                   `json:"supportNews,omitempty"`
+	Gate        *GateEvent                     `json:"gate,omitempty"`
 }
 
 // Known reports whether the event has a typed payload.
@@ -177,6 +186,8 @@ func (e Event) Payload() any {
 		return e.Versions
 	case e.SupportNews != nil:
 		return e.SupportNews
+	case e.Gate != nil:
+		return e.Gate
 	}
 	return nil
 }
@@ -202,11 +213,14 @@ func (e *Event) DecodePayload(data []byte) error {
 	case EventSupportEnding, EventSupportEnded:
 		e.SupportNews = &SupportNews{}
 		target = e.SupportNews
+	case EventGateBlocked, EventGateWarned:
+		e.Gate = &GateEvent{}
+		target = e.Gate
 	default:
 		return fmt.Errorf("event type %q has no engine payload", e.Type)
 	}
 	if err := json.Unmarshal(data, target); err != nil {
-		e.Step, e.Stage, e.Action, e.Versions, e.SupportNews = nil, nil, nil, nil, nil
+		e.Step, e.Stage, e.Action, e.Versions, e.SupportNews, e.Gate = nil, nil, nil, nil, nil, nil
 		return fmt.Errorf("event %s: %w", e.Type, err)
 	}
 	if e.Cluster == "" {
@@ -217,6 +231,8 @@ func (e *Event) DecodePayload(data []byte) error {
 			e.Cluster = e.Stage.Cluster
 		case e.SupportNews != nil:
 			e.Cluster = e.SupportNews.Cluster
+		case e.Gate != nil:
+			e.Cluster = e.Gate.Result.Cluster
 		}
 	}
 	return nil

@@ -187,7 +187,7 @@ func TestChartPostgres(t *testing.T) {
 	m := mustRender(t, postgresValues)
 	d := m.deployment(t)
 	checkPod(t, m, d)
-	checkOneEngine(t, m, d)
+	checkReplicas(t, m, d)
 	if len(m.claims) != 0 {
 		t.Errorf("PostgreSQL: a PersistentVolumeClaim is rendered")
 	}
@@ -215,7 +215,7 @@ func TestChartPostgresDSN(t *testing.T) {
 	m := mustRender(t, postgresDSNValues)
 	d := m.deployment(t)
 	checkPod(t, m, d)
-	checkOneEngine(t, m, d)
+	checkReplicas(t, m, d)
 	c := container(t, d)
 	if db := argValue(c, "--db"); db != "" {
 		t.Errorf("PostgreSQL: --db=%s on the command line; want the DSN from AKSUPGRADE_DB alone", db)
@@ -300,7 +300,6 @@ func TestChartRefuses(t *testing.T) {
 		name, values, want string
 	}{
 		{"SQLite with two replicas", "replicas: 2", "SQLite allows exactly one replica"},
-		{"PostgreSQL with two replicas", "replicas: 2\ndatabase: {postgres: {existingSecret: aksupgrade-postgres}}", "every replica of this version runs the engine"},
 		{"a password in the DSN", "database: {postgres: {dsn: 'postgres://aksupgrade:hunter2@pg:5432/db'}}", "holds a password"},
 		{"a password in a key=value DSN", "database: {postgres: {dsn: 'host=pg user=aksupgrade password=hunter2'}}", "holds a password"},
 		{"two ways to the DSN", "database: {postgres: {existingSecret: pg, dsn: 'postgres://aksupgrade@pg/db'}}", "not both"},
@@ -470,20 +469,30 @@ func checkPod(t *testing.T, m *manifest, d *appsv1.Deployment) {
 	}
 }
 
-// checkOneEngine: one pod, replaced by Recreate, so that two engines
-// never run at once (there is no leader election yet), and no
-// PodDisruptionBudget (with one replica it would block node drains).
-func checkOneEngine(t *testing.T, m *manifest, d *appsv1.Deployment) {
+// checkReplicas: on PostgreSQL, two pods by default (one leads, by the
+// lease), rolled one at a time with a ready one kept, and a
+// PodDisruptionBudget of the pods that keeps one while nodes drain.
+func checkReplicas(t *testing.T, m *manifest, d *appsv1.Deployment) {
 	t.Helper()
-	if got := *d.Spec.Replicas; got != 1 {
-		t.Errorf("replicas = %d, want 1", got)
+	if got := *d.Spec.Replicas; got != 2 {
+		t.Errorf("replicas = %d, want 2", got)
 	}
-	if d.Spec.Strategy.Type != appsv1.RecreateDeploymentStrategyType {
-		t.Errorf("strategy %q, want Recreate (never two engines at once)", d.Spec.Strategy.Type)
+	ru := d.Spec.Strategy.RollingUpdate
+	if d.Spec.Strategy.Type != appsv1.RollingUpdateDeploymentStrategyType || ru == nil || ru.MaxUnavailable == nil || ru.MaxUnavailable.IntValue() != 0 {
+		t.Errorf("strategy %+v, want RollingUpdate with maxUnavailable 0", d.Spec.Strategy)
 	}
-	if len(m.budgets) != 0 {
-		t.Errorf("one replica: a PodDisruptionBudget would block node drains")
+	if len(m.budgets) != 1 {
+		t.Fatalf("%d PodDisruptionBudgets, want 1", len(m.budgets))
 	}
+	b := m.budgets[0]
+	if b.Spec.MinAvailable == nil || b.Spec.MinAvailable.IntValue() != 1 || b.Spec.MaxUnavailable != nil {
+		t.Errorf("PodDisruptionBudget: minAvailable %v, maxUnavailable %v; want minAvailable 1", b.Spec.MinAvailable, b.Spec.MaxUnavailable)
+	}
+	sel, err := metav1.LabelSelectorAsSelector(b.Spec.Selector)
+	if err != nil || sel.Empty() || !sel.Matches(labels.Set(d.Spec.Template.Labels)) {
+		t.Errorf("the PodDisruptionBudget's selector %v does not select the pods %v (%v)", b.Spec.Selector, d.Spec.Template.Labels, err)
+	}
+	wantArg(t, container(t, d), "--lease-ttl=15s")
 }
 
 func checkIngress(t *testing.T, m *manifest, ing *networkingv1.Ingress, host, path, port string) {
@@ -856,5 +865,17 @@ func wantSecretEnv(t *testing.T, c *corev1.Container, name, secret, key string) 
 	if e == nil || e.Value != "" || e.ValueFrom == nil || e.ValueFrom.SecretKeyRef == nil ||
 		e.ValueFrom.SecretKeyRef.Name != secret || e.ValueFrom.SecretKeyRef.Key != key {
 		t.Errorf("env %s = %+v, want it from Secret %s key %s", name, e, secret, key)
+	}
+}
+
+// TestChartPostgresOneReplica: replicas 1 on PostgreSQL is one pod with
+// no PodDisruptionBudget (it would block node drains).
+func TestChartPostgresOneReplica(t *testing.T) {
+	m := mustRender(t, postgresValues+"replicas: 1\n")
+	if got := *m.deployment(t).Spec.Replicas; got != 1 {
+		t.Errorf("replicas = %d, want 1", got)
+	}
+	if len(m.budgets) != 0 {
+		t.Errorf("one replica: a PodDisruptionBudget would block node drains")
 	}
 }

@@ -21,6 +21,7 @@ import (
 	"github.com/aksupgrade/aksupgrade/internal/clock"
 	"github.com/aksupgrade/aksupgrade/internal/engine"
 	"github.com/aksupgrade/aksupgrade/internal/eventgrid"
+	"github.com/aksupgrade/aksupgrade/internal/lease"
 	"github.com/aksupgrade/aksupgrade/internal/loop"
 	"github.com/aksupgrade/aksupgrade/internal/metrics"
 	"github.com/aksupgrade/aksupgrade/internal/notify"
@@ -85,6 +86,16 @@ type Options struct {
 	// NotifyInterval is how often the notifier looks for new events
 	// (default 15s), sooner when a group of messages is due.
 	NotifyInterval time.Duration
+	// Holder names this replica for the lease (default lease.Holder());
+	// LeaseTTL is how long the lease lasts unless renewed (default
+	// lease.DefaultTTL), on LeaseClock (default the real clock, whatever
+	// Clock is: a lease is about processes alive in real time).
+	Holder     string
+	LeaseTTL   time.Duration
+	LeaseClock aksupgrade.Clock
+	// Gates turns on the stages' health checks through each cluster's own
+	// API (see package gates).
+	Gates bool
 }
 
 // App is a running aksupgrade.
@@ -102,9 +113,17 @@ type App struct {
 	hookListen string
 	// certs, when set, make the listeners serve HTTPS.
 	certs *certFiles
-	// pruner deletes what is kept long enough, daily.
+	// pruner deletes what is kept long enough, daily, through the store
+	// prune is given.
 	pruner *loop.Loop
-	prune  func(context.Context) time.Duration
+	prune  func(store.Store) func(context.Context) time.Duration
+	// elector holds the lease while this replica leads (see lead.go);
+	// seen is what tick saw last, of its goroutine.
+	elector *lease.Elector
+	seen    struct {
+		event store.EventKey
+		audit int64
+	}
 
 	mu        sync.Mutex
 	srv, hsrv *http.Server
@@ -151,8 +170,12 @@ func New(ctx context.Context, o Options) (*App, error) {
 		}
 		a.Provider = p
 	}
+	checker, err := newGates(a.Provider, o.Clock, o.Gates)
+	if err != nil {
+		return nil, errors.Join(err, a.closeStore())
+	}
 	eng, err := engine.New(engine.Options{Policy: pol, Provider: a.Provider, Store: a.Store, Clock: o.Clock, Logger: o.Logger,
-		PollInterval: o.PollInterval, ObserveInterval: o.ObserveInterval, ImageInterval: o.ImageInterval})
+		PollInterval: o.PollInterval, ObserveInterval: o.ObserveInterval, ImageInterval: o.ImageInterval, Gates: checker})
 	if err != nil {
 		return nil, errors.Join(err, a.closeStore())
 	}
@@ -194,7 +217,19 @@ func New(ctx context.Context, o Options) (*App, error) {
 		}
 		a.certs = c
 	}
-	a.pruner, a.prune = loop.New(o.Clock), pruneStep(a.Store, o.Clock, o.Logger, o.RetainEvents, o.RetainOutbox)
+	a.pruner = loop.New(o.Clock)
+	a.prune = func(st store.Store) func(context.Context) time.Duration {
+		return pruneStep(st, o.Clock, o.Logger, o.RetainEvents, o.RetainOutbox)
+	}
+	leaseClock := o.LeaseClock
+	if leaseClock == nil {
+		leaseClock = clock.Real{}
+	}
+	a.elector, err = lease.New(lease.Options{Store: a.Store, Holder: o.Holder, TTL: o.LeaseTTL, Clock: leaseClock,
+		Logger: o.Logger, Lead: a.lead, Follow: a.follow, Tick: a.tick})
+	if err != nil {
+		return nil, errors.Join(err, a.closeStore())
+	}
 	authn := o.Auth
 	if authn == nil {
 		if err := allowNoAuth(o.Listen, o.InsecureNoAuth); err != nil {
@@ -210,7 +245,8 @@ func New(ctx context.Context, o Options) (*App, error) {
 		so.Webhook = nil
 		a.hook, a.hookListen = server.Webhook(webhook), o.WebhookListen
 	}
-	ms := metrics.Sources{Plan: eng.LastPlan}
+	ms := metrics.Sources{Plan: eng.LastPlan, Lease: a.elector.Status}
+	so.Lease = a.elector.Status
 	if a.notifier != nil {
 		so.NotifyStats = a.notifier.Stats
 		ms.Notify = a.notifier.Stats
@@ -226,8 +262,9 @@ func New(ctx context.Context, o Options) (*App, error) {
 // Handler is the HTTP API, for tests that serve it themselves.
 func (a *App) Handler() http.Handler { return a.handler }
 
-// Start runs the engine and the notifier until ctx ends or Stop, and,
-// with Listen set, the HTTP server until Stop.
+// Start runs the HTTP server (with Listen set) until Stop, and asks for
+// the lease: the replica that gets it runs the engine and the notifier,
+// until ctx ends or Stop; the others follow (see lead.go).
 func (a *App) Start(ctx context.Context) error {
 	a.mu.Lock()
 	defer a.mu.Unlock()
@@ -251,11 +288,7 @@ func (a *App) Start(ctx context.Context) error {
 		a.hsrv = newHTTPServer(a.hook)
 		go a.serve(a.hsrv, l, "webhook")
 	}
-	a.Engine.Start(ctx)
-	if a.notifier != nil {
-		a.notifier.Start(ctx)
-	}
-	a.pruner.Start(ctx, a.prune)
+	a.elector.Start(ctx)
 	return nil
 }
 
@@ -294,11 +327,7 @@ func (a *App) Stop(ctx context.Context) error {
 			err = errors.Join(err, s.Shutdown(ctx))
 		}
 	}
-	a.Engine.Stop()
-	if a.notifier != nil {
-		a.notifier.Stop()
-	}
-	a.pruner.Stop()
+	err = errors.Join(err, a.stopLeading(ctx))
 	return errors.Join(err, a.closeStore())
 }
 

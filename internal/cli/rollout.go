@@ -99,6 +99,14 @@ command sends (--token-file, or AKSUPGRADE_TOKEN).`,
 			fmt.Fprintf(&b, "Rollout of %s\n", d.Rollout.Target)
 			for _, sp := range d.Rollout.Stages {
 				fmt.Fprintf(&b, "  %-10s %s\n", sp.Stage, stageProgressText(d.Rollout, sp.Stage))
+				if sp.Halt != nil {
+					fmt.Fprintf(&b, "             halted on %s: %s\n", aksupgrade.ClusterName(sp.Halt.Cluster), aksupgrade.Printable(sp.Halt.Reason))
+				}
+				// The evidence of a proof: the clusters behind it, then
+				// what each gate saw in the last round.
+				for _, ev := range sp.Evidence {
+					fmt.Fprintf(&b, "             evidence: %s\n", aksupgrade.Printable(ev))
+				}
 			}
 			fmt.Fprintln(&b, "\nAUDIT (newest first)")
 			for _, a := range d.Audit {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"strconv"
 	"strings"
 	"time"
 
@@ -16,20 +17,29 @@ import (
 	"github.com/aksupgrade/aksupgrade/internal/clock"
 	"github.com/aksupgrade/aksupgrade/internal/entra"
 	"github.com/aksupgrade/aksupgrade/internal/eventgrid"
+	"github.com/aksupgrade/aksupgrade/internal/lease"
 	"github.com/aksupgrade/aksupgrade/internal/policy"
 )
 
 func newServe(e *env) *cobra.Command {
 	var o app.Options
-	var logLevel, tokensFile, retainEvents, retainOutbox string
+	var logLevel, tokensFile, retainEvents, retainOutbox, simClock string
 	cmd := &cobra.Command{
 		Use:   "serve --policy FILE --db PATH",
 		Short: "Run the service: keep the fleet moving through its stages, with a JSON API",
 		Long: `serve runs the engine against Azure (or, with --arm-endpoint, the simulator),
 keeps its state in a SQLite file or a PostgreSQL database (--db), and serves a
 JSON API for status and operator actions (/api/v1/...), /healthz, /readyz
-and /metrics. Run one replica: there is no leader election among replicas
-yet.
+and /metrics.
+
+Any number of replicas may share one database: each serves the API and the
+webhook, and the one that holds the database's lease (--lease-ttl) runs
+the engine and the notifier; the others plan from what it stored, and take
+over within the TTL when it stops or dies. Every write of the leader is
+fenced by the lease's epoch, so one that was paused or cut off past its
+lease cannot change anything. /readyz and /metrics say who leads. On
+SQLite, a second process on the same file follows in the same way (one
+host only; PostgreSQL for replicas on several).
 
 Event Grid deliveries are accepted at /webhooks/eventgrid when
 AKSUPGRADE_WEBHOOK_SECRET holds one or more shared secrets (comma-separated,
@@ -78,6 +88,11 @@ principal (AZURE_CLIENT_ID, AZURE_TENANT_ID, AZURE_CLIENT_SECRET), or 'az login'
 			if o.RetainOutbox, err = retention("--retain-notifications", retainOutbox); err != nil {
 				return err
 			}
+			if simClock != "" {
+				if o.Clock, err = parseSimulatedClock(simClock); err != nil {
+					return err
+				}
+			}
 			authn, err := apiAuth(tokensFile)
 			if err != nil {
 				return failure("%v", err)
@@ -119,6 +134,11 @@ principal (AZURE_CLIENT_ID, AZURE_TENANT_ID, AZURE_CLIENT_SECRET), or 'az login'
 	f.DurationVar(&o.ObserveInterval, "observe-interval", 15*time.Minute, "how often clusters and version catalogues are listed (a few list requests per subscription)")
 	f.DurationVar(&o.ImageInterval, "image-interval", 6*time.Hour, "how often node images and maintenance windows are read (one request per pool or cluster)")
 	f.DurationVar(&o.PollInterval, "poll-interval", 30*time.Second, "how often operations in flight are polled")
+	f.DurationVar(&o.LeaseTTL, "lease-ttl", lease.DefaultTTL, "how long the leader's lease lasts unless renewed (renewed every third of it): how soon another replica takes over from one that died")
+	f.StringVar(&simClock, "simulated-clock", "", "for tests against the simulator: START,SINCE,SPEED runs the engine on a clock that showed START (RFC 3339) at the real time SINCE and runs SPEED times faster")
+	if err := f.MarkHidden("simulated-clock"); err != nil {
+		panic(err) // the flag is defined just above
+	}
 	requireFlags(cmd, "policy")
 	return cmd
 }
@@ -233,4 +253,28 @@ func retention(flag, v string) (time.Duration, error) {
 		return 0, &exitError{code: ExitUsage, msg: fmt.Sprintf("%s %q: want a duration such as 90d or 36h, or 0 to keep forever", flag, v)}
 	}
 	return d, nil
+}
+
+// parseSimulatedClock reads --simulated-clock START,SINCE,SPEED.
+func parseSimulatedClock(v string) (*clock.Scaled, error) {
+	parts := strings.Split(v, ",")
+	bad := func(why string) error {
+		return fmt.Errorf("--simulated-clock %q: %s; want START,SINCE,SPEED such as 2026-03-02T09:00:00Z,2026-12-05T06:00:00.123Z,600", v, why)
+	}
+	if len(parts) != 3 {
+		return nil, bad("three comma-separated parts are needed")
+	}
+	start, err := time.Parse(time.RFC3339Nano, parts[0])
+	if err != nil {
+		return nil, bad("START is not an RFC 3339 time")
+	}
+	since, err := time.Parse(time.RFC3339Nano, parts[1])
+	if err != nil {
+		return nil, bad("SINCE is not an RFC 3339 time")
+	}
+	speed, err := strconv.ParseFloat(parts[2], 64)
+	if err != nil || speed <= 0 {
+		return nil, bad("SPEED is not a positive number")
+	}
+	return clock.NewScaledSince(start, since, speed), nil
 }

@@ -129,6 +129,15 @@ func NewScaled(start time.Time, speed float64) *Scaled {
 		afterFunc: func(d time.Duration, f func()) { time.AfterFunc(d, f) }}
 }
 
+// NewScaledSince returns a clock that showed start at the real time
+// since and runs speed times faster than real time: processes that share
+// start, since and speed share the clock.
+func NewScaledSince(start, since time.Time, speed float64) *Scaled {
+	s := NewScaled(start, speed)
+	s.real = since
+	return s
+}
+
 func (s *Scaled) Now() time.Time {
 	elapsed := s.wall().Sub(s.real)
 	return s.start.Add(time.Duration(float64(elapsed) * s.speed))

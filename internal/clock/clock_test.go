@@ -95,3 +95,16 @@ func TestScaledAfterHoldsNoGoroutine(t *testing.T) {
 		t.Errorf("%d more goroutines after 1,000 waits, want none", grown)
 	}
 }
+
+// TestScaledSince: clocks made at different times from the same start,
+// real instant and speed show the same time.
+func TestScaledSince(t *testing.T) {
+	start := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
+	since := time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)
+	a, b := NewScaledSince(start, since, 600), NewScaledSince(start, since, 600)
+	a.wall = func() time.Time { return since.Add(3 * time.Second) }
+	b.wall = a.wall
+	if got, want := a.Now(), start.Add(30*time.Minute); !got.Equal(want) || !b.Now().Equal(want) {
+		t.Errorf("Now = %v and %v, want %v (three real seconds at 600x)", got, b.Now(), want)
+	}
+}

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/aksupgrade/aksupgrade"
+	"github.com/aksupgrade/aksupgrade/internal/gates"
 	"github.com/aksupgrade/aksupgrade/internal/loop"
 	"github.com/aksupgrade/aksupgrade/internal/planner"
 	"github.com/aksupgrade/aksupgrade/internal/policy"
@@ -43,6 +44,8 @@ type Options struct {
 	ObserveInterval time.Duration
 	// ImageInterval is how often every pool's latest node image is read.
 	ImageInterval time.Duration
+	// Gates runs the stages' health checks (see gates.go); nil: none run.
+	Gates *gates.Checker
 }
 
 // Engine runs the loop. Create it with New; Start and Stop it, or call
@@ -53,6 +56,8 @@ type Engine struct {
 
 	loop *loop.Loop
 	pol  atomic.Pointer[policy.Policy]
+	// w is where the loop writes: nil, the store of Options (see Lead).
+	w atomic.Pointer[writer]
 
 	mu   sync.Mutex // guards lastPlan, the stage index and stepErr
 	last *planner.Result
@@ -69,6 +74,9 @@ type Engine struct {
 	// observed and imaged are when the fleet and the node images were
 	// last read in full.
 	observed, imaged time.Time
+
+	gmu   sync.Mutex // guards gates
+	gates gateState
 }
 
 // New checks the options and returns an Engine.
@@ -98,7 +106,8 @@ func New(o Options) (*Engine, error) {
 	if o.ImageInterval <= 0 {
 		o.ImageInterval = DefaultImageInterval
 	}
-	e := &Engine{o: o, log: o.Logger, loop: loop.New(o.Clock)}
+	e := &Engine{o: o, log: o.Logger, loop: loop.New(o.Clock),
+		gates: gateState{blocked: map[string]time.Time{}, checked: map[string]time.Time{}}}
 	e.pol.Store(o.Policy)
 	return e, nil
 }
@@ -107,8 +116,16 @@ func New(o Options) (*Engine, error) {
 func (e *Engine) policy() *policy.Policy { return e.pol.Load() }
 
 // Start runs the loop in the background until ctx ends or Stop (see
-// package loop: the same Start/Stop as every background loop).
+// package loop: the same Start/Stop as every background loop), writing
+// to the store of Options: the engine of a service with one replica.
+// Replicas that share a store Lead and Follow instead.
 func (e *Engine) Start(ctx context.Context) {
+	e.loop.Stop()
+	e.w.Store(nil)
+	e.start(ctx)
+}
+
+func (e *Engine) start(ctx context.Context) {
 	e.loop.Start(ctx, func(ctx context.Context) time.Duration {
 		next, err := e.Step(ctx)
 		if err != nil {
@@ -175,7 +192,7 @@ func (e *Engine) step(ctx context.Context) (time.Time, error) {
 	}
 	changed = changed || informed
 	if changed {
-		if err := e.o.Store.SaveFleet(ctx, fleet); err != nil {
+		if err := e.writes().SaveFleet(ctx, fleet); err != nil {
 			return time.Time{}, fmt.Errorf("save fleet: %w", err)
 		}
 	}
@@ -186,14 +203,14 @@ func (e *Engine) step(ctx context.Context) (time.Time, error) {
 	if len(told.keys) > 0 {
 		announced, tellErr := e.tell(ctx, now, &fleet, res, err, told)
 		if announced {
-			if err := e.o.Store.SaveFleet(ctx, fleet); err != nil {
+			if err := e.writes().SaveFleet(ctx, fleet); err != nil {
 				return time.Time{}, fmt.Errorf("save fleet: %w", err)
 			}
 		}
 		if tellErr != nil {
 			return time.Time{}, fmt.Errorf("tell the news: %w", tellErr)
 		}
-		if err := e.o.Store.MarkProcessed(ctx, told.keys, now); err != nil {
+		if err := e.writes().MarkProcessed(ctx, told.keys, now); err != nil {
 			return time.Time{}, fmt.Errorf("mark events processed: %w", err)
 		}
 	}
@@ -209,6 +226,9 @@ func (e *Engine) step(ctx context.Context) (time.Time, error) {
 	}
 	if err := e.updateRuns(ctx, now, res, fleet); err != nil {
 		return time.Time{}, fmt.Errorf("runs: %w", err)
+	}
+	if err := e.postflight(ctx, now, res, fleet); err != nil {
+		return time.Time{}, fmt.Errorf("postflight gates: %w", err)
 	}
 	if acted {
 		// Records and new operations change what the planner sees: plan

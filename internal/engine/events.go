@@ -28,9 +28,14 @@ func (e *Engine) event(now time.Time, id string, ev aksupgrade.Event) (store.Eve
 	return eventlog.Processed(se, now), nil
 }
 
-// record writes a fact with the events that report it, in one
-// transaction; an error is the caller's, never dropped.
+// record writes a fact of the engine's own with the events that report
+// it, in one transaction; an error is the caller's, never dropped.
 func (e *Engine) record(ctx context.Context, now time.Time, f store.Fact, events ...eventSpec) (store.Recorded, error) {
+	return e.recordIn(ctx, e.writes(), now, f, events...)
+}
+
+// recordIn is record, written to st.
+func (e *Engine) recordIn(ctx context.Context, st store.Store, now time.Time, f store.Fact, events ...eventSpec) (store.Recorded, error) {
 	for _, spec := range events {
 		ev, err := e.event(now, spec.id, spec.ev)
 		if err != nil {
@@ -38,7 +43,7 @@ func (e *Engine) record(ctx context.Context, now time.Time, f store.Fact, events
 		}
 		f.Events = append(f.Events, ev)
 	}
-	return e.o.Store.Record(ctx, f)
+	return st.Record(ctx, f)
 }
 
 // eventSpec is an event of a fact before it is encoded: its ID and what

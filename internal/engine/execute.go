@@ -19,7 +19,9 @@ func (e *Engine) execute(ctx context.Context, now time.Time, res *planner.Result
 		var did bool
 		var err error
 		switch a.Kind {
-		case planner.ActionRecordStarted, planner.ActionRecordReached, planner.ActionRecordProven:
+		case planner.ActionRecordProven:
+			did, err = e.prove(ctx, now, a, *f)
+		case planner.ActionRecordStarted, planner.ActionRecordReached:
 			did, err = true, e.recordAction(ctx, now, a)
 		default:
 			did, err = e.issue(ctx, now, a, f)
@@ -42,6 +44,18 @@ var stageEventOf = map[store.TransitionKind]aksupgrade.EventType{
 	store.TransitionStarted: aksupgrade.EventStageStarted,
 	store.TransitionReached: aksupgrade.EventStageReached,
 	store.TransitionProven:  aksupgrade.EventStageProven,
+}
+
+// prove records a proof, after a last round of the stage's postflight
+// gates, whose results go into its evidence; a blocking gate that fails
+// halts the stage instead.
+func (e *Engine) prove(ctx context.Context, now time.Time, a planner.Action, f store.Fleet) (bool, error) {
+	evidence, halted, err := e.proofGates(ctx, now, a, f)
+	if err != nil || halted {
+		return halted, err
+	}
+	a.Evidence = append(a.Evidence, evidence...)
+	return true, e.recordAction(ctx, now, a)
 }
 
 // recordAction records a stage's progress and its event in one write.
@@ -82,7 +96,17 @@ func (e *Engine) issue(ctx context.Context, now time.Time, a planner.Action, f *
 	if kind != aksupgrade.StepNodeImage {
 		step.Version = a.To
 	}
-	rec, err := e.o.Store.BeginStep(ctx, store.StepRecord{Stage: a.Stage, Target: a.Target, Step: step, State: store.StepIssuing, StartedAt: now, UpdatedAt: now})
+	// An upgrade is issued only while the lease is held: a leader that
+	// was paused past its lease must not act on a stale plan.
+	if err := e.held(); err != nil {
+		return false, err
+	}
+	if !a.Continues {
+		if ok, err := e.preflight(ctx, now, a, f); err != nil || !ok {
+			return false, err
+		}
+	}
+	rec, err := e.writes().BeginStep(ctx, store.StepRecord{Stage: a.Stage, Target: a.Target, Step: step, State: store.StepIssuing, StartedAt: now, UpdatedAt: now})
 	if errors.Is(err, store.ErrActiveStep) {
 		e.log.Warn("operation already in flight; not issuing another", "cluster", a.Cluster)
 		return false, nil
@@ -94,6 +118,11 @@ func (e *Engine) issue(ctx context.Context, now time.Time, a planner.Action, f *
 		if err := e.setRun(ctx, now, a, store.RunPreflight, "checking the cluster before its upgrade"); err != nil {
 			return false, err
 		}
+	}
+	if err := e.held(); err != nil {
+		// Recorded as issuing, not issued: whoever leads next settles it
+		// from what the cluster shows, as after a crash here.
+		return false, err
 	}
 	op, err := e.o.Provider.Start(ctx, step)
 	code := aksupgrade.Code(err)
@@ -131,5 +160,5 @@ func (e *Engine) issue(ctx context.Context, now time.Time, a planner.Action, f *
 }
 
 func (e *Engine) setRun(ctx context.Context, now time.Time, a planner.Action, state store.RunState, reason string) error {
-	return e.o.Store.SetRun(ctx, store.Run{ClusterID: a.Cluster, Stage: a.Stage, Target: a.Target, State: state, Reason: reason, UpdatedAt: now})
+	return e.writes().SetRun(ctx, store.Run{ClusterID: a.Cluster, Stage: a.Stage, Target: a.Target, State: state, Reason: reason, UpdatedAt: now})
 }

@@ -35,7 +35,7 @@ func (e *Engine) observe(ctx context.Context, now time.Time) (store.Fleet, error
 	polled := poller.Diff(prev, f, poller.Options{Calendar: e.o.Calendar,
 		Managed: func(c *aksupgrade.Cluster) bool { si, _ := pol.StageOf(c); return si >= 0 }})
 	announce(prev, &f)
-	if _, err := e.o.Store.Record(ctx, store.Fact{Fleet: &f, Events: polled}); err != nil {
+	if _, err := e.writes().Record(ctx, store.Fact{Fleet: &f, Events: polled}); err != nil {
 		return store.Fleet{}, fmt.Errorf("save fleet: %w", err)
 	}
 	e.observed = now

@@ -140,7 +140,9 @@ func (e *Engine) apply(ctx context.Context, t store.Transition) error {
 	}
 	ev := aksupgrade.Event{Type: actionEventOf[t.Kind], Action: &aksupgrade.OperatorAction{Stage: t.Stage, Target: t.Target, By: t.Actor, Reason: t.Reason}}
 	id := fmt.Sprintf("%s/%s/%s/%s", t.Kind, t.Stage, t.Target, t.At.Format("20060102T150405.000000000"))
-	if _, err := e.record(ctx, t.At, store.Fact{Transitions: []store.Transition{t}}, eventSpec{id, ev}); err != nil {
+	// A person's action, not the engine's: any replica records it, lease
+	// or not, and the leader acts on it.
+	if _, err := e.recordIn(ctx, e.o.Store, t.At, store.Fact{Transitions: []store.Transition{t}}, eventSpec{id, ev}); err != nil {
 		return err
 	}
 	e.Wake()

@@ -36,7 +36,7 @@ func (e *Engine) updateRuns(ctx context.Context, now time.Time, res *planner.Res
 			continue
 		}
 		r.State, r.Reason, r.UpdatedAt = next, reason, now
-		if err := e.o.Store.SetRun(ctx, r); err != nil {
+		if err := e.writes().SetRun(ctx, r); err != nil {
 			return err
 		}
 	}

@@ -32,14 +32,17 @@
 //	  |-- body over MaxBody (reading stops there) -------> 413 (dead-lettered)
 //	  |-- not JSON, wrong shape, no id or type ----------> 400 {"error": ...} (dead-lettered)
 //	  |-- SubscriptionValidationEvent -------------------> 200 {"validationResponse": code}
-//	  |-- store.PutEvent fails for any event ------------> 503 (retried; stored events dedup)
+//	  |-- the commit of the delivery's events fails -----> 503 (retried; nothing of it stored)
 //	  `-- every event stored (new or duplicate) ---------> 200, then OnStored(new events)
 //
 // A 2xx answer means every event of the batch is durably stored
-// (invariant 7 of the design); duplicates are the store's to drop, by
-// (source lower-cased, id), so a batch that failed half-way is simply
-// delivered again. Each event is stored with its Raw JSON as
-// store.Event.Data; Parse reads it back.
+// (invariant 7 of the design). A delivery's events are one transaction
+// (store.PutEvents), shared with the deliveries that arrive meanwhile
+// (group commit, see commit.go): one durable commit for many; a failed
+// commit stores none of them, and Event Grid delivers them again.
+// Duplicates are the store's to drop, by (source lower-cased, id). Each
+// event is stored with its Raw JSON as store.Event.Data; Parse reads it
+// back.
 //
 // Credentials are shared secrets (query parameter code, as in the
 // endpoint URL given to Event Grid, or header X-Aksupgrade-Secret;

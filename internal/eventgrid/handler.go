@@ -18,12 +18,12 @@ import (
 // and OPTIONS on the same path. See the package documentation for what it
 // answers when.
 type Handler struct {
-	store    store.Store
 	auth     *authenticator
 	maxBody  int64
 	clock    aksupgrade.Clock
 	log      *slog.Logger
 	onStored func([]Event)
+	commits  *committer
 	stats    counters
 }
 
@@ -33,11 +33,11 @@ var _ http.Handler = (*Handler)(nil)
 // give a handler that refuses every delivery (and says why in the log).
 func NewHandler(o HandlerOptions) *Handler {
 	h := &Handler{
-		store:    o.Store,
 		maxBody:  o.MaxBody,
 		clock:    o.Clock,
 		log:      o.Logger,
 		onStored: o.OnStored,
+		commits:  newCommitter(o.Store, o.CommitWindow, o.CommitMaxEvents),
 	}
 	if h.log == nil {
 		h.log = slog.New(slog.DiscardHandler)
@@ -177,19 +177,36 @@ func (h *Handler) readBody(w http.ResponseWriter, r *http.Request) ([]byte, erro
 	return buf.Bytes(), err
 }
 
-// storeAll stores every event, received now; it returns the events newly
-// stored and how many the store had already. Any failure fails the
-// batch: Event Grid delivers it again and the store drops what it has.
+// storeAll stores every event, received now, in one transaction (which
+// concurrent deliveries may share: see committer); it returns the events
+// newly stored and how many the store had already (stored before, or
+// earlier in this transaction). Any failure fails the batch: nothing of
+// it is stored, and Event Grid delivers it again.
 func (h *Handler) storeAll(ctx context.Context, events []Event) (stored []Event, dups int, err error) {
+	if len(events) == 0 {
+		return nil, 0, nil
+	}
 	now := h.clock.Now()
+	es := make([]store.Event, len(events))
 	for i := range events {
-		e := &events[i]
-		inserted, err := h.store.PutEvent(ctx, storeEvent(e, now))
-		if err != nil {
-			return nil, 0, fmt.Errorf("store event %d of %d (%s): %w", i+1, len(events), e.ID, err)
+		es[i] = storeEvent(&events[i], now)
+		// Checked here, not only by the store, so that an event the
+		// store refuses fails its own delivery, not the deliveries
+		// sharing its transaction.
+		if err := es[i].Validate(); err != nil {
+			return nil, 0, fmt.Errorf("store event %d of %d (%s): %w", i+1, len(events), events[i].ID, err)
 		}
-		if inserted {
-			stored = append(stored, *e)
+	}
+	inserted, err := h.commits.commit(ctx, es)
+	if err != nil {
+		return nil, 0, fmt.Errorf("store %d events: %w", len(events), err)
+	}
+	if len(inserted) != len(events) {
+		return nil, 0, fmt.Errorf("store %d events: the store answered %d inserted flags", len(events), len(inserted))
+	}
+	for i, isNew := range inserted {
+		if isNew {
+			stored = append(stored, events[i])
 		} else {
 			dups++
 		}

@@ -147,8 +147,8 @@ func wantStatus(t *testing.T, r response, want int) {
 }
 
 // reopenable is a SQLite store that a test can close and open again, as
-// a database that goes away and comes back. Only PutEvent is the
-// handler's; the other methods are the embedded nil interface's.
+// a database that goes away and comes back. Only PutEvent and PutEvents
+// are the handler's; the other methods are the embedded nil interface's.
 type reopenable struct {
 	store.Store
 	t    testing.TB
@@ -156,8 +156,10 @@ type reopenable struct {
 
 	mu  sync.Mutex
 	cur *sqlite.Store
-	// closeAfter, when > 0, closes the store after that many more
-	// successful PutEvent calls: an outage in the middle of a batch.
+	// closeAfter, when > 0, closes the store once that many more events
+	// are stored: an outage in the middle of a batch. A PutEvents call
+	// whose events go past it fails as its transaction would, storing
+	// none of them.
 	closeAfter int
 }
 
@@ -185,6 +187,27 @@ func (r *reopenable) PutEvent(ctx context.Context, e store.Event) (bool, error) 
 	if err == nil && r.closeAfter > 0 {
 		if r.closeAfter--; r.closeAfter == 0 {
 			r.cur.Close()
+		}
+	}
+	return inserted, err
+}
+
+func (r *reopenable) PutEvents(ctx context.Context, es []store.Event) ([]bool, error) {
+	r.mu.Lock()
+	s := r.cur
+	if r.closeAfter > 0 && r.closeAfter < len(es) {
+		// The database goes away before the transaction commits. (A
+		// close error would only say it is gone already.)
+		r.closeAfter = 0
+		_ = r.cur.Close()
+	}
+	r.mu.Unlock()
+	inserted, err := s.PutEvents(ctx, es)
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if err == nil && r.closeAfter > 0 {
+		if r.closeAfter -= len(es); r.closeAfter == 0 {
+			_ = r.cur.Close() // as above
 		}
 	}
 	return inserted, err

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"strings"
+	"time"
 
 	"github.com/aksupgrade/aksupgrade"
 	"github.com/aksupgrade/aksupgrade/internal/store"
@@ -49,6 +50,23 @@ type HandlerOptions struct {
 	// events newly stored (not duplicates), before the delivery is
 	// answered. It must not block: the engine uses it to wake up.
 	OnStored func(events []Event)
+	// CommitWindow bounds how long deliveries wait for others to share
+	// their transaction (group commit): deliveries that come together
+	// share one commit, and one sync to disk, each still answered only
+	// once its events are committed. Deliveries that arrive while a
+	// commit runs are committed together as soon as it ends, whatever
+	// the window; when none runs, the first delivery waits up to
+	// CommitWindow for others, and only when deliveries come
+	// concurrently (another is being stored, or the last commit was
+	// shared), so that a lone sender is never delayed. DefaultCommitWindow
+	// when 0; at most one second. Negative: every delivery is committed
+	// on its own, at once.
+	CommitWindow time.Duration
+	// CommitMaxEvents caps the events of a shared commit; a delivery
+	// that does not fit starts the next one, and a delivery larger than
+	// the cap is committed alone (a delivery is never split).
+	// DefaultCommitMaxEvents when <= 0.
+	CommitMaxEvents int
 }
 
 // Validate reports what makes o unusable. NewHandler given such options
@@ -65,6 +83,9 @@ func (o *HandlerOptions) Validate() error {
 		if err := o.Entra.validate(); err != nil {
 			errs = append(errs, fmt.Errorf("entra: %w", err))
 		}
+	}
+	if o.CommitWindow > maxCommitWindow {
+		errs = append(errs, fmt.Errorf("commit window %s is over %s", o.CommitWindow, maxCommitWindow))
 	}
 	if len(secrets(o.Secrets)) == 0 && o.Entra == nil && !o.AllowAnonymous {
 		errs = append(errs, errors.New("no credentials: give Secrets or Entra, or set AllowAnonymous"))

@@ -1,6 +1,6 @@
 // Package metrics serves aksupgrade's numbers to Prometheus at /metrics:
-// notification deliveries, Event Grid webhook deliveries, and the state
-// of the fleet as the engine's last plan sees it.
+// notification deliveries, Event Grid webhook deliveries, the state of
+// the fleet as the engine's last plan sees it, and which replica leads.
 //
 // It adapts the Prometheus client library. Nothing is counted here: the
 // collectors read their sources at scrape time and turn the numbers into
@@ -19,6 +19,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/aksupgrade/aksupgrade/internal/eventgrid"
+	"github.com/aksupgrade/aksupgrade/internal/lease"
 	"github.com/aksupgrade/aksupgrade/internal/notify"
 	"github.com/aksupgrade/aksupgrade/internal/planner"
 )
@@ -36,6 +37,8 @@ type Sources struct {
 	Webhook func() eventgrid.Stats
 	// Plan gives the engine's last plan (engine.Engine.LastPlan).
 	Plan func() (*planner.Result, error)
+	// Lease says which replica leads (lease.Elector.Status).
+	Lease func() lease.Status
 }
 
 // Handler returns the /metrics handler: a registry of its own with the Go
@@ -55,6 +58,9 @@ func Handler(s Sources) http.Handler {
 	}
 	if s.Plan != nil {
 		reg.MustRegister(planCollector{plan: s.Plan})
+	}
+	if s.Lease != nil {
+		reg.MustRegister(leaseCollector{status: s.Lease})
 	}
 	// ContinueOnError: one bad metric must not hide the others; errors
 	// are counted in promhttp_metric_handler_errors_total.

@@ -2,6 +2,7 @@ package metrics_test
 
 import (
 	"errors"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -16,9 +17,11 @@ import (
 
 	"github.com/aksupgrade/aksupgrade"
 	"github.com/aksupgrade/aksupgrade/internal/eventgrid"
+	"github.com/aksupgrade/aksupgrade/internal/lease"
 	"github.com/aksupgrade/aksupgrade/internal/metrics"
 	"github.com/aksupgrade/aksupgrade/internal/notify"
 	"github.com/aksupgrade/aksupgrade/internal/planner"
+	"github.com/aksupgrade/aksupgrade/internal/store"
 )
 
 // scrape serves h over loopback HTTP, GETs it and returns the metric
@@ -300,5 +303,31 @@ func TestHandlersIndependent(t *testing.T) {
 		if got := values(scrape(t, h), "aksupgrade_notifications_sent_total")["aksupgrade_notifications_sent_total{receiver=ops}"]; got != want {
 			t.Errorf("handler %d: sent = %v, want %v", i, got, want)
 		}
+	}
+}
+
+// TestLease: which replica leads, read at scrape time.
+func TestLease(t *testing.T) {
+	st := lease.Status{Self: "pod-b/7/x", Lease: store.Lease{Holder: "pod-a/1/y", Epoch: 4}}
+	h := metrics.Handler(metrics.Sources{Lease: func() lease.Status { return st }})
+	names := []string{"aksupgrade_lease_leading", "aksupgrade_lease_epoch", "aksupgrade_lease_leader_info", "aksupgrade_lease_store_reachable"}
+	want := map[string]float64{
+		"aksupgrade_lease_leading{replica=pod-b/7/x}":    0,
+		"aksupgrade_lease_epoch":                         4,
+		"aksupgrade_lease_leader_info{leader=pod-a/1/y}": 1,
+		"aksupgrade_lease_store_reachable":               1,
+	}
+	if got := values(scrape(t, h), names...); !maps.Equal(got, want) {
+		t.Errorf("following: %v, want %v", got, want)
+	}
+	st = lease.Status{Self: "pod-b/7/x", Leading: true, Lease: store.Lease{Holder: "pod-b/7/x", Epoch: 5}, Err: errors.New("timeout")}
+	want = map[string]float64{
+		"aksupgrade_lease_leading{replica=pod-b/7/x}":    1,
+		"aksupgrade_lease_epoch":                         5,
+		"aksupgrade_lease_leader_info{leader=pod-b/7/x}": 1,
+		"aksupgrade_lease_store_reachable":               0,
+	}
+	if got := values(scrape(t, h), names...); !maps.Equal(got, want) {
+		t.Errorf("leading, store unreachable: %v, want %v", got, want)
 	}
 }

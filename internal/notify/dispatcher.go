@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"maps"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/aksupgrade/aksupgrade"
@@ -81,6 +82,8 @@ type Dispatcher struct {
 	stats map[string]*ReceiverStats
 
 	loop *loop.Loop
+	// w, when set, is where claims and marks are written (see Lead).
+	w atomic.Pointer[store.Store]
 }
 
 // NewDispatcher checks o and returns a dispatcher, not started.
@@ -117,6 +120,22 @@ func NewDispatcher(o DispatcherOptions) (*Dispatcher, error) {
 		log = slog.New(slog.DiscardHandler)
 	}
 	return &Dispatcher{o: o, log: log.With("component", "notify"), stats: map[string]*ReceiverStats{}, loop: loop.New(o.Clock)}, nil
+}
+
+// Lead is Start with claims and marks written to w: the store fenced at
+// the lease's epoch of the replica that leads (see store.Lease).
+func (d *Dispatcher) Lead(ctx context.Context, w store.Store) {
+	d.loop.Stop()
+	d.w.Store(&w)
+	d.Start(ctx)
+}
+
+// writes is where claims and marks are written.
+func (d *Dispatcher) writes() store.Store {
+	if w := d.w.Load(); w != nil {
+		return *w
+	}
+	return d.o.Store
 }
 
 // Start runs the delivery loop in the background until ctx ends or
@@ -166,7 +185,7 @@ func (d *Dispatcher) DeliverDue(ctx context.Context) (sent, failed int, err erro
 			case resultFailed:
 				failed++
 				progress = true
-			case resultRetry:
+			case resultRetry, resultClaimed:
 				blocked[o.Receiver] = true
 			case resultCanceled:
 				return sent, failed, ctx.Err()
@@ -185,11 +204,30 @@ const (
 	resultRetry
 	resultFailed
 	resultCanceled
+	// resultClaimed: another sender has it now; its receiver's later
+	// entries wait, to keep their order.
+	resultClaimed
 )
 
-// deliver sends one entry and records the outcome.
+// claimMargin is how long a claim outlasts the send's timeout, for the
+// mark after it.
+const claimMargin = 30 * time.Second
+
+// deliver claims one entry, sends it and records the outcome. The claim
+// keeps any other dispatcher (another replica's, one that lost the lease
+// and has not noticed yet) from sending it too until the mark, or until
+// the claim lapses after a crash.
 func (d *Dispatcher) deliver(ctx context.Context, o store.Outgoing) (result, error) {
 	log := d.log.With("receiver", o.Receiver, "key", o.Key, "id", o.ID)
+	claimedAt := d.o.Clock.Now()
+	claimed, err := d.writes().ClaimNotification(ctx, o.ID, claimedAt, claimedAt.Add(d.o.SendTimeout+claimMargin))
+	if err != nil {
+		return 0, fmt.Errorf("claim notification %d: %w", o.ID, err)
+	}
+	if !claimed {
+		log.Debug("notification claimed by another sender")
+		return resultClaimed, nil
+	}
 	rcv, ok := d.o.Receivers[o.Receiver]
 	var sendErr error
 	switch m, err := DecodeMessage(o); {
@@ -207,7 +245,7 @@ func (d *Dispatcher) deliver(ctx context.Context, o store.Outgoing) (result, err
 	}
 	now := d.o.Clock.Now()
 	if sendErr == nil {
-		if err := d.o.Store.MarkSent(ctx, o.ID, now); err != nil {
+		if err := d.writes().MarkSent(ctx, o.ID, now); err != nil {
 			return 0, fmt.Errorf("record notification %d sent: %w", o.ID, err)
 		}
 		d.count(o.Receiver, func(s *ReceiverStats) { s.Sent++ })
@@ -216,7 +254,7 @@ func (d *Dispatcher) deliver(ctx context.Context, o store.Outgoing) (result, err
 	}
 	attempts := o.Attempts + 1
 	if !Retryable(sendErr) || attempts >= d.o.MaxAttempts {
-		if err := d.o.Store.MarkFailed(ctx, o.ID, now, sendErr.Error()); err != nil {
+		if err := d.writes().MarkFailed(ctx, o.ID, now, sendErr.Error()); err != nil {
 			return 0, fmt.Errorf("record notification %d failed: %w", o.ID, err)
 		}
 		d.count(o.Receiver, func(s *ReceiverStats) { s.Failed++ })
@@ -228,7 +266,7 @@ func (d *Dispatcher) deliver(ctx context.Context, o store.Outgoing) (result, err
 	if errors.As(sendErr, &se) && se.RetryAfter > wait {
 		wait = se.RetryAfter
 	}
-	if err := d.o.Store.MarkRetry(ctx, o.ID, now.Add(wait), attempts, sendErr.Error()); err != nil {
+	if err := d.writes().MarkRetry(ctx, o.ID, now.Add(wait), attempts, sendErr.Error()); err != nil {
 		return 0, fmt.Errorf("record notification %d for retry: %w", o.ID, err)
 	}
 	d.count(o.Receiver, func(s *ReceiverStats) { s.Retried++ })

@@ -89,6 +89,8 @@ type TemplateData struct {
 	Evidence           []string
 	// By is who acted (approved, retried, paused, ...).
 	By string
+	// Gate and GateName name the gate of gate events; Fix says what to do.
+	Gate, GateName, Fix string
 
 	// Version is the cluster's Kubernetes version (support events).
 	Version string
@@ -208,6 +210,8 @@ func eventData(e aksupgrade.Event, o MessageOptions) (TemplateData, Severity, bo
 		return versionNews(*e.Versions)
 	case e.SupportNews != nil:
 		return supportNews(*e.SupportNews)
+	case e.Gate != nil:
+		return gateEvent(e.Type, *e.Gate)
 	case e.NodeImage != nil:
 		return nodeImageEvent(e)
 	case e.NodePool != nil, e.Maintenance != nil:
@@ -247,6 +251,22 @@ func stageEvent(t aksupgrade.EventType, s aksupgrade.StageEvent, o MessageOption
 		return TemplateData{}, "", false
 	}
 	return d, sev, true
+}
+
+// gateEvent reads what a gate saw.
+func gateEvent(t aksupgrade.EventType, g aksupgrade.GateEvent) (TemplateData, Severity, bool) {
+	r := g.Result
+	d := TemplateData{Stage: g.Stage, Target: g.Target.String(), TargetArg: g.Target.Arg(), ClusterID: r.Cluster,
+		Cluster: aksupgrade.ClusterName(r.Cluster), Gate: string(r.Gate), GateName: r.Name, Reason: r.Saw, Fix: r.Fix}
+	switch t {
+	case aksupgrade.EventGateBlocked:
+		d.Kind = KindGateBlocked
+		return d, SeverityWarning, true
+	case aksupgrade.EventGateWarned:
+		d.Kind = KindGateWarned
+		return d, SeverityInfo, true
+	}
+	return TemplateData{}, "", false
 }
 
 // actionEvent reads what a person did.

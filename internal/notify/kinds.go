@@ -24,6 +24,10 @@ const (
 	// stageProven).
 	KindRolloutCompleted = "rolloutCompleted"
 	KindApprovalNeeded   = "approvalNeeded"
+	// KindGateBlocked: a preflight gate keeps a cluster from its upgrade;
+	// KindGateWarned: a gate in warn mode failed.
+	KindGateBlocked = "gateBlocked"
+	KindGateWarned  = "gateWarned"
 
 	// From people, through the engine (aksupgrade rollout ...).
 	KindApproved = "approved"
@@ -42,7 +46,7 @@ func Kinds() []string {
 		KindNewVersion, KindNodeImageAvailable, KindSupportEnding, KindSupportEnded, KindNodePoolFailed,
 		KindMaintenanceScheduled, KindMaintenanceUpdate,
 		KindRolloutStarted, KindStageStarted, KindStageReached, KindStageProven, KindStageHalted,
-		KindRolloutCompleted, KindApprovalNeeded,
+		KindRolloutCompleted, KindApprovalNeeded, KindGateBlocked, KindGateWarned,
 		KindApproved, KindRetried, KindPaused, KindResumed, KindAborted,
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/aksupgrade/aksupgrade"
@@ -55,6 +56,9 @@ type Notifier struct {
 	messages MessageOptions
 	loop     *loop.Loop
 
+	// w, when set, is where the outbox is written (see Lead).
+	w atomic.Pointer[store.Store]
+
 	mu sync.Mutex // guards the router and the cursor
 	// restored is set once the router knows, from the outbox, what was
 	// told before this process started; since is how far back events
@@ -101,12 +105,39 @@ func New(o Options) (*Notifier, error) {
 // notifier does nothing.
 func (n *Notifier) Start(ctx context.Context) {
 	n.dispatch.Start(ctx)
+	n.start(ctx)
+}
+
+func (n *Notifier) start(ctx context.Context) {
 	n.loop.Start(ctx, func(ctx context.Context) time.Duration {
 		if err := n.Step(ctx); err != nil && ctx.Err() == nil {
 			n.log.Warn("notifications: will try again", "err", err)
 		}
 		return n.wait()
 	})
+}
+
+// Lead is Start with what the notifier writes (the outbox, claims and
+// marks) written to w: the store fenced at the lease's epoch of the
+// replica that leads (see store.Lease).
+func (n *Notifier) Lead(ctx context.Context, w store.Store) {
+	n.Stop()
+	n.w.Store(&w)
+	// Another replica may have told things since this one last led: learn
+	// them from the outbox again, as after a restart.
+	n.mu.Lock()
+	n.restored, n.cursor = false, 0
+	n.mu.Unlock()
+	n.dispatch.Lead(ctx, w)
+	n.start(ctx)
+}
+
+// writes is where the outbox is written.
+func (n *Notifier) writes() store.Store {
+	if w := n.w.Load(); w != nil {
+		return *w
+	}
+	return n.o.Store
 }
 
 // Stop ends the notifier and its dispatcher and waits for them. It is
@@ -169,7 +200,7 @@ func (n *Notifier) Step(ctx context.Context) error {
 		}
 	}
 	if out := n.router.Flush(now); len(out) > 0 {
-		if err := n.o.Store.EnqueueNotifications(ctx, out); err != nil {
+		if err := n.writes().EnqueueNotifications(ctx, out); err != nil {
 			return fmt.Errorf("queue notifications: %w", err)
 		}
 		n.dispatch.Wake()

@@ -9,6 +9,7 @@ type fileDoc struct {
 	Subscriptions []string          `yaml:"subscriptions"`
 	Kubernetes    kubernetesDoc     `yaml:"kubernetes"`
 	NodeImage     nodeImageDoc      `yaml:"nodeImage"`
+	Gates         *gatesDoc         `yaml:"gates"`
 	Stages        []stageDoc        `yaml:"stages"`
 	Notifications *notificationsDoc `yaml:"notifications"`
 }
@@ -32,6 +33,7 @@ type stageDoc struct {
 	Soak            string             `yaml:"soak"`
 	Approval        approvalDoc        `yaml:"approval"`
 	UpgradeSettings upgradeSettingsDoc `yaml:"upgradeSettings"`
+	Gates           *gatesDoc          `yaml:"gates"`
 }
 
 type selectorDoc struct {

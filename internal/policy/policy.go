@@ -62,6 +62,9 @@ type Stage struct {
 	Soak            time.Duration
 	Approval        Approval
 	UpgradeSettings UpgradeSettings
+	// Gates are the stage's health checks (DefaultGates when the policy
+	// names none).
+	Gates Gates
 }
 
 // Window is a stage's maintenance window: either its own schedule or each

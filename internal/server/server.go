@@ -21,6 +21,7 @@ import (
 	"github.com/aksupgrade/aksupgrade"
 	"github.com/aksupgrade/aksupgrade/internal/auth"
 	"github.com/aksupgrade/aksupgrade/internal/engine"
+	"github.com/aksupgrade/aksupgrade/internal/lease"
 	"github.com/aksupgrade/aksupgrade/internal/notify"
 	"github.com/aksupgrade/aksupgrade/internal/planner"
 	"github.com/aksupgrade/aksupgrade/internal/store"
@@ -61,6 +62,9 @@ type Options struct {
 	// Actions limits the actions (approve, pause, ...) of each caller;
 	// nil: 30 a minute on Clock.
 	Actions *auth.Limit
+	// Lease says which replica leads (lease.Elector.Status); nil: one
+	// replica, which leads.
+	Lease func() lease.Status
 }
 
 type server struct {
@@ -110,12 +114,22 @@ func (s *server) healthz(w http.ResponseWriter, _ *http.Request) {
 	_, _ = io.WriteString(w, "ok\n")
 }
 
-// readyz is ready once the store takes writes and the engine has
-// planned.
+// readyz is ready once the store takes writes, the lease could be asked
+// for, and the engine (leading or following) has planned. It says which
+// replica leads.
 func (s *server) readyz(w http.ResponseWriter, r *http.Request) {
 	if err := s.o.Store.Writable(r.Context()); err != nil {
 		s.fail(w, r, fmt.Errorf("readiness: the store takes no writes: %w: %w", store.ErrUnavailable, err))
 		return
+	}
+	var who string
+	if s.o.Lease != nil {
+		ls := s.o.Lease()
+		if ls.Err != nil {
+			s.fail(w, r, fmt.Errorf("readiness: the lease cannot be taken or renewed: %w: %w", store.ErrUnavailable, ls.Err))
+			return
+		}
+		who = leaderLine(ls)
 	}
 	switch res, err := s.o.Engine.LastPlan(); {
 	case err != nil:
@@ -127,7 +141,18 @@ func (s *server) readyz(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 	// A client that hung up gets nothing either way.
-	_, _ = io.WriteString(w, "ready\n")
+	_, _ = io.WriteString(w, "ready\n"+who)
+}
+
+// leaderLine says who leads, for readyz.
+func leaderLine(ls lease.Status) string {
+	switch {
+	case ls.Leading:
+		return fmt.Sprintf("leader: this replica (%s, epoch %d)\n", ls.Self, ls.Lease.Epoch)
+	case ls.Lease.Holder == "":
+		return fmt.Sprintf("leader: none yet; this replica is %s\n", ls.Self)
+	}
+	return fmt.Sprintf("leader: %s (epoch %d); this replica (%s) follows\n", ls.Lease.Holder, ls.Lease.Epoch, ls.Self)
 }
 
 // Status is the answer of GET /api/v1/status. PlanErr says why the
@@ -152,6 +177,8 @@ type Status struct {
 	// Notices are support warnings about clusters, from
 	// ClusterSupportEnding and ClusterSupportEnded events.
 	Notices []Notice `json:"notices"`
+	// Lease says which replica leads; nil with one replica.
+	Lease *lease.Status `json:"lease,omitempty"`
 }
 
 // Notice is a warning about a cluster that people should act on.
@@ -195,6 +222,10 @@ func (s *server) status(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	st.Maintenance = orEmpty(s.o.Engine.AzureMaintenance(st.Now))
+	if s.o.Lease != nil {
+		ls := s.o.Lease()
+		st.Lease = &ls
+	}
 	if st.Notices, err = s.notices(ctx); err != nil {
 		s.fail(w, r, err)
 		return

@@ -19,6 +19,7 @@ import (
 	"github.com/aksupgrade/aksupgrade"
 	"github.com/aksupgrade/aksupgrade/internal/engine"
 	"github.com/aksupgrade/aksupgrade/internal/eventgrid"
+	"github.com/aksupgrade/aksupgrade/internal/lease"
 	"github.com/aksupgrade/aksupgrade/internal/metrics"
 	"github.com/aksupgrade/aksupgrade/internal/notify"
 	"github.com/aksupgrade/aksupgrade/internal/notify/console"
@@ -47,6 +48,10 @@ var (
 
 // withEngine puts eng in front of the real store, in place of the real
 // engine.
+func withLease(st lease.Status) func(*env, *server.Options) {
+	return func(_ *env, o *server.Options) { o.Lease = func() lease.Status { return st } }
+}
+
 func withEngine(eng server.Engine) func(*env, *server.Options) {
 	return func(_ *env, o *server.Options) { o.Engine = eng }
 }
@@ -112,6 +117,12 @@ func TestReadyz(t *testing.T) {
 		{name: "store closed", setup: closed, status: http.StatusServiceUnavailable, msg: hiddenUnavailable, logged: "store unavailable"},
 		{name: "plan failed", opts: []func(*env, *server.Options){withEngine(failingEngine{errors.New("catalogue of westeurope: bad version")})},
 			setup: fresh, status: http.StatusInternalServerError, msg: hiddenInternal, logged: "readiness: catalogue of westeurope: bad version"},
+		{name: "leading", opts: []func(*env, *server.Options){withLease(lease.Status{Self: "pod-a/1/x", Leading: true, Lease: store.Lease{Holder: "pod-a/1/x", Epoch: 3}})},
+			setup: planned, status: http.StatusOK, body: "ready\nleader: this replica (pod-a/1/x, epoch 3)\n"},
+		{name: "following", opts: []func(*env, *server.Options){withLease(lease.Status{Self: "pod-b/2/y", Lease: store.Lease{Holder: "pod-a/1/x", Epoch: 3}})},
+			setup: planned, status: http.StatusOK, body: "ready\nleader: pod-a/1/x (epoch 3); this replica (pod-b/2/y) follows\n"},
+		{name: "lease unreachable", opts: []func(*env, *server.Options){withLease(lease.Status{Self: "pod-b/2/y", Err: errors.New("connection refused")})},
+			setup: planned, status: http.StatusServiceUnavailable, msg: hiddenUnavailable, logged: "the lease cannot be taken or renewed"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()

@@ -129,6 +129,12 @@ type Store interface {
 	// even when its other fields differ. ErrInvalid when e fails
 	// Validate.
 	PutEvent(ctx context.Context, e Event) (inserted bool, err error)
+	// PutEvents stores a batch of events in one transaction, each with
+	// PutEvent's rules; inserted[i] tells whether es[i] was new (a
+	// duplicate of an event stored before, or of an earlier one in the
+	// batch, is not). All or nothing: ErrInvalid, before anything is
+	// written, when one fails Validate.
+	PutEvents(ctx context.Context, es []Event) (inserted []bool, err error)
 	// PendingEvents returns unprocessed events, oldest first (by
 	// ReceivedAt, then the order they were stored), at most limit.
 	PendingEvents(ctx context.Context, limit int) ([]Event, error)
@@ -159,6 +165,12 @@ type Store interface {
 	// receiver gets its messages in order; entries merely scheduled later
 	// (grouping, mute times) hold nobody up.
 	DueNotifications(ctx context.Context, now time.Time, limit int) ([]Outgoing, error)
+	// ClaimNotification claims pending entry id for its sender until
+	// until, so that no other sends it meanwhile: true when it was
+	// claimed; false when another claim of it runs at now, or it is no
+	// longer pending. The Mark methods end the claim. ErrNotFound for an
+	// unknown id.
+	ClaimNotification(ctx context.Context, id int64, now, until time.Time) (bool, error)
 	// MarkSent records that entry id was delivered at at. MarkRetry
 	// records a failed attempt: attempts is the number of failed
 	// attempts so far, lastError what went wrong, next when to try again.
@@ -179,6 +191,12 @@ type Store interface {
 	// before r.OutboxBefore (pending ones are kept). The audit log is
 	// never pruned. Zero times prune nothing of their kind.
 	Prune(ctx context.Context, r Retention) (Pruned, error)
+
+	// AcquireLease, ReleaseLease, CurrentLease and Fenced: see Lease.
+	AcquireLease(ctx context.Context, r LeaseRequest) (Lease, error)
+	ReleaseLease(ctx context.Context, holder string, epoch int64, at time.Time) error
+	CurrentLease(ctx context.Context) (Lease, error)
+	Fenced(epoch int64) Store
 
 	// Writable checks that the store can take a write now (it writes
 	// nothing): nil, or why not (ErrUnavailable when the database cannot
@@ -225,7 +243,10 @@ const (
 	// audited, the same one again is a no-op.
 	TransitionHalted TransitionKind = "halted"
 	// TransitionRetried clears the halt of Stage (every target of it);
-	// Target is not needed.
+	// Target is not needed. A target halted after it was reached (its
+	// clusters failed a gate during the soak) and not proven loses its
+	// ReachedAt and Evidence too: it is reached again, and soaks again
+	// from then, once its clusters pass.
 	TransitionRetried TransitionKind = "retried"
 
 	// Rollout-level, for Target.

@@ -164,3 +164,14 @@ func validateTarget(t aksupgrade.Target) error {
 func invalid(format string, args ...any) error {
 	return fmt.Errorf("%w: %s", ErrInvalid, fmt.Sprintf(format, args...))
 }
+
+// ValidateEvents validates every event of a batch (PutEvents): the first
+// that fails, with its place in the batch.
+func ValidateEvents(es []Event) error {
+	for i, e := range es {
+		if err := e.Validate(); err != nil {
+			return fmt.Errorf("event %d of %d: %w", i+1, len(es), err)
+		}
+	}
+	return nil
+}

@@ -30,10 +30,7 @@ func (s *Store) Log(ctx context.Context, e store.AuditEntry) error {
 	if err := e.Validate(); err != nil {
 		return fmt.Errorf("log: %w", err)
 	}
-	if s.closed.Load() {
-		return errClosed("log")
-	}
-	return s.fail(ctx, "log", insertAudit(ctx, s.pool, e))
+	return s.writeOne(ctx, "log", func(q querier) error { return insertAudit(ctx, q, e) })
 }
 
 // Audit returns the audit entries q selects, newest first.

@@ -16,10 +16,7 @@ func (s *Store) SaveFleet(ctx context.Context, f store.Fleet) error {
 	if err != nil {
 		return fmt.Errorf("save fleet: %w", err)
 	}
-	if s.closed.Load() {
-		return errClosed("save fleet")
-	}
-	return s.fail(ctx, "save fleet", saveFleetTx(ctx, s.pool, enc))
+	return s.writeOne(ctx, "save fleet", func(q querier) error { return saveFleetTx(ctx, q, enc) })
 }
 
 // encodedFleet is a fleet as its row holds it.

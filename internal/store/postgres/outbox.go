@@ -69,7 +69,7 @@ func (s *Store) MarkSent(ctx context.Context, id int64, at time.Time) error {
 		return fmt.Errorf("mark notification sent: %w: no time", store.ErrInvalid)
 	}
 	return s.markOutbox(ctx, "mark notification sent", id,
-		`SET state = 'sent', done_at = $2`, formatTime(at))
+		`SET claimed_until = NULL, state = 'sent', done_at = $2`, formatTime(at))
 }
 
 // MarkRetry records a failed attempt and when to try again.
@@ -78,7 +78,7 @@ func (s *Store) MarkRetry(ctx context.Context, id int64, next time.Time, attempt
 		return fmt.Errorf("mark notification for retry: %w: needs a time and attempts >= 0", store.ErrInvalid)
 	}
 	return s.markOutbox(ctx, "mark notification for retry", id,
-		`SET due_at = $2, attempts = $3, last_error = $4`, formatTime(next), attempts, lastError)
+		`SET claimed_until = NULL, due_at = $2, attempts = $3, last_error = $4`, formatTime(next), attempts, lastError)
 }
 
 // MarkFailed records that delivery was given up.
@@ -87,7 +87,7 @@ func (s *Store) MarkFailed(ctx context.Context, id int64, at time.Time, lastErro
 		return fmt.Errorf("mark notification failed: %w: no time", store.ErrInvalid)
 	}
 	return s.markOutbox(ctx, "mark notification failed", id,
-		`SET state = 'failed', done_at = $2, attempts = attempts + 1, last_error = $3`, formatTime(at), lastError)
+		`SET claimed_until = NULL, state = 'failed', done_at = $2, attempts = attempts + 1, last_error = $3`, formatTime(at), lastError)
 }
 
 // markOutbox updates entry id ($1) as set says, if it is pending; an
@@ -95,17 +95,15 @@ func (s *Store) MarkFailed(ctx context.Context, id int64, at time.Time, lastErro
 // one is store.ErrNotFound. One statement: the update, and whether the
 // entry exists.
 func (s *Store) markOutbox(ctx context.Context, op string, id int64, set string, args ...any) error {
-	known, err := queryAll(ctx, s, op, `WITH changed AS (UPDATE outbox `+set+` WHERE id = $1 AND state = 'pending' RETURNING id)
-SELECT EXISTS (SELECT 1 FROM changed) OR EXISTS (SELECT 1 FROM outbox WHERE id = $1)`, 0,
-		func(rows pgx.Rows) (bool, error) {
-			var ok bool
-			err := rows.Scan(&ok)
-			return ok, err
-		}, append([]any{id}, args...)...)
+	var known bool
+	err := s.writeOne(ctx, op, func(q querier) error {
+		return q.QueryRow(ctx, `WITH changed AS (UPDATE outbox `+set+` WHERE id = $1 AND state = 'pending' RETURNING id)
+SELECT EXISTS (SELECT 1 FROM changed) OR EXISTS (SELECT 1 FROM outbox WHERE id = $1)`, append([]any{id}, args...)...).Scan(&known)
+	})
 	if err != nil {
 		return err
 	}
-	if len(known) == 0 || !known[0] {
+	if !known {
 		return fmt.Errorf("%s: notification %d: %w", op, id, store.ErrNotFound)
 	}
 	return nil
@@ -131,4 +129,26 @@ func scanOutgoing(rows pgx.Rows) (store.Outgoing, error) {
 	}
 	o.DoneAt, err = parseNullTime(done)
 	return o, err
+}
+
+// ClaimNotification claims pending entry id until until, unless another
+// claim of it runs at now. One statement: the claim, and whether the
+// entry exists.
+func (s *Store) ClaimNotification(ctx context.Context, id int64, now, until time.Time) (bool, error) {
+	if now.IsZero() || !until.After(now) {
+		return false, fmt.Errorf("claim notification: %w: needs a time and a later end", store.ErrInvalid)
+	}
+	var claimed, known bool
+	err := s.writeOne(ctx, "claim notification", func(q querier) error {
+		return q.QueryRow(ctx, `WITH claimed AS (UPDATE outbox SET claimed_until = $2
+  WHERE id = $1 AND state = 'pending' AND (claimed_until IS NULL OR claimed_until <= $3) RETURNING id)
+SELECT EXISTS (SELECT 1 FROM claimed), EXISTS (SELECT 1 FROM outbox WHERE id = $1)`, id, formatTime(until), formatTime(now)).Scan(&claimed, &known)
+	})
+	if err != nil {
+		return false, err
+	}
+	if !known {
+		return false, fmt.Errorf("claim notification: notification %d: %w", id, store.ErrNotFound)
+	}
+	return claimed, nil
 }

@@ -13,8 +13,16 @@ import (
 	"github.com/aksupgrade/aksupgrade/internal/store"
 )
 
-// Store is a store.Store in a PostgreSQL database.
+// Store is a store.Store in a PostgreSQL database. Fenced views of it
+// share its pool (see store.Lease).
 type Store struct {
+	*shared
+	// fence, when not 0, is the lease epoch every write checks first.
+	fence int64
+}
+
+// shared is the connection pool of a Store and its fenced views.
+type shared struct {
 	pool *pgxpool.Pool
 	// name says which database, for messages: host:port/database, never
 	// the DSN (it may hold a password).
@@ -53,10 +61,10 @@ func Open(ctx context.Context, dsn string, opts ...Option) (*Store, error) {
 	if _, ok := cfg.ConnConfig.RuntimeParams["application_name"]; !ok {
 		cfg.ConnConfig.RuntimeParams["application_name"] = "aksupgrade"
 	}
-	s := &Store{
+	s := &Store{shared: &shared{
 		name:     cfg.ConnConfig.Host + ":" + strconv.Itoa(int(cfg.ConnConfig.Port)) + "/" + cfg.ConnConfig.Database,
 		password: cfg.ConnConfig.Password,
-	}
+	}}
 	// Connections are made when first needed: by the migration below.
 	if s.pool, err = pgxpool.NewWithConfig(ctx, cfg); err != nil {
 		return nil, errors.New("open postgres " + s.name + ": " + s.mask(err.Error()))

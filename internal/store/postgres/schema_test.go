@@ -96,13 +96,17 @@ func TestNewerSchema(t *testing.T) {
 	if _, err := sc.admin.Exec(t.Context(), `INSERT INTO schema_migrations (version, name) VALUES (9999, '9999_from_the_future')`); err != nil {
 		t.Fatal(err)
 	}
+	var before int
+	if err := sc.admin.QueryRow(t.Context(), `SELECT COUNT(*) FROM schema_migrations`).Scan(&before); err != nil {
+		t.Fatal(err)
+	}
 	_, err := postgres.Open(t.Context(), sc.dsn)
 	if !errors.Is(err, postgres.ErrNewerSchema) || !strings.Contains(err.Error(), "9999") {
 		t.Fatalf("Open of a newer database: err = %v, want ErrNewerSchema naming 9999", err)
 	}
 	var n int
-	if err := sc.admin.QueryRow(t.Context(), `SELECT COUNT(*) FROM schema_migrations`).Scan(&n); err != nil || n != 4 {
-		t.Errorf("schema_migrations after the refusal: %d rows, %v; want 4", n, err)
+	if err := sc.admin.QueryRow(t.Context(), `SELECT COUNT(*) FROM schema_migrations`).Scan(&n); err != nil || n != before {
+		t.Errorf("schema_migrations after the refusal: %d rows, %v; want the %d from before", n, err, before)
 	}
 }
 

@@ -21,12 +21,22 @@ type querier interface {
 }
 
 // write runs fn in a transaction (READ COMMITTED: what fn reads and then
-// changes, it locks) and commits it when fn returns nil. A transaction
+// changes, it locks) and commits it when fn returns nil. In a fenced
+// view, the transaction checks the lease's epoch first. A transaction
 // that lost a deadlock or a serialization conflict runs again from the
 // start, so fn must not keep state from an earlier run.
 func (s *Store) write(ctx context.Context, op string, fn func(tx pgx.Tx) error) error {
 	if s.closed.Load() {
 		return errClosed(op)
+	}
+	if s.fence != 0 {
+		inner := fn
+		fn = func(tx pgx.Tx) error {
+			if err := checkFence(ctx, tx, s.fence); err != nil {
+				return err
+			}
+			return inner(tx)
+		}
 	}
 	var err error
 	for range attempts {
@@ -37,8 +47,9 @@ func (s *Store) write(ctx context.Context, op string, fn func(tx pgx.Tx) error) 
 	return s.fail(ctx, op, err)
 }
 
-// exec runs one statement in a transaction of its own (one round trip),
-// retried like write.
+// exec runs one statement in a transaction of its own (one round trip;
+// in a fenced view, a transaction with the fence's check), retried like
+// write.
 func (s *Store) exec(ctx context.Context, op, query string, args ...any) (pgconn.CommandTag, error) {
 	if s.closed.Load() {
 		return pgconn.CommandTag{}, errClosed(op)
@@ -47,6 +58,13 @@ func (s *Store) exec(ctx context.Context, op, query string, args ...any) (pgconn
 		tag pgconn.CommandTag
 		err error
 	)
+	if s.fence != 0 { // the fence needs a transaction
+		err = s.write(ctx, op, func(tx pgx.Tx) error {
+			tag, err = tx.Exec(ctx, query, args...)
+			return err
+		})
+		return tag, err
+	}
 	for range attempts {
 		if tag, err = s.pool.Exec(ctx, query, args...); err == nil || !retryable(err) || ctx.Err() != nil {
 			break
@@ -56,6 +74,19 @@ func (s *Store) exec(ctx context.Context, op, query string, args ...any) (pgconn
 		return tag, s.fail(ctx, op, err)
 	}
 	return tag, nil
+}
+
+// writeOne runs a write of one statement (or one that needs no
+// transaction of its own) on the pool: one round trip; in a fenced view,
+// in a transaction with the fence's check (see write).
+func (s *Store) writeOne(ctx context.Context, op string, fn func(q querier) error) error {
+	if s.closed.Load() {
+		return errClosed(op)
+	}
+	if s.fence != 0 {
+		return s.write(ctx, op, func(tx pgx.Tx) error { return fn(tx) })
+	}
+	return s.fail(ctx, op, fn(s.pool))
 }
 
 // read runs fn in a read-only REPEATABLE READ transaction: one snapshot

@@ -44,7 +44,12 @@ func applyTransition(ctx context.Context, tx *sql.Tx, t store.Transition) (chang
 	at := formatTime(t.At)
 	switch t.Kind {
 	case store.TransitionRetried:
-		changed, err = affected(tx.ExecContext(ctx, `UPDATE stage_progress SET halt_cluster = '', halt_reason = '', halt_at = NULL
+		changed, err = affected(tx.ExecContext(ctx, `-- A target halted after it was reached (a postflight gate failed)
+-- is reached again, and soaks again, once its clusters pass.
+UPDATE stage_progress SET
+  evidence = CASE WHEN proven_at IS NULL AND reached_at IS NOT NULL AND halt_at >= reached_at THEN NULL ELSE evidence END,
+  reached_at = CASE WHEN proven_at IS NULL AND reached_at IS NOT NULL AND halt_at >= reached_at THEN NULL ELSE reached_at END,
+  halt_cluster = '', halt_reason = '', halt_at = NULL
 WHERE stage = ? AND halt_at IS NOT NULL`, t.Stage))
 		return changed, 0, err
 	case store.TransitionResumed:

@@ -26,7 +26,7 @@ func (s *Store) fail(ctx context.Context, op string, err error) error {
 		return nil
 	case errors.Is(err, store.ErrNotFound), errors.Is(err, store.ErrActiveStep),
 		errors.Is(err, store.ErrInvalid), errors.Is(err, store.ErrUnavailable),
-		errors.Is(err, ErrNewerSchema):
+		errors.Is(err, ErrNewerSchema), errors.Is(err, store.ErrFenced), errors.Is(err, store.ErrLeaseHeld):
 		return fmt.Errorf("%s: %w", op, err)
 	case errors.Is(err, sql.ErrNoRows):
 		return fmt.Errorf("%s: %w", op, store.ErrNotFound)

@@ -11,6 +11,10 @@ import (
 
 const eventColumns = `source, id, type, subject, time, data, received_at, processed_at`
 
+// insertEvent stores an event unless one with its key is stored.
+const insertEvent = `INSERT INTO events (` + eventColumns + `)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (source, id) DO NOTHING`
+
 // PutEvent stores e unless an event with the same (source, id) is stored
 // already.
 func (s *Store) PutEvent(ctx context.Context, e store.Event) (inserted bool, err error) {
@@ -30,8 +34,7 @@ func (s *Store) PutEvent(ctx context.Context, e store.Event) (inserted bool, err
 
 // putEventTx stores e unless an event with its key is stored already.
 func putEventTx(ctx context.Context, tx *sql.Tx, e store.Event) (bool, error) {
-	return affected(tx.ExecContext(ctx, `INSERT INTO events (`+eventColumns+`)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (source, id) DO NOTHING`,
+	return affected(tx.ExecContext(ctx, insertEvent,
 		e.Key.Source, e.Key.ID, e.Type, e.Subject, formatTime(e.Time), nullJSON(e.Data),
 		formatTime(e.ReceivedAt), nullTime(e.ProcessedAt)))
 }

@@ -66,7 +66,7 @@ func (s *Store) MarkSent(ctx context.Context, id int64, at time.Time) error {
 		return fmt.Errorf("mark notification sent: %w: no time", store.ErrInvalid)
 	}
 	return s.markOutbox(ctx, "mark notification sent", id,
-		`UPDATE outbox SET state = 'sent', done_at = ? WHERE id = ? AND state = 'pending'`, formatTime(at), id)
+		`UPDATE outbox SET claimed_until = NULL, state = 'sent', done_at = ? WHERE id = ? AND state = 'pending'`, formatTime(at), id)
 }
 
 // MarkRetry records a failed attempt and when to try again.
@@ -75,7 +75,7 @@ func (s *Store) MarkRetry(ctx context.Context, id int64, next time.Time, attempt
 		return fmt.Errorf("mark notification for retry: %w: needs a time and attempts >= 0", store.ErrInvalid)
 	}
 	return s.markOutbox(ctx, "mark notification for retry", id,
-		`UPDATE outbox SET due_at = ?, attempts = ?, last_error = ? WHERE id = ? AND state = 'pending'`,
+		`UPDATE outbox SET claimed_until = NULL, due_at = ?, attempts = ?, last_error = ? WHERE id = ? AND state = 'pending'`,
 		formatTime(next), attempts, lastError, id)
 }
 
@@ -85,7 +85,7 @@ func (s *Store) MarkFailed(ctx context.Context, id int64, at time.Time, lastErro
 		return fmt.Errorf("mark notification failed: %w: no time", store.ErrInvalid)
 	}
 	return s.markOutbox(ctx, "mark notification failed", id,
-		`UPDATE outbox SET state = 'failed', done_at = ?, attempts = attempts + 1, last_error = ? WHERE id = ? AND state = 'pending'`,
+		`UPDATE outbox SET claimed_until = NULL, state = 'failed', done_at = ?, attempts = attempts + 1, last_error = ? WHERE id = ? AND state = 'pending'`,
 		formatTime(at), lastError, id)
 }
 
@@ -129,4 +129,27 @@ func scanOutgoing(rows *sql.Rows) (store.Outgoing, error) {
 	}
 	o.DoneAt, err = parseNullTime(done)
 	return o, err
+}
+
+// ClaimNotification claims pending entry id until until, unless another
+// claim of it runs at now.
+func (s *Store) ClaimNotification(ctx context.Context, id int64, now, until time.Time) (bool, error) {
+	if now.IsZero() || !until.After(now) {
+		return false, fmt.Errorf("claim notification: %w: needs a time and a later end", store.ErrInvalid)
+	}
+	var claimed bool
+	err := s.write(ctx, "claim notification", func(tx *sql.Tx) error {
+		var err error
+		claimed, err = affected(tx.ExecContext(ctx, `UPDATE outbox SET claimed_until = ?
+WHERE id = ? AND state = 'pending' AND (claimed_until IS NULL OR claimed_until <= ?)`, formatTime(until), id, formatTime(now)))
+		if err != nil || claimed {
+			return err
+		}
+		var one int
+		if err := tx.QueryRowContext(ctx, `SELECT 1 FROM outbox WHERE id = ?`, id).Scan(&one); err != nil {
+			return fmt.Errorf("notification %d: %w", id, err)
+		}
+		return nil
+	})
+	return claimed, err
 }

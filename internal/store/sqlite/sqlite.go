@@ -15,8 +15,16 @@ import (
 	"github.com/aksupgrade/aksupgrade/internal/store"
 )
 
-// Store is a store.Store in one SQLite file.
+// Store is a store.Store in one SQLite file. Fenced views of it share
+// its connections (see store.Lease).
 type Store struct {
+	*conns
+	// fence, when not 0, is the lease epoch every write checks first.
+	fence int64
+}
+
+// conns are the database connections of a Store and its fenced views.
+type conns struct {
 	// writer has one connection and begins its transactions IMMEDIATE,
 	// so writers queue for the lock instead of failing half-way.
 	writer *sql.DB
@@ -43,7 +51,7 @@ func Open(ctx context.Context, path string, opts ...Option) (*Store, error) {
 	if path == "" || path == ":memory:" || strings.HasPrefix(path, "file:") || strings.Contains(path, "?") {
 		return nil, fmt.Errorf("open sqlite: %q is not a plain file path", path)
 	}
-	s := &Store{}
+	s := &Store{conns: &conns{}}
 	var err error
 	if s.writer, err = sql.Open("sqlite", dsn(path, o, true)); err != nil {
 		return nil, fmt.Errorf("open sqlite %s: %w", path, err)

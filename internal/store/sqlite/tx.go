@@ -6,7 +6,8 @@ import (
 )
 
 // write runs fn in a write transaction (BEGIN IMMEDIATE, so it holds the
-// write lock from the start) and commits it when fn returns nil.
+// write lock from the start) and commits it when fn returns nil. In a
+// fenced view, the transaction checks the lease's epoch first.
 func (s *Store) write(ctx context.Context, op string, fn func(tx *sql.Tx) error) error {
 	if s.closed.Load() {
 		return errClosed(op)
@@ -14,6 +15,15 @@ func (s *Store) write(ctx context.Context, op string, fn func(tx *sql.Tx) error)
 	tx, err := s.writer.BeginTx(ctx, nil)
 	if err != nil {
 		return s.fail(ctx, op, err)
+	}
+	if s.fence != 0 {
+		inner := fn
+		fn = func(tx *sql.Tx) error {
+			if err := checkFence(ctx, tx, s.fence); err != nil {
+				return err
+			}
+			return inner(tx)
+		}
 	}
 	if err := fn(tx); err != nil {
 		tx.Rollback()

@@ -62,8 +62,19 @@ func testClosed(t *testing.T, open Opener) {
 		"DueNotifications": func(ctx context.Context) error { _, err := s.DueNotifications(ctx, at(0), 0); return err },
 		"Notifications":    func(ctx context.Context) error { _, err := s.Notifications(ctx, 0); return err },
 		"MarkSent":         func(ctx context.Context) error { return s.MarkSent(ctx, 1, at(0)) },
-		"MarkRetry":        func(ctx context.Context) error { return s.MarkRetry(ctx, 1, at(0), 1, "x") },
-		"MarkFailed":       func(ctx context.Context) error { return s.MarkFailed(ctx, 1, at(0), "x") },
+		"ClaimNotification": func(ctx context.Context) error {
+			_, err := s.ClaimNotification(ctx, 1, at(0), at(time.Minute))
+			return err
+		},
+		"MarkRetry":  func(ctx context.Context) error { return s.MarkRetry(ctx, 1, at(0), 1, "x") },
+		"MarkFailed": func(ctx context.Context) error { return s.MarkFailed(ctx, 1, at(0), "x") },
+		"AcquireLease": func(ctx context.Context) error {
+			_, err := s.AcquireLease(ctx, store.LeaseRequest{Holder: "a", At: at(0), TTL: ttl})
+			return err
+		},
+		"ReleaseLease": func(ctx context.Context) error { return s.ReleaseLease(ctx, "a", 1, at(0)) },
+		"CurrentLease": func(ctx context.Context) error { _, err := s.CurrentLease(ctx); return err },
+		"Fenced write": func(ctx context.Context) error { return s.Fenced(1).Writable(ctx) },
 	} {
 		if err := call(t.Context()); !errors.Is(err, store.ErrUnavailable) {
 			t.Errorf("%s after Close: err = %v, want ErrUnavailable", name, err)

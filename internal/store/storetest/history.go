@@ -265,3 +265,33 @@ func testInvalidTransitions(t *testing.T, open Opener) {
 	// A retry needs no target.
 	mustApply(t, s, store.Transition{Kind: store.TransitionRetried, Stage: "test", At: at(0), Actor: "bob"})
 }
+
+// testRetryAfterReached: a target halted during its soak (a postflight
+// gate failed) is no longer reached after the retry, so that it soaks
+// again once reached again; one halted before it was reached, or after it
+// was proven, keeps its times.
+func testRetryAfterReached(t *testing.T, open Opener) {
+	s := open(t)
+	soaking, rolling := kube("1.31.5"), kube("1.31.4")
+	a := clusterID("aks-dev-01")
+	mustApply(t, s,
+		store.Transition{Kind: store.TransitionReached, Stage: "dev", Target: soaking, At: at(time.Hour), Actor: store.ActorEngine, Evidence: []string{"aks-dev-01"}},
+		store.Transition{Kind: store.TransitionStarted, Stage: "dev", Target: rolling, At: at(time.Hour), Actor: store.ActorEngine},
+		store.Transition{Kind: store.TransitionHalted, Stage: "dev", Target: soaking, At: at(3 * time.Hour), Actor: store.ActorEngine, Cluster: a, Reason: "postflight gates failed"},
+		store.Transition{Kind: store.TransitionHalted, Stage: "dev", Target: rolling, At: at(3 * time.Hour), Actor: store.ActorEngine, Cluster: a, Reason: "drainFailed"},
+		store.Transition{Kind: store.TransitionRetried, Stage: "dev", At: at(4 * time.Hour), Actor: "carol"},
+	)
+	h := mustHistory(t, s)
+	if sp := h.Progress("dev", soaking); sp == nil || sp.Halt != nil || sp.ReachedAt != nil || len(sp.Evidence) != 0 {
+		t.Errorf("dev on %s after the retry = %+v, want neither halted nor reached", soaking, sp)
+	}
+	if sp := h.Progress("dev", rolling); sp == nil || sp.Halt != nil || sp.StartedAt == nil {
+		t.Errorf("dev on %s after the retry = %+v, want started and not halted", rolling, sp)
+	}
+	// Reached again: the soak counts from then.
+	mustApply(t, s, store.Transition{Kind: store.TransitionReached, Stage: "dev", Target: soaking, At: at(5 * time.Hour), Actor: store.ActorEngine, Evidence: []string{"aks-dev-01"}})
+	h = mustHistory(t, s)
+	if sp := h.Progress("dev", soaking); sp.ReachedAt == nil || !sp.ReachedAt.Equal(at(5*time.Hour)) {
+		t.Errorf("dev on %s reached again = %+v, want at 5h", soaking, sp.ReachedAt)
+	}
+}

@@ -58,9 +58,11 @@ app.kubernetes.io/instance: {{ .Release.Name }}
 {{- end -}}
 {{- end -}}
 
-{{/* The number of replicas: the value, or 1. */}}
+{{/* The number of replicas: the value, or 2 on PostgreSQL and 1 on SQLite. */}}
 {{- define "aksupgrade.replicas" -}}
-{{- if kindIs "invalid" .Values.replicas -}}1{{- else -}}{{- int .Values.replicas -}}{{- end -}}
+{{- if not (kindIs "invalid" .Values.replicas) -}}{{- int .Values.replicas -}}
+{{- else if include "aksupgrade.postgres" . -}}2
+{{- else -}}1{{- end -}}
 {{- end -}}
 
 {{/* "https" when aksupgrade serves TLS itself, else "http". */}}
@@ -82,9 +84,6 @@ secret into the chart. Included by the Deployment; renders nothing.
 {{- $pg := .Values.database.postgres -}}
 {{- if and (not (include "aksupgrade.postgres" .)) (gt $replicas 1) -}}
 {{- fail (printf "replicas is %d, but SQLite allows exactly one replica (one process writes the database file): leave replicas empty or 1" $replicas) -}}
-{{- end -}}
-{{- if gt $replicas 1 -}}
-{{- fail (printf "replicas is %d, but every replica of this version runs the engine (there is no leader election yet), and two engines would upgrade the same clusters: leave replicas empty or 1" $replicas) -}}
 {{- end -}}
 {{- if and $pg.existingSecret $pg.dsn -}}
 {{- fail "database.postgres: set existingSecret (the whole DSN in a Secret) or dsn (without its password, with passwordSecret), not both" -}}

@@ -1,0 +1,34 @@
+package app
+
+import (
+	"os"
+
+	"github.com/aksupgrade/aksupgrade"
+	"github.com/aksupgrade/aksupgrade/internal/azure"
+	"github.com/aksupgrade/aksupgrade/internal/gates"
+	"github.com/aksupgrade/aksupgrade/internal/kube"
+)
+
+// newGates returns the checker of the stages' gates: each cluster's API
+// read with credentials from Resource Manager, through the same provider
+// (its identity and rate limits). A provider that is not Azure's (tests
+// that bring their own) has no cluster APIs: the gates that need them say
+// they cannot look.
+func newGates(p aksupgrade.Provider, clk aksupgrade.Clock, on bool) (*gates.Checker, error) {
+	if !on {
+		return nil, nil
+	}
+	o := gates.Options{Clock: clk}
+	if ap, ok := p.(*azure.Provider); ok {
+		user, err := kube.New(kube.Options{Kubeconfig: ap.Kubeconfig, Credential: ap.Credential(), Clock: clk})
+		if err != nil {
+			return nil, err
+		}
+		admin, err := kube.New(kube.Options{Kubeconfig: ap.Kubeconfig, Credential: ap.Credential(), Clock: clk, Admin: true})
+		if err != nil {
+			return nil, err
+		}
+		o.API, o.AdminAPI, o.Tokens = user, admin, gates.Tokens(ap.Credential(), os.Getenv)
+	}
+	return gates.New(o), nil
+}

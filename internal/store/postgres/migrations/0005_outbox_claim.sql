@@ -1,0 +1,4 @@
+-- 0005: a notification is claimed by the dispatcher that sends it, until
+-- a time (see store.Store.ClaimNotification): no other sends it meanwhile
+-- (SQLite's 0005_outbox_claim.sql).
+ALTER TABLE outbox ADD COLUMN claimed_until utctime;
