@@ -75,6 +75,9 @@ type StageProgress struct {
 	ProvenAt *time.Time `json:"provenAt,omitempty"`
 	// Evidence names the clusters that ran the target through the soak.
 	Evidence []string `json:"evidence,omitempty"`
+	// Gates says what each gate saw on each of them in the last round
+	// before the proof (GateResult.Line).
+	Gates []string `json:"gates,omitempty"`
 	// Approval is set once a person approved the target for this stage.
 	Approval *Approval `json:"approval,omitempty"`
 	// Halt is set while the stage is halted by a failure.

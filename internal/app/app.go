@@ -93,9 +93,6 @@ type Options struct {
 	Holder     string
 	LeaseTTL   time.Duration
 	LeaseClock aksupgrade.Clock
-	// Gates turns on the stages' health checks through each cluster's own
-	// API (see package gates).
-	Gates bool
 }
 
 // App is a running aksupgrade.
@@ -170,7 +167,7 @@ func New(ctx context.Context, o Options) (*App, error) {
 		}
 		a.Provider = p
 	}
-	checker, err := newGates(a.Provider, o.Clock, o.Gates)
+	checker, err := newGates(a.Provider, o.Clock)
 	if err != nil {
 		return nil, errors.Join(err, a.closeStore())
 	}

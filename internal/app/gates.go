@@ -5,6 +5,7 @@ import (
 
 	"github.com/aksupgrade/aksupgrade"
 	"github.com/aksupgrade/aksupgrade/internal/azure"
+	"github.com/aksupgrade/aksupgrade/internal/clock"
 	"github.com/aksupgrade/aksupgrade/internal/gates"
 	"github.com/aksupgrade/aksupgrade/internal/kube"
 )
@@ -14,17 +15,15 @@ import (
 // (its identity and rate limits). A provider that is not Azure's (tests
 // that bring their own) has no cluster APIs: the gates that need them say
 // they cannot look.
-func newGates(p aksupgrade.Provider, clk aksupgrade.Clock, on bool) (*gates.Checker, error) {
-	if !on {
-		return nil, nil
-	}
+func newGates(p aksupgrade.Provider, clk aksupgrade.Clock) (*gates.Checker, error) {
 	o := gates.Options{Clock: clk}
 	if ap, ok := p.(*azure.Provider); ok {
-		user, err := kube.New(kube.Options{Kubeconfig: ap.Kubeconfig, Credential: ap.Credential(), Clock: clk})
+		// Credentials age in real time, whatever clock the engine runs on.
+		user, err := kube.New(kube.Options{Kubeconfig: ap.Kubeconfig, Credential: ap.Credential(), Clock: clock.Real{}})
 		if err != nil {
 			return nil, err
 		}
-		admin, err := kube.New(kube.Options{Kubeconfig: ap.Kubeconfig, Credential: ap.Credential(), Clock: clk, Admin: true})
+		admin, err := kube.New(kube.Options{Kubeconfig: ap.Kubeconfig, Credential: ap.Credential(), Clock: clock.Real{}, Admin: true})
 		if err != nil {
 			return nil, err
 		}

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/url"
+	"strings"
 	"text/tabwriter"
 
 	"github.com/spf13/cobra"
@@ -102,10 +103,13 @@ command sends (--token-file, or AKSUPGRADE_TOKEN).`,
 				if sp.Halt != nil {
 					fmt.Fprintf(&b, "             halted on %s: %s\n", aksupgrade.ClusterName(sp.Halt.Cluster), aksupgrade.Printable(sp.Halt.Reason))
 				}
-				// The evidence of a proof: the clusters behind it, then
-				// what each gate saw in the last round.
-				for _, ev := range sp.Evidence {
-					fmt.Fprintf(&b, "             evidence: %s\n", aksupgrade.Printable(ev))
+				// The evidence of a proof: the clusters behind it, and what
+				// each gate saw in the last round.
+				if len(sp.Evidence) > 0 {
+					fmt.Fprintf(&b, "             clusters: %s\n", aksupgrade.Printable(strings.Join(sp.Evidence, ", ")))
+				}
+				for _, g := range sp.Gates {
+					fmt.Fprintf(&b, "             gate: %s\n", aksupgrade.Printable(g))
 				}
 			}
 			fmt.Fprintln(&b, "\nAUDIT (newest first)")

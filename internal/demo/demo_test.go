@@ -18,7 +18,7 @@ func TestDemoStory(t *testing.T) {
 		t.Skip("plays the demo on a scaled real-time clock")
 	}
 	var out bytes.Buffer
-	s, err := Run(context.Background(), Options{Speed: 30000, Out: &out, Pause: 200 * time.Millisecond})
+	s, err := Run(context.Background(), Options{Speed: 15000, Out: &out, Pause: 200 * time.Millisecond})
 	if err != nil {
 		t.Fatalf("%v\n%s", err, out.String())
 	}

@@ -47,21 +47,21 @@ var stageEventOf = map[store.TransitionKind]aksupgrade.EventType{
 }
 
 // prove records a proof, after a last round of the stage's postflight
-// gates, whose results go into its evidence; a blocking gate that fails
-// halts the stage instead.
+// gates, whose results it keeps; a blocking gate that fails halts the
+// stage instead.
 func (e *Engine) prove(ctx context.Context, now time.Time, a planner.Action, f store.Fleet) (bool, error) {
-	evidence, halted, err := e.proofGates(ctx, now, a, f)
+	gates, halted, err := e.proofGates(ctx, now, a, f)
 	if err != nil || halted {
 		return halted, err
 	}
-	a.Evidence = append(a.Evidence, evidence...)
-	return true, e.recordAction(ctx, now, a)
+	return true, e.recordAction(ctx, now, a, gates...)
 }
 
-// recordAction records a stage's progress and its event in one write.
-func (e *Engine) recordAction(ctx context.Context, now time.Time, a planner.Action) error {
+// recordAction records a stage's progress and its event in one write;
+// gates, with a proof, are what the gates saw.
+func (e *Engine) recordAction(ctx context.Context, now time.Time, a planner.Action, gates ...string) error {
 	kind := transitionOf[a.Kind]
-	t := store.Transition{Kind: kind, Stage: a.Stage, Target: a.Target, At: now, Actor: Actor, Evidence: a.Evidence, Reason: a.Reason}
+	t := store.Transition{Kind: kind, Stage: a.Stage, Target: a.Target, At: now, Actor: Actor, Evidence: a.Evidence, Reason: a.Reason, Gates: gates}
 	ev := aksupgrade.Event{Type: stageEventOf[kind], Stage: &aksupgrade.StageEvent{Stage: a.Stage, Target: a.Target, Evidence: a.Evidence, Reason: a.Reason}}
 	got, err := e.record(ctx, now, store.Fact{Transitions: []store.Transition{t}}, eventSpec{fmt.Sprintf("%s/%s/%s", kind, a.Stage, a.Target), ev})
 	if err != nil {

@@ -23,7 +23,7 @@ import (
 //     upgrade does; the target is not proven; after rollout retry the
 //     stage reaches the target again and its soak starts over;
 //   - a last postflight round on every cluster of the stage before the
-//     proof, whose results the proof keeps as evidence.
+//     proof, whose results the proof keeps (StageProgress.Gates).
 //
 // Without a Checker (Options.Gates nil) no gate runs.
 
@@ -214,9 +214,9 @@ func (e *Engine) judge(ctx context.Context, now time.Time, stage string, t aksup
 }
 
 // proofGates runs a last postflight round on the clusters behind a proof
-// (a.Evidence names them) and returns what they saw as evidence lines, or
+// (a.Evidence names them) and returns what the gates saw, a line each, or
 // halts the stage (halted true) when a blocking gate fails.
-func (e *Engine) proofGates(ctx context.Context, now time.Time, a planner.Action, f store.Fleet) (evidence []string, halted bool, err error) {
+func (e *Engine) proofGates(ctx context.Context, now time.Time, a planner.Action, f store.Fleet) (saw []string, halted bool, err error) {
 	st, ok := e.stagePolicy(a.Stage)
 	if e.o.Gates == nil || !ok || !postflightOn(st.Gates) {
 		return nil, false, nil
@@ -231,10 +231,10 @@ func (e *Engine) proofGates(ctx context.Context, now time.Time, a planner.Action
 			return nil, h, err
 		}
 		for _, r := range results {
-			evidence = append(evidence, r.Line())
+			saw = append(saw, r.Line())
 		}
 	}
-	return evidence, false, nil
+	return saw, false, nil
 }
 
 // holds reports whether the evidence names cluster c.

@@ -12,6 +12,8 @@ import (
 	"github.com/aksupgrade/aksupgrade/internal/azure"
 	"github.com/aksupgrade/aksupgrade/internal/clock"
 	"github.com/aksupgrade/aksupgrade/internal/engine"
+	"github.com/aksupgrade/aksupgrade/internal/gates"
+	"github.com/aksupgrade/aksupgrade/internal/kube"
 	"github.com/aksupgrade/aksupgrade/internal/planner"
 	"github.com/aksupgrade/aksupgrade/internal/policy"
 	"github.com/aksupgrade/aksupgrade/internal/simulator"
@@ -36,6 +38,9 @@ type harness struct {
 	// wrap, when set, decorates the store and provider of each new engine
 	// (crash tests).
 	wrap func(store.Store, aksupgrade.Provider) (store.Store, aksupgrade.Provider)
+	// gates, when set, runs the stages' gates through each cluster's
+	// simulated API (client-go, credentials from the simulated ARM).
+	gates bool
 }
 
 func newHarness(t *testing.T, scenarioFile, policyFile string) *harness {
@@ -91,7 +96,15 @@ func (h *harness) open() {
 	if h.wrap != nil {
 		s, p = h.wrap(s, p)
 	}
-	eng, err := engine.New(engine.Options{Policy: h.pol, Provider: p, Store: s, Clock: h.clk})
+	o := engine.Options{Policy: h.pol, Provider: p, Store: s, Clock: h.clk}
+	if h.gates {
+		api, err := kube.New(kube.Options{Kubeconfig: prov.Kubeconfig, Credential: prov.Credential(), Clock: h.clk})
+		if err != nil {
+			h.t.Fatal(err)
+		}
+		o.Gates = gates.New(gates.Options{API: api, Clock: h.clk})
+	}
+	eng, err := engine.New(o)
 	if err != nil {
 		h.t.Fatal(err)
 	}

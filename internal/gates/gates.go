@@ -79,7 +79,8 @@ func (k *Checker) Preflight(ctx context.Context, c aksupgrade.Cluster, t aksupgr
 	return out
 }
 
-// Postflight runs the postflight gates of g on c after its upgrade to t.
+// Postflight runs the postflight gates of g on c after its upgrade to t;
+// with a zero t, as a health check of c now (nodes on any version).
 func (k *Checker) Postflight(ctx context.Context, c aksupgrade.Cluster, t aksupgrade.Target, g policy.Gates) []aksupgrade.GateResult {
 	var out []aksupgrade.GateResult
 	if g.Nodes != "" {

@@ -10,7 +10,8 @@ import (
 	"github.com/aksupgrade/aksupgrade/internal/policy"
 )
 
-// nodes: every node Ready and on the target.
+// nodes: every node Ready and on the target (a zero target: Ready, on
+// whatever version, as a health check of the cluster now).
 func (k *Checker) nodes(ctx context.Context, c aksupgrade.Cluster, t aksupgrade.Target, g policy.Gates, r *aksupgrade.GateResult) {
 	api, err := k.api(g)
 	if err != nil {
@@ -27,7 +28,7 @@ func (k *Checker) nodes(ctx context.Context, c aksupgrade.Cluster, t aksupgrade.
 		if !n.Ready {
 			notReady = append(notReady, n.Name)
 		}
-		if !onTarget(n, t) {
+		if t.Version != "" && !onTarget(n, t) {
 			behind = append(behind, fmt.Sprintf("%s (%s)", n.Name, nodeVersion(n, t)))
 		}
 	}
@@ -45,6 +46,8 @@ func (k *Checker) nodes(ctx context.Context, c aksupgrade.Cluster, t aksupgrade.
 		r.Verdict = aksupgrade.GateFailed
 		r.Saw = fmt.Sprintf("%d of %d nodes not on %s: %s", len(behind), len(nodes), t.Version, strings.Join(behind, ", "))
 		r.Fix = "a pool did not finish its upgrade: az aks nodepool show tells its state; then aksupgrade rollout retry --stage STAGE"
+	case t.Version == "":
+		r.Verdict, r.Saw = aksupgrade.GatePassed, fmt.Sprintf("%d of %d nodes Ready", len(nodes), len(nodes))
 	default:
 		r.Verdict, r.Saw = aksupgrade.GatePassed, fmt.Sprintf("%d of %d nodes Ready on %s", len(nodes), len(nodes), t.Version)
 	}

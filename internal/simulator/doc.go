@@ -33,6 +33,9 @@
 //	GET  .../managedClusters/{name}                                  with eTag and an ETag header
 //	PUT  .../managedClusters/{name}                                  control-plane upgrade
 //	GET  .../managedClusters/{name}/upgradeProfiles/default
+//	POST .../managedClusters/{name}/listClusterUserCredential        kubeconfig (CredentialResults)
+//	POST .../managedClusters/{name}/listClusterAdminCredential       400 BadRequest with disableLocalAccounts
+//	POST .../managedClusters/{name}/listClusterMonitoringUserCredential
 //	GET  .../managedClusters/{name}/agentPools
 //	GET  .../managedClusters/{name}/agentPools/{pool}
 //	PUT  .../managedClusters/{name}/agentPools/{pool}                pool Kubernetes upgrade
@@ -97,6 +100,34 @@
 // refuse minor upgrades for deprecated API use (ValidationError /
 // UpgradeBlockedOnDeprecatedAPIUsage), power clusters off, refuse writes
 // as if AKS were busy, or do any of that at random from the scenario's seed.
+// Others show in the clusters' own APIs (faults_kube.go): a
+// PodDisruptionBudget that blocks drains, a NotReady node, a crash-looping
+// kube-system pod, an application that answers 503, a Prometheus series
+// in breach; most of them only after the next upgrade of their target.
+//
+// # Cluster APIs, probes and Prometheus
+//
+// Each cluster serves a subset of its own Kubernetes API on the
+// simulator's listener, under /kubernetes/{sub}/{rg}/{cluster} (the
+// kubeconfigs' server; kube_api.go lists the paths): version, discovery,
+// nodes, namespaces, pods and PodDisruptionBudgets, as k8s.io/api objects
+// or as the Tables kubectl prints, and /metrics. Nodes are one per pool
+// instance, named and labelled as AKS names and labels them, and follow a
+// pool upgrade batch by batch (surge nodes, cordon and drain, reimage;
+// kube_nodes.go); AKS's kube-system pods and the scenario's workloads
+// run on them and move off drained nodes; /version follows the control
+// plane. Local-account clusters take their static token; Microsoft Entra
+// ID clusters any bearer token. kubectl and clientcmd send a kubeconfig's
+// credentials to https servers only: served with TLSConfig, the APIs
+// require them as AKS's do; over plain HTTP a request without any stands
+// for the kubeconfig's user (tls.go).
+//
+//	GET       /probe/{sub}/{rg}/{cluster}       the cluster's application: 200, or 503
+//	GET, POST /prometheus/api/v1/query          PromQL instant queries (a subset: promql.go)
+//
+// Requests to them are logged with the ARM ones, told apart by
+// Request.API (Requests returns ARM's; KubernetesRequests and RequestLog
+// the others).
 //
 // # Events and Event Grid
 //
@@ -131,10 +162,11 @@
 //
 // # Simulator endpoints
 //
-// These need no authentication, are not throttled and are not logged as ARM
-// requests.
+// These need no authentication, are not throttled and are not logged.
 //
-//	GET    /simulator/v1/requests                  every ARM request so far ([]Request)
+//	GET    /simulator/v1/requests                  every ARM request so far ([]Request); ?api=kubernetes,
+//	                                               probe, prometheus or all (&cluster=NAME) for the others
+//	GET    /simulator/v1/clusters/{cluster}/endpoints   a cluster's API and probe paths (ClusterEndpoints)
 //	GET    /simulator/v1/state                     fleet snapshot, operations in flight (?operations=all: every one), faults
 //	GET    /simulator/v1/time                      simulated now, start, elapsed
 //	GET    /simulator/v1/faults                    faults held
@@ -151,6 +183,8 @@
 // and pools (a PUT acts on versions only), other resource providers, LTS
 // clusters skipping minors, Event Grid's dead-lettering, manual validation
 // (validationUrl), subject and advanced filters, Entra-protected webhooks,
-// its retry randomisation and delayed delivery to failing endpoints, and
-// maintenance making a cluster busy.
+// its retry randomisation and delayed delivery to failing endpoints,
+// maintenance making a cluster busy, and in the cluster APIs: writes,
+// watches, RBAC, other resources, and pods staying where they were
+// rescheduled after an upgrade (they go back to their home node).
 package simulator

@@ -82,15 +82,29 @@ func (s *Simulator) encodeCluster(c *clusterState) *armcontainerservice.ManagedC
 				UpgradeChannel:       to.Ptr(armcontainerservice.UpgradeChannel(c.autoUpgrade)),
 				NodeOSUpgradeChannel: to.Ptr(armcontainerservice.NodeOSUpgradeChannel(c.nodeOSUpgrade)),
 			},
-			AgentPoolProfiles: profiles,
-			DNSPrefix:         to.Ptr(dns),
-			Fqdn:              to.Ptr(dns + "-" + shortHash(c.id()) + ".hcp." + c.location + ".azmk8s.io"),
-			AzurePortalFQDN:   to.Ptr(dns + "-" + shortHash(c.id()) + ".portal.hcp." + c.location + ".azmk8s.io"),
-			NodeResourceGroup: to.Ptr("MC_" + c.rg + "_" + c.name + "_" + c.location),
-			EnableRBAC:        to.Ptr(true),
-			MaxAgentPools:     to.Ptr[int32](100),
+			AgentPoolProfiles:    profiles,
+			DNSPrefix:            to.Ptr(dns),
+			Fqdn:                 to.Ptr(dns + "-" + shortHash(c.id()) + ".hcp." + c.location + ".azmk8s.io"),
+			AzurePortalFQDN:      to.Ptr(dns + "-" + shortHash(c.id()) + ".portal.hcp." + c.location + ".azmk8s.io"),
+			NodeResourceGroup:    to.Ptr("MC_" + c.rg + "_" + c.name + "_" + c.location),
+			EnableRBAC:           to.Ptr(true),
+			MaxAgentPools:        to.Ptr[int32](100),
+			AADProfile:           encodeAAD(c.kube.aad),
+			DisableLocalAccounts: to.Ptr(c.kube.noLocal),
 		},
 	}
+}
+
+func encodeAAD(a *AADProfile) *armcontainerservice.ManagedClusterAADProfile {
+	if a == nil {
+		return nil
+	}
+	p := &armcontainerservice.ManagedClusterAADProfile{Managed: to.Ptr(a.Managed), EnableAzureRBAC: to.Ptr(a.EnableAzureRBAC),
+		TenantID: to.Ptr(orDefault(a.TenantID, tenantID))}
+	for _, g := range a.AdminGroupObjectIDs {
+		p.AdminGroupObjectIDs = append(p.AdminGroupObjectIDs, to.Ptr(g))
+	}
+	return p
 }
 
 func (s *Simulator) poolProperties(p *poolState) *armcontainerservice.ManagedClusterAgentPoolProfileProperties {

@@ -30,7 +30,9 @@ const (
 	// create surge nodes, with QuotaExceeded.
 	FaultQuota FaultKind = "quota"
 	// FaultDeprecatedAPI refuses a matching cluster's minor control-plane
-	// upgrades with AKS's deprecated-API validation error.
+	// upgrades with AKS's deprecated-API validation error: every minor
+	// upgrade, or with RemovedRelease only the one to that minor. The API
+	// (Group, Version, Resource) shows in the cluster API's /metrics.
 	FaultDeprecatedAPI FaultKind = "deprecatedAPI"
 	// FaultStopped powers matching clusters off while it is in effect.
 	FaultStopped FaultKind = "stopped"
@@ -41,9 +43,29 @@ const (
 	// drainFailure) at random, each chance with probability Rate, drawn
 	// from the scenario's seed.
 	FaultRandom FaultKind = "random"
+	// FaultPDBBlocksDrain makes the PodDisruptionBudget of the cluster's
+	// workload Namespace/Name allow no disruption (minAvailable: replicas);
+	// a pool upgrade that must drain one of its pods fails as a
+	// drainFailure does. Count counts the upgrades it fails.
+	FaultPDBBlocksDrain FaultKind = "pdbBlocksDrain"
+	// FaultNodeNotReady keeps one node of Pool NotReady, after the pool's
+	// next upgrade (AfterUpgrade, the default) or at once.
+	FaultNodeNotReady FaultKind = "nodeNotReady"
+	// FaultSystemPodCrashLoop puts a kube-system pod (Pod: a pod name or
+	// coredns, metrics-server, konnectivity-agent, kube-proxy) into
+	// CrashLoopBackOff after the cluster's next upgrade (or at once).
+	FaultSystemPodCrashLoop FaultKind = "systemPodCrashLoop"
+	// FaultAppUnavailable makes the cluster's probe URL answer 503 after
+	// its next upgrade (or at once). Count counts the 503s.
+	FaultAppUnavailable FaultKind = "appUnavailable"
+	// FaultMetricBreach makes the simulated Prometheus return Metric with
+	// Value for the cluster after its next upgrade (or at once). Count
+	// counts the queries that saw it.
+	FaultMetricBreach FaultKind = "metricBreach"
 )
 
-var faultKinds = []FaultKind{FaultThrottle, FaultSlow, FaultDrainFailure, FaultQuota, FaultDeprecatedAPI, FaultStopped, FaultConflict, FaultRandom}
+var faultKinds = []FaultKind{FaultThrottle, FaultSlow, FaultDrainFailure, FaultQuota, FaultDeprecatedAPI, FaultStopped, FaultConflict, FaultRandom,
+	FaultPDBBlocksDrain, FaultNodeNotReady, FaultSystemPodCrashLoop, FaultAppUnavailable, FaultMetricBreach}
 
 // randomKinds are the kinds a random fault can inject.
 var randomKinds = []FaultKind{FaultThrottle, FaultDrainFailure, FaultQuota, FaultDeprecatedAPI, FaultConflict}
@@ -80,6 +102,25 @@ type Fault struct {
 	// Kinds are what a random fault may inject: throttle, drainFailure,
 	// quota, deprecatedAPI, conflict.
 	Kinds []FaultKind `yaml:"kinds,omitempty" json:"kinds,omitempty"`
+	// Namespace and Name name a workload of the cluster (pdbBlocksDrain).
+	Namespace string `yaml:"namespace,omitempty" json:"namespace,omitempty"`
+	Name      string `yaml:"name,omitempty" json:"name,omitempty"`
+	// Pod is the kube-system pod a systemPodCrashLoop fault crashes.
+	Pod string `yaml:"pod,omitempty" json:"pod,omitempty"`
+	// Group, Version, Resource and RemovedRelease ("1.32") describe the
+	// API a deprecatedAPI fault reports in use.
+	Group          string `yaml:"group,omitempty" json:"group,omitempty"`
+	Version        string `yaml:"version,omitempty" json:"version,omitempty"`
+	Resource       string `yaml:"resource,omitempty" json:"resource,omitempty"`
+	RemovedRelease string `yaml:"removedRelease,omitempty" json:"removedRelease,omitempty"`
+	// AfterUpgrade (nodeNotReady, systemPodCrashLoop, appUnavailable,
+	// metricBreach; default true) holds the fault back until an upgrade
+	// of its target ends after the fault takes effect.
+	AfterUpgrade *bool `yaml:"afterUpgrade,omitempty" json:"afterUpgrade,omitempty"`
+	// Metric and Value are the series a metricBreach fault makes
+	// Prometheus return.
+	Metric string   `yaml:"metric,omitempty" json:"metric,omitempty"`
+	Value  *float64 `yaml:"value,omitempty" json:"value,omitempty"`
 }
 
 // FaultStatus is a fault as the simulator holds it.
@@ -166,7 +207,7 @@ func (f *Fault) check(field string) []problem {
 	if f.Count < 0 {
 		add(".count", "must not be negative")
 	}
-	if f.Pool != "" && f.Kind != FaultDrainFailure && f.Kind != FaultQuota && f.Kind != FaultRandom {
+	if f.Pool != "" && f.Kind != FaultDrainFailure && f.Kind != FaultQuota && f.Kind != FaultRandom && f.Kind != FaultNodeNotReady {
 		add(".pool", fmt.Sprintf("a %s fault hits clusters, not pools", f.Kind))
 	}
 	if f.Factor != 0 && f.Kind != FaultSlow {
@@ -198,7 +239,7 @@ func (f *Fault) check(field string) []problem {
 	if f.Kind == FaultStopped && f.Cluster == "" {
 		add(".cluster", "a stopped fault needs the cluster to power off")
 	}
-	return ps
+	return append(ps, f.checkClusterAPI(field)...)
 }
 
 func joinKinds(ks []FaultKind) string {
@@ -219,6 +260,8 @@ func (s *Simulator) AddFault(f Fault) string {
 
 func (s *Simulator) addFault(f Fault, added time.Time) string {
 	f.Kinds = slices.Clone(f.Kinds)
+	f.AfterUpgrade = clonePtr(f.AfterUpgrade)
+	f.Value = clonePtr(f.Value)
 	if f.ID == "" || s.faultByID(f.ID) != nil {
 		for {
 			s.faultSeq++
@@ -263,6 +306,8 @@ func (s *Simulator) faultStatuses(now time.Time) []FaultStatus {
 	for i, f := range s.faults {
 		out[i] = FaultStatus{Fault: f.Fault, Added: f.added, Fired: f.fired, Active: f.inEffect(now)}
 		out[i].Kinds = slices.Clone(f.Kinds)
+		out[i].AfterUpgrade = clonePtr(f.AfterUpgrade)
+		out[i].Value = clonePtr(f.Value)
 	}
 	return out
 }

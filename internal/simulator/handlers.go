@@ -195,10 +195,12 @@ func (s *Simulator) putCluster(c *call) {
 		c.fail(e)
 		return
 	}
-	if from := mustVersion(cl.version); !from.SameMinor(to) && !forceUpgrade(props, c.now) &&
-		s.fire(FaultDeprecatedAPI, c.now, func(f *Fault) bool { return f.hitsCluster(cl) }) != nil {
-		c.fail(errDeprecatedAPI(to, c.now))
-		return
+	if from := mustVersion(cl.version); !forceUpgrade(props, c.now) {
+		blocks := func(f *Fault) bool { return f.hitsCluster(cl) && f.blocksUpgrade(from, to) }
+		if f := s.fire(FaultDeprecatedAPI, c.now, blocks); f != nil {
+			c.fail(errDeprecatedAPI(f.deprecatedInUse(from), c.now))
+			return
+		}
 	}
 	op := s.startControlPlane(cl, to.String(), c.now)
 	s.writeCluster(c, cl, op)

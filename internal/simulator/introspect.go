@@ -76,7 +76,24 @@ func (s *Simulator) State(all bool) State {
 func (s *Simulator) introspection() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /simulator/v1/requests", func(w http.ResponseWriter, r *http.Request) {
-		writeJSON(w, http.StatusOK, s.Requests())
+		switch api := r.URL.Query().Get("api"); api {
+		case "", string(APIARM):
+			writeJSON(w, http.StatusOK, s.Requests())
+		case "all":
+			writeJSON(w, http.StatusOK, s.RequestLog())
+		case string(APIKubernetes), string(APIProbe), string(APIPrometheus):
+			writeJSON(w, http.StatusOK, s.requestsTo(API(api), r.URL.Query().Get("cluster")))
+		default:
+			writeError(w, errInvalidParameter("api: found %q, want arm, kubernetes, probe, prometheus or all", api))
+		}
+	})
+	mux.HandleFunc("GET /simulator/v1/clusters/{cluster}/endpoints", func(w http.ResponseWriter, r *http.Request) {
+		ep, err := s.Endpoints(r.PathValue("cluster"))
+		if err != nil {
+			writeError(w, errNotFound("NotFound", "No cluster "+r.PathValue("cluster")+"."))
+			return
+		}
+		writeJSON(w, http.StatusOK, ep)
 	})
 	mux.HandleFunc("GET /simulator/v1/state", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, s.State(r.URL.Query().Get("operations") == "all"))
@@ -122,6 +139,9 @@ func (s *Simulator) checkFault(f *Fault) []string {
 	var msgs []string
 	for _, p := range f.check("fault") {
 		msgs = append(msgs, p.field+": "+p.msg)
+	}
+	if m := s.workloadTargetProblem(f); len(msgs) == 0 && m != "" {
+		msgs = append(msgs, m)
 	}
 	if len(msgs) > 0 || (f.Subscription == "" && f.ResourceGroup == "" && f.Cluster == "" && f.Pool == "") {
 		return msgs

@@ -36,9 +36,9 @@ func TestRequestLog(t *testing.T) {
 	e.rawHeaders("GET", clusterA, nil, http.Header{})
 
 	want := []Request{
-		{Time: start, Method: "GET", Path: "/subscriptions/" + subOne + "/resourceGroups/rg-a/providers/Microsoft.ContainerService/managedClusters/aks-a", Query: "api-version=2025-02-01", Status: 200, Subscription: subOne},
-		{Time: start.Add(time.Minute), Method: "GET", Path: "/subscriptions/" + subOne + "/resourceGroups/rg-a/providers/Microsoft.ContainerService/managedClusters/nope", Query: "api-version=2025-02-01", Status: 404, Subscription: subOne},
-		{Time: start.Add(time.Minute), Method: "GET", Path: "/subscriptions/" + subOne + "/resourceGroups/rg-a/providers/Microsoft.ContainerService/managedClusters/aks-a", Query: "api-version=2025-02-01", Status: 401, Subscription: subOne},
+		{Time: start, Method: "GET", Path: "/subscriptions/" + subOne + "/resourceGroups/rg-a/providers/Microsoft.ContainerService/managedClusters/aks-a", Query: "api-version=2025-02-01", Status: 200, Subscription: subOne, API: APIARM},
+		{Time: start.Add(time.Minute), Method: "GET", Path: "/subscriptions/" + subOne + "/resourceGroups/rg-a/providers/Microsoft.ContainerService/managedClusters/nope", Query: "api-version=2025-02-01", Status: 404, Subscription: subOne, API: APIARM},
+		{Time: start.Add(time.Minute), Method: "GET", Path: "/subscriptions/" + subOne + "/resourceGroups/rg-a/providers/Microsoft.ContainerService/managedClusters/aks-a", Query: "api-version=2025-02-01", Status: 401, Subscription: subOne, API: APIARM},
 	}
 	if diff := cmp.Diff(want, e.sim.Requests()); diff != "" {
 		t.Errorf("requests (-want +got):\n%s", diff)

@@ -35,6 +35,8 @@ type operation struct {
 	total    time.Duration // how long success takes
 	status   string
 	err      *armError
+	// blocked is the drain that fails the operation, if one does.
+	blocked *drainBlock
 }
 
 // name is what AKS calls the operation in "another operation (...) is in
@@ -97,10 +99,12 @@ func (s *Simulator) startPool(kind opKind, p *poolState, to string, now time.Tim
 		// Surge nodes are created first: the operation fails at once.
 		op.err = errQuota(s, p)
 		op.end = now
-	} else if s.fire(FaultDrainFailure, now, hit) != nil {
-		// The first batch goes through; the next drain times out.
-		done := time.Duration(min(1, p.batches()-1)) * batch
-		op.err = errDrain(p, min(p.surgeNodes(), max(p.count-1, 0)))
+	} else if blk := s.drainBlock(p, now); blk != nil {
+		// The batches before the blocked one go through; its drain times
+		// out.
+		done := time.Duration(blk.batch) * batch
+		op.blocked = blk
+		op.err = blk.err
 		op.end = now.Add(scale(done+time.Duration(p.drainTimeout)*time.Minute, factor))
 	}
 	return s.track(op)
@@ -146,6 +150,7 @@ func (s *Simulator) finish(op *operation) {
 			p.provisioning = stateSucceeded
 		}
 	}
+	s.settleNodes(op)
 	s.touch(c, p)
 	if p != nil {
 		typ := EventNodePoolRollingSucceeded

@@ -177,26 +177,12 @@ func errStopped(c *clusterState, action string) *armError {
 		message: fmt.Sprintf("managed cluster is in Provisioning State(%s) and Power State(Stopped), %s cannot be performed", c.provisioning, action)}
 }
 
-// deprecatedAPIs names an API removed in a minor, for the deprecated-API
-// message.
-func deprecatedAPI(minor version.Version) string {
-	switch minor.MinorString() {
-	case "1.25":
-		return "policy.poddisruptionbudgets.v1beta1"
-	case "1.26":
-		return "flowcontrol.apiserver.k8s.io.prioritylevelconfigurations.v1beta1"
-	case "1.27":
-		return "storage.k8s.io.csistoragecapacities.v1beta1"
-	case "1.29":
-		return "flowcontrol.apiserver.k8s.io.flowschemas.v1beta2"
-	}
-	return "flowcontrol.apiserver.k8s.io.flowschemas.v1beta3"
-}
-
-func errDeprecatedAPI(to version.Version, now time.Time) *armError {
+// errDeprecatedAPI is AKS's refusal of a minor upgrade over recent use
+// of api, which the target version removes.
+func errDeprecatedAPI(api removedAPI, now time.Time) *armError {
 	seen := now.Add(-time.Hour).UTC().Format("2006-01-02 15:04:05 -0700 MST")
 	return &armError{status: http.StatusBadRequest, code: "ValidationError", subcode: "UpgradeBlockedOnDeprecatedAPIUsage",
-		message: fmt.Sprintf("Control Plane upgrade is blocked due to recent usage of a Kubernetes API deprecated in the specified version. Please refer to https://kubernetes.io/docs/reference/using-api/deprecation-guide to migrate the usage. To bypass this error, set enable-force-upgrade in upgradeSettings.overrideSettings. Bypassing this error without migrating usage will result in the deprecated Kubernetes API calls failing. Usage details: 1 error occurred:\n\t* usage has been detected on API %s, and was recently seen at: %s, which will be removed in %s\n\n", deprecatedAPI(to), seen, to.MinorString())}
+		message: fmt.Sprintf("Control Plane upgrade is blocked due to recent usage of a Kubernetes API deprecated in the specified version. Please refer to https://kubernetes.io/docs/reference/using-api/deprecation-guide to migrate the usage. To bypass this error, set enable-force-upgrade in upgradeSettings.overrideSettings. Bypassing this error without migrating usage will result in the deprecated Kubernetes API calls failing. Usage details: 1 error occurred:\n\t* usage has been detected on API %s, and was recently seen at: %s, which will be removed in %s\n\n", api.name(), seen, api.release)}
 }
 
 // errDrain is the failure of a drain blocked by a PodDisruptionBudget on

@@ -21,7 +21,8 @@ import (
 // Scenario is the simulated Azure a Simulator starts from: subscriptions and
 // their clusters, regions and their catalogues, what changes when (the
 // timeline) and what goes wrong (faults). examples/scenario.yaml documents
-// every field.
+// every field, examples/scenario-cluster-api.yaml those of the clusters'
+// own Kubernetes APIs.
 type Scenario struct {
 	// Start is the simulated time the scenario begins at; timeline entries
 	// and scripted faults count from it. Zero: the clock's time at New.
@@ -92,6 +93,16 @@ type Cluster struct {
 	PowerState  string       `yaml:"powerState,omitempty" json:"powerState,omitempty"`
 	Maintenance *Maintenance `yaml:"maintenance,omitempty" json:"maintenance,omitempty"`
 	NodePools   []NodePool   `yaml:"nodePools" json:"nodePools"`
+	// AADProfile turns on AKS-managed Microsoft Entra ID integration: the
+	// user kubeconfig runs kubelogin and the cluster's API takes Entra ID
+	// bearer tokens. Absent: local accounts only, AKS's default.
+	AADProfile *AADProfile `yaml:"aadProfile,omitempty" json:"aadProfile,omitempty"`
+	// DisableLocalAccounts refuses the static admin credential; it needs
+	// aadProfile.
+	DisableLocalAccounts bool `yaml:"disableLocalAccounts,omitempty" json:"disableLocalAccounts,omitempty"`
+	// Workloads are application Deployments in the cluster's Kubernetes
+	// API, each with an optional PodDisruptionBudget.
+	Workloads []Workload `yaml:"workloads,omitempty" json:"workloads,omitempty"`
 }
 
 // Maintenance holds a cluster's planned maintenance configurations, each

@@ -140,6 +140,7 @@ func (sc *Scenario) check() []problem {
 		field := fmt.Sprintf("faults[%d]", i)
 		ps = append(ps, f.check(field)...)
 		ps = append(ps, sc.checkFaultTarget(field, &f)...)
+		ps = append(ps, sc.checkWorkloadTarget(field, &f)...)
 	}
 	for i, m := range sc.Maintenance {
 		ps = append(ps, sc.checkMaintenance(fmt.Sprintf("maintenance[%d]", i), m)...)
@@ -301,7 +302,7 @@ func checkCluster(field string, c Cluster, regions map[string]*regionState) []pr
 	if len(c.NodePools) > 0 && !system {
 		add(".nodePools", "a cluster needs at least one System pool")
 	}
-	return ps
+	return append(ps, checkClusterAPI(field, c)...)
 }
 
 // poolMode is the pool's mode, defaulted: the first pool is System.

@@ -70,7 +70,7 @@ func TestParseScenarioErrors(t *testing.T) {
 	}, {
 		name: "fault kind",
 		yaml: minimal + "faults:\n  - kind: meteor\n",
-		want: []string{`s.yaml:18:11: faults[0].kind: found "meteor", want one of throttle, slow, drainFailure, quota, deprecatedAPI, stopped, conflict, random`},
+		want: []string{`s.yaml:18:11: faults[0].kind: found "meteor", want one of throttle, slow, drainFailure, quota, deprecatedAPI, stopped, conflict, random, pdbBlocksDrain, nodeNotReady, systemPodCrashLoop, appUnavailable, metricBreach`},
 	}, {
 		name: "many problems, in file order",
 		yaml: `subscriptions:

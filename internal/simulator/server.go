@@ -20,6 +20,7 @@ const (
 	bucketOpStatus
 	bucketListSub
 	bucketListRG
+	bucketOther
 )
 
 // route is one ARM operation. Its pattern's literal segments match without
@@ -78,6 +79,9 @@ func (s *Simulator) routes() http.Handler {
 		{method: http.MethodGet, segs: split(clusterPath), typ: mc, handler: s.getCluster},
 		{method: http.MethodPut, segs: split(clusterPath), typ: mc, write: true, bucket: bucketPut, handler: s.putCluster},
 		{method: http.MethodGet, segs: split(clusterPath + "/upgradeprofiles/default"), typ: mc, handler: s.getUpgradeProfile},
+		{method: http.MethodPost, segs: split(clusterPath + "/listclusterusercredential"), typ: mc, write: true, bucket: bucketOther, handler: s.listUserCredential},
+		{method: http.MethodPost, segs: split(clusterPath + "/listclusteradmincredential"), typ: mc, write: true, bucket: bucketOther, handler: s.listAdminCredential},
+		{method: http.MethodPost, segs: split(clusterPath + "/listclustermonitoringusercredential"), typ: mc, write: true, bucket: bucketOther, handler: s.listMonitoringCredential},
 		{method: http.MethodGet, segs: split(clusterPath + "/agentpools"), typ: mc, handler: s.listPools},
 		{method: http.MethodGet, segs: split(poolPath), typ: mc, handler: s.getPool},
 		{method: http.MethodPut, segs: split(poolPath), typ: mc, write: true, bucket: bucketPut, handler: s.putPool},
@@ -91,11 +95,19 @@ func (s *Simulator) routes() http.Handler {
 	}
 	intro := s.introspection()
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if strings.HasPrefix(lower(r.URL.Path), "/simulator/") {
+		p := lower(r.URL.Path)
+		switch {
+		case strings.HasPrefix(p, "/simulator/"):
 			intro.ServeHTTP(w, r)
-			return
+		case strings.HasPrefix(p, kubePrefix):
+			s.serveKube(w, r)
+		case strings.HasPrefix(p, probePrefix):
+			s.serveProbe(w, r)
+		case p == PrometheusPath || strings.HasPrefix(p, PrometheusPath+"/"):
+			s.servePrometheus(w, r)
+		default:
+			s.serveARM(table, w, r)
 		}
-		s.serveARM(table, w, r)
 	})
 }
 
@@ -184,7 +196,7 @@ func (s *Simulator) serveARM(table []route, w http.ResponseWriter, r *http.Reque
 		}
 	}
 	defer func() {
-		s.requests = append(s.requests, Request{Time: now, Method: r.Method, Path: r.URL.Path, Query: r.URL.RawQuery, Status: rec.status, Subscription: subID})
+		s.requests = append(s.requests, Request{Time: now, Method: r.Method, Path: r.URL.Path, Query: r.URL.RawQuery, Status: rec.status, Subscription: subID, API: APIARM})
 		s.log.Debug("arm request", "method", r.Method, "path", r.URL.Path, "status", rec.status, "time", now)
 	}()
 	rec.Header().Set("X-Ms-Request-Id", s.newGUID())

@@ -53,9 +53,10 @@ type Simulator struct {
 	buckets     map[string]*bucket
 	requests    []Request
 	rng         *rand.Rand
-	seq         uint64    // for generated IDs and ETags
-	ev          eventLog  // events published, maintenance to announce
-	grid        gridState // event subscriptions and deliveries
+	seq         uint64     // for generated IDs and ETags
+	ev          eventLog   // events published, maintenance to announce
+	grid        gridState  // event subscriptions and deliveries
+	cert        serverCert // under its own lock
 }
 
 // durations are the scenario's operation durations, defaulted.
@@ -69,7 +70,8 @@ type timedEntry struct {
 	TimelineEntry
 }
 
-// Request is one ARM request the simulator answered.
+// Request is one request the simulator answered: to Resource Manager, or
+// to a cluster's Kubernetes API or probe URL, or to Prometheus.
 type Request struct {
 	// Time is the simulated time the request arrived.
 	Time   time.Time `json:"time"`
@@ -80,6 +82,11 @@ type Request struct {
 	Status int    `json:"status"`
 	// Subscription is the subscription ID in the path, if any.
 	Subscription string `json:"subscription,omitempty"`
+	// API is the API the request was addressed to.
+	API API `json:"api"`
+	// Cluster is the resource ID of the cluster whose Kubernetes API or
+	// probe URL was addressed.
+	Cluster string `json:"cluster,omitempty"`
 }
 
 // New builds a simulator from o.Scenario, as it stands at the scenario's
@@ -165,11 +172,10 @@ func (s *Simulator) Now() time.Time { return s.clock.Now() }
 // Start returns the simulated time the scenario began at.
 func (s *Simulator) Start() time.Time { return s.start }
 
-// Requests returns every ARM request answered so far, in order.
+// Requests returns every ARM request answered so far, in order
+// (RequestLog has the other APIs' too).
 func (s *Simulator) Requests() []Request {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return slices.Clone(s.requests)
+	return s.requestsTo(APIARM, "")
 }
 
 // Fleet returns the clusters (with their pools, latest node images and

@@ -49,6 +49,8 @@ type clusterState struct {
 	pools                      []*poolState
 	// op is the operation running on the cluster or one of its pools.
 	op *operation
+	// kube is what the cluster's own Kubernetes API holds.
+	kube *kubeState
 }
 
 // poolState is an agent pool. version is currentOrchestratorVersion, target
@@ -149,6 +151,7 @@ func (s *Simulator) newCluster(sub *subState, c Cluster) *clusterState {
 		}
 		cs.pools = append(cs.pools, ps)
 	}
+	cs.kube = newKubeState(c, cs.pools, s.start)
 	return cs
 }
 

@@ -16,8 +16,13 @@ import (
 //   - AKS: PUT of a managed cluster or agent pool 20 burst then 1/min per
 //     resource; GET of an operation's status 200 burst, 2/s per
 //     subscription; LIST of managed clusters 500 burst, 1/s per
-//     subscription and 60 burst, 1/s per resource group.
-//     learn.microsoft.com/azure/aks/quotas-skus-regions (throttling limits)
+//     subscription and 60 burst, 1/s per resource group; every other AKS
+//     API (here the credential actions) 60 burst, 1/s per subscription.
+//     learn.microsoft.com/azure/aks/quotas-skus-regions (throttling limits;
+//     the last bucket as rate-limits.apis.io summarises that page,
+//     unverified against the page itself)
+//   - ARM counts a POST action as a write (unverified: the request-limits
+//     page names reads, writes and deletes, not methods).
 
 // bucket is a token bucket.
 type bucket struct {
@@ -62,6 +67,8 @@ func takes(rt *route, m routeMatch) []take {
 		out = append(out, take{"list/" + sub, limit{500, 1}, "managed cluster list requests for subscription '" + m.params["sub"] + "'", ""})
 	case bucketListRG:
 		out = append(out, take{"list/" + sub + "/" + lower(m.params["rg"]), limit{60, 1}, "managed cluster list requests for resource group '" + m.params["rg"] + "'", ""})
+	case bucketOther:
+		out = append(out, take{"other/" + sub, limit{60, 1}, "AKS requests for subscription '" + m.params["sub"] + "'", ""})
 	}
 	return out
 }

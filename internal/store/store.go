@@ -233,8 +233,8 @@ const (
 	// TransitionReached sets ReachedAt and Evidence, unless ReachedAt is
 	// set.
 	TransitionReached TransitionKind = "reached"
-	// TransitionProven sets ProvenAt and Evidence (when given), unless
-	// ProvenAt is set.
+	// TransitionProven sets ProvenAt, and Evidence and Gates (when
+	// given), unless ProvenAt is set.
 	TransitionProven TransitionKind = "proven"
 	// TransitionApproved sets Approval (Actor, At), unless set.
 	TransitionApproved TransitionKind = "approved"
@@ -273,6 +273,8 @@ type Transition struct {
 	Cluster  string
 	Reason   string
 	Evidence []string
+	// Gates go with proven: what the gates saw before the proof.
+	Gates []string
 }
 
 // RunState is where a cluster stands on its way to a target.

@@ -90,6 +90,10 @@ WHERE id = $4 AND aborted_at IS NULL`, t.Actor, at, t.Reason, id))
 	if err != nil {
 		return false, 0, err
 	}
+	gates, err := marshalEvidence(t.Gates)
+	if err != nil {
+		return false, 0, err
+	}
 	switch t.Kind {
 	case store.TransitionStarted:
 		changed, err = affected(tx.Exec(ctx, `UPDATE stage_progress SET started_at = $1
@@ -98,8 +102,8 @@ WHERE rollout_id = $2 AND stage = $3 AND started_at IS NULL`, at, id, t.Stage))
 		changed, err = affected(tx.Exec(ctx, `UPDATE stage_progress SET reached_at = $1, evidence = COALESCE($2, evidence)
 WHERE rollout_id = $3 AND stage = $4 AND reached_at IS NULL`, at, evidence, id, t.Stage))
 	case store.TransitionProven:
-		changed, err = affected(tx.Exec(ctx, `UPDATE stage_progress SET proven_at = $1, evidence = COALESCE($2, evidence)
-WHERE rollout_id = $3 AND stage = $4 AND proven_at IS NULL`, at, evidence, id, t.Stage))
+		changed, err = affected(tx.Exec(ctx, `UPDATE stage_progress SET proven_at = $1, evidence = COALESCE($2, evidence), gates = $5
+WHERE rollout_id = $3 AND stage = $4 AND proven_at IS NULL`, at, evidence, id, t.Stage, gates))
 		if sp.reachedAt != nil && t.At.After(*sp.reachedAt) {
 			soak = t.At.Sub(*sp.reachedAt)
 		}

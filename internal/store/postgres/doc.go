@@ -44,7 +44,7 @@
 //	fleet              the last observation of the fleet (one row, jsonb)
 //	rollouts           one per target: created_at, paused_*, aborted_*
 //	stage_progress     per rollout and stage: started/reached/proven_at,
-//	                   evidence (jsonb), approved_*, halt_*
+//	                   evidence and gates (jsonb, 0006), approved_*, halt_*
 //	runs               the current run of each cluster
 //	steps              every ARM operation; steps_one_active allows one
 //	                   issuing or running step per cluster_key
@@ -52,7 +52,9 @@
 //	                   DELETE and TRUNCATE
 //	events             the inbox, unique by (source, id), seq = commit order
 //	outbox             notifications, unique by (receiver, key), id =
-//	                   enqueue order
+//	                   enqueue order; claimed_until (0005)
+//	lease              one row: who leads, its epoch and expiry (0004);
+//	                   fenced writes read it FOR SHARE
 //
 // Cluster IDs are stored as given and compared through cluster_key
 // (aksupgrade.NormalizeID: lower case, no trailing '/'). JSON the store

@@ -74,7 +74,7 @@ func mark(by string, at *string, reason string) (*aksupgrade.Mark, error) {
 
 // readStages fills in the stage progress of the rollouts in h.
 func readStages(ctx context.Context, tx pgx.Tx, h *aksupgrade.History, index map[int64]int) error {
-	rows, err := tx.Query(ctx, `SELECT rollout_id, stage, started_at, reached_at, proven_at, evidence,
+	rows, err := tx.Query(ctx, `SELECT rollout_id, stage, started_at, reached_at, proven_at, evidence, gates,
 	approved_by, approved_at, halt_cluster, halt_reason, halt_at
 FROM stage_progress ORDER BY rollout_id, position`)
 	if err != nil {
@@ -86,11 +86,11 @@ FROM stage_progress ORDER BY rollout_id, position`)
 			id                               int64
 			sp                               aksupgrade.StageProgress
 			started, reached, proven         *string
-			evidence                         []byte
+			evidence, gates                  []byte
 			approvedBy, haltCluster, haltWhy string
 			approvedAt, haltAt               *string
 		)
-		if err := rows.Scan(&id, &sp.Stage, &started, &reached, &proven, &evidence,
+		if err := rows.Scan(&id, &sp.Stage, &started, &reached, &proven, &evidence, &gates,
 			&approvedBy, &approvedAt, &haltCluster, &haltWhy, &haltAt); err != nil {
 			return err
 		}
@@ -104,6 +104,9 @@ FROM stage_progress ORDER BY rollout_id, position`)
 			return err
 		}
 		if sp.Evidence, err = unmarshalEvidence(evidence); err != nil {
+			return err
+		}
+		if sp.Gates, err = unmarshalEvidence(gates); err != nil {
 			return err
 		}
 		if t, err := parseNullTime(approvedAt); err != nil {

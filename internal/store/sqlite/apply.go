@@ -87,6 +87,10 @@ WHERE id = ? AND aborted_at IS NULL`, t.Actor, at, t.Reason, id))
 	if err != nil {
 		return false, 0, err
 	}
+	gates, err := marshalEvidence(t.Gates)
+	if err != nil {
+		return false, 0, err
+	}
 	switch t.Kind {
 	case store.TransitionStarted:
 		changed, err = affected(tx.ExecContext(ctx, `UPDATE stage_progress SET started_at = ?
@@ -95,8 +99,8 @@ WHERE rollout_id = ? AND stage = ? AND started_at IS NULL`, at, id, t.Stage))
 		changed, err = affected(tx.ExecContext(ctx, `UPDATE stage_progress SET reached_at = ?, evidence = COALESCE(?, evidence)
 WHERE rollout_id = ? AND stage = ? AND reached_at IS NULL`, at, evidence, id, t.Stage))
 	case store.TransitionProven:
-		changed, err = affected(tx.ExecContext(ctx, `UPDATE stage_progress SET proven_at = ?, evidence = COALESCE(?, evidence)
-WHERE rollout_id = ? AND stage = ? AND proven_at IS NULL`, at, evidence, id, t.Stage))
+		changed, err = affected(tx.ExecContext(ctx, `UPDATE stage_progress SET proven_at = ?, evidence = COALESCE(?, evidence), gates = ?
+WHERE rollout_id = ? AND stage = ? AND proven_at IS NULL`, at, evidence, gates, id, t.Stage))
 		if sp.reachedAt != nil && t.At.After(*sp.reachedAt) {
 			soak = t.At.Sub(*sp.reachedAt)
 		}

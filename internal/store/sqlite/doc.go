@@ -26,13 +26,15 @@
 //	                   with what people were told each region offers (0003)
 //	rollouts           one per target: created_at, paused_*, aborted_*
 //	stage_progress     per rollout and stage: started/reached/proven_at,
-//	                   evidence (JSON), approved_*, halt_*
+//	                   evidence and gates (JSON, 0006), approved_*, halt_*
 //	runs               the current run of each cluster
 //	steps              every ARM operation: state, resume token, error
 //	audit              the append-only log (triggers refuse UPDATE, DELETE)
 //	events             the inbox, unique by (source, id), seq = arrival
 //	outbox             notifications, unique by (receiver, key), id =
-//	                   enqueue order; state, due_at, attempts (0002)
+//	                   enqueue order; state, due_at, attempts (0002),
+//	                   claimed_until (0005)
+//	lease              one row: who leads, its epoch and expiry (0004)
 //
 // # States
 //
@@ -41,7 +43,8 @@
 //
 //	(none) --started--> started --reached--> reached --(soak)--proven--> proven
 //	approved: set once, at any point
-//	halted --retried--> (not halted)      the first halt is kept until retried
+//	halted --retried--> (not halted)      the first halt is kept until retried;
+//	                                      a halt after reached also undoes reached
 //
 // A rollout may be paused and resumed any number of times, and aborted
 // once.

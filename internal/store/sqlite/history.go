@@ -70,7 +70,7 @@ func mark(by string, at sql.NullString, reason string) (*aksupgrade.Mark, error)
 
 // readStages fills in the stage progress of the rollouts in h.
 func readStages(ctx context.Context, tx *sql.Tx, h *aksupgrade.History, index map[int64]int) error {
-	rows, err := tx.QueryContext(ctx, `SELECT rollout_id, stage, started_at, reached_at, proven_at, evidence,
+	rows, err := tx.QueryContext(ctx, `SELECT rollout_id, stage, started_at, reached_at, proven_at, evidence, gates,
 	approved_by, approved_at, halt_cluster, halt_reason, halt_at
 FROM stage_progress ORDER BY rollout_id, position`)
 	if err != nil {
@@ -82,14 +82,19 @@ FROM stage_progress ORDER BY rollout_id, position`)
 			id                               int64
 			sp                               aksupgrade.StageProgress
 			started, reached, proven, evid   sql.NullString
+			gates                            sql.NullString
 			approvedBy, haltCluster, haltWhy string
 			approvedAt, haltAt               sql.NullString
 		)
-		if err := rows.Scan(&id, &sp.Stage, &started, &reached, &proven, &evid,
+		if err := rows.Scan(&id, &sp.Stage, &started, &reached, &proven, &evid, &gates,
 			&approvedBy, &approvedAt, &haltCluster, &haltWhy, &haltAt); err != nil {
 			return err
 		}
 		if err := decodeStage(&sp, started, reached, proven, evid); err != nil {
+			return err
+		}
+		var err error
+		if sp.Gates, err = unmarshalEvidence(gates); err != nil {
 			return err
 		}
 		if t, err := parseNullTime(approvedAt); err != nil {

@@ -2,6 +2,7 @@ package storetest
 
 import (
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -290,7 +291,13 @@ func testRetryAfterReached(t *testing.T, open Opener) {
 	}
 	// Reached again: the soak counts from then.
 	mustApply(t, s, store.Transition{Kind: store.TransitionReached, Stage: "dev", Target: soaking, At: at(5 * time.Hour), Actor: store.ActorEngine, Evidence: []string{"aks-dev-01"}})
+	// The proof keeps what the gates saw.
+	gates := []string{"aks-dev-01 nodes passed at 2026-03-02T19:00:00Z: 3 of 3 nodes Ready on 1.31.5"}
+	mustApply(t, s, store.Transition{Kind: store.TransitionProven, Stage: "dev", Target: soaking, At: at(17 * time.Hour), Actor: store.ActorEngine, Gates: gates})
 	h = mustHistory(t, s)
+	if sp := h.Progress("dev", soaking); !slices.Equal(sp.Gates, gates) || len(sp.Evidence) != 1 {
+		t.Errorf("dev on %s proven: gates %q, evidence %q; want the gates kept and the clusters", soaking, sp.Gates, sp.Evidence)
+	}
 	if sp := h.Progress("dev", soaking); sp.ReachedAt == nil || !sp.ReachedAt.Equal(at(5*time.Hour)) {
 		t.Errorf("dev on %s reached again = %+v, want at 5h", soaking, sp.ReachedAt)
 	}
