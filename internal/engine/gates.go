@@ -117,7 +117,7 @@ func (e *Engine) preflight(ctx context.Context, now time.Time, a planner.Action,
 		return true, nil
 	}
 	reason := "waiting for preflight gates: " + saw
-	run := store.Run{ClusterID: a.Cluster, Stage: a.Stage, Target: a.Target, State: store.RunPreflight, Reason: reason, UpdatedAt: now}
+	run := store.Run{ClusterID: a.Cluster, Stage: a.Stage, Target: a.Target, State: store.RunGated, Reason: reason, UpdatedAt: now}
 	if _, err := e.record(ctx, now, store.Fact{Run: &run}, events...); err != nil {
 		return false, err
 	}

@@ -127,8 +127,8 @@ func TestPreflightBlocks(t *testing.T) {
 	for _, r := range runs {
 		if aksupgrade.ClusterName(r.ClusterID) == "dev-2" {
 			found = true
-			if r.State != store.RunPreflight || !strings.Contains(r.Reason, "shop/web") {
-				t.Errorf("dev-2's run %+v, want waiting in preflight, naming shop/web", r)
+			if r.State != store.RunGated || !strings.Contains(r.Reason, "shop/web") {
+				t.Errorf("dev-2's run %+v, want gated, naming shop/web", r)
 			}
 		}
 	}

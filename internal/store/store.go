@@ -281,8 +281,11 @@ type Transition struct {
 type RunState string
 
 const (
-	RunPending      RunState = "pending"
-	RunPreflight    RunState = "preflight"
+	RunPending   RunState = "pending"
+	RunPreflight RunState = "preflight"
+	// RunGated: preflight gates keep the cluster from its upgrade; Reason
+	// says what they saw.
+	RunGated        RunState = "gated"
 	RunControlPlane RunState = "controlPlane"
 	RunNodePools    RunState = "nodePools"
 	RunNodeImage    RunState = "nodeImage"

@@ -46,7 +46,7 @@ func (r Run) Validate() error {
 		return invalid("a run needs a cluster")
 	}
 	switch r.State {
-	case RunPending, RunPreflight, RunControlPlane, RunNodePools, RunNodeImage, RunVerifying, RunDone, RunFailed, RunSkipped:
+	case RunPending, RunPreflight, RunGated, RunControlPlane, RunNodePools, RunNodeImage, RunVerifying, RunDone, RunFailed, RunSkipped:
 	default:
 		return invalid("unknown run state %q", r.State)
 	}

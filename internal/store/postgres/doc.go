@@ -104,7 +104,7 @@
 //
 //	stage:  (none) --started--> started --reached--> reached --proven--> proven
 //	        approved: once, at any point; halted --retried--> not halted
-//	run:    pending -> preflight -> controlPlane | nodeImage -> ... -> verifying -> done
+//	run:    pending [-> gated] -> preflight -> controlPlane | nodeImage -> ... -> verifying -> done
 //	        any state -> failed | skipped
 //	step:   issuing --> running --> succeeded | failed
 //	        issuing | running --> abandoned

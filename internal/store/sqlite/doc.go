@@ -53,8 +53,8 @@
 // cluster; every change of state is in the audit log). The engine moves
 // it; the store records whatever state it is given:
 //
-//	pending -> preflight -> controlPlane -> nodePools -> verifying -> done   (Kubernetes)
-//	pending -> preflight -> nodeImage -> verifying -> done                   (node image)
+//	pending [-> gated] -> preflight -> controlPlane -> nodePools -> verifying -> done   (Kubernetes)
+//	pending [-> gated] -> preflight -> nodeImage -> verifying -> done                   (node image)
 //	any state -> failed | skipped
 //
 // A step is one ARM operation:
