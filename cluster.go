@@ -38,8 +38,10 @@ type Cluster struct {
 type NodePool struct {
 	Name string `json:"name"`
 	// Mode is System or User.
-	Mode              string `json:"mode,omitempty"`
-	OSType            string `json:"osType,omitempty"`
+	Mode   string `json:"mode,omitempty"`
+	OSType string `json:"osType,omitempty"`
+	// VMSize is the nodes' virtual machine size ("Standard_D4s_v3").
+	VMSize            string `json:"vmSize,omitempty"`
 	Count             int    `json:"count"`
 	KubernetesVersion string `json:"kubernetesVersion"`
 	// NodeImageVersion is the image the nodes run, for example

@@ -176,3 +176,24 @@ func (r GateResult) Line() string {
 	}
 	return fmt.Sprintf("%s %s %s at %s: %s", ClusterName(r.Cluster), what, r.Verdict, r.At.UTC().Format(time.RFC3339), r.Saw)
 }
+
+// GateSurgeCapacity (preflight): the subscription's regional vCPU quota
+// leaves room for the surge nodes of the cluster's biggest pool upgrade
+// (AKS refuses an upgrade it cannot surge for: QuotaExceeded).
+const GateSurgeCapacity GateKind = "surgeCapacity"
+
+// ComputeCapacity is a subscription's regional vCPU quota as
+// Microsoft.Compute reports it, and the cores of the VM sizes offered
+// there.
+type ComputeCapacity struct {
+	// Limit and Used are the "cores" usage: total regional vCPUs.
+	Limit, Used int
+	// Cores are the vCPUs of each VM size, by lower-cased name
+	// ("standard_d4s_v3").
+	Cores map[string]int
+}
+
+// CapacityReader reads a subscription's compute capacity in a region.
+type CapacityReader interface {
+	Capacity(ctx context.Context, subscription, location string) (ComputeCapacity, error)
+}

@@ -27,7 +27,7 @@ func newGates(p aksupgrade.Provider, clk aksupgrade.Clock) (*gates.Checker, erro
 		if err != nil {
 			return nil, err
 		}
-		o.API, o.AdminAPI, o.Tokens = user, admin, gates.Tokens(ap.Credential(), os.Getenv)
+		o.API, o.AdminAPI, o.Tokens, o.Capacity = user, admin, gates.Tokens(ap.Credential(), os.Getenv), ap
 	}
 	return gates.New(o), nil
 }

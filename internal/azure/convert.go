@@ -61,6 +61,7 @@ func convertCluster(mc *armcontainerservice.ManagedCluster) (aksupgrade.Cluster,
 				Name:              str(ap.Name),
 				Mode:              enum(ap.Mode),
 				OSType:            enum(ap.OSType),
+				VMSize:            str(ap.VMSize),
 				Count:             int(num(ap.Count)),
 				KubernetesVersion: first(str(ap.CurrentOrchestratorVersion), str(ap.OrchestratorVersion), c.KubernetesVersion),
 				NodeImageVersion:  str(ap.NodeImageVersion),
@@ -78,6 +79,7 @@ func convertAgentPool(ap *armcontainerservice.AgentPool) aksupgrade.NodePool {
 	if p := ap.Properties; p != nil {
 		np.Mode = enum(p.Mode)
 		np.OSType = enum(p.OSType)
+		np.VMSize = str(p.VMSize)
 		np.Count = int(num(p.Count))
 		np.KubernetesVersion = first(str(p.CurrentOrchestratorVersion), str(p.OrchestratorVersion))
 		np.NodeImageVersion = str(p.NodeImageVersion)

@@ -42,7 +42,7 @@ func TestConvertClusterExamples(t *testing.T) {
 				Tags:              map[string]string{"archv2": "", "tier": "production"},
 				ProvisioningState: "Succeeded",
 				NodePools: []aksupgrade.NodePool{{
-					Name: "nodepool1", OSType: "Linux", Count: 3, KubernetesVersion: "1.9.6", ProvisioningState: "Succeeded",
+					Name: "nodepool1", OSType: "Linux", VMSize: "Standard_DS1_v2", Count: 3, KubernetesVersion: "1.9.6", ProvisioningState: "Succeeded",
 				}},
 			},
 		},
@@ -54,7 +54,7 @@ func TestConvertClusterExamples(t *testing.T) {
 				Tags:              map[string]string{"archv2": "", "tier": "production"},
 				ProvisioningState: "Succeeded",
 				NodePools: []aksupgrade.NodePool{{
-					Name: "nodepool1", OSType: "Linux", Count: 3, KubernetesVersion: "1.9.6",
+					Name: "nodepool1", OSType: "Linux", VMSize: "Standard_DS1_v2", Count: 3, KubernetesVersion: "1.9.6",
 					NodeImageVersion: "AKSUbuntu:1604:2020.03.11", ProvisioningState: "Succeeded",
 				}},
 			},
@@ -69,7 +69,7 @@ func TestConvertClusterExamples(t *testing.T) {
 				ProvisioningState: "Succeeded",
 				SupportPlan:       aksupgrade.SupportPlanLTS,
 				NodePools: []aksupgrade.NodePool{{
-					Name: "nodepool1", Mode: "System", OSType: "Linux", Count: 3, KubernetesVersion: "1.9.6",
+					Name: "nodepool1", Mode: "System", OSType: "Linux", VMSize: "Standard_DS2_v2", Count: 3, KubernetesVersion: "1.9.6",
 					NodeImageVersion: "AKSUbuntu:1604:2020.03.11", ProvisioningState: "Succeeded",
 				}},
 			},
@@ -107,7 +107,7 @@ func TestConvertAgentPoolExamples(t *testing.T) {
 		got = append(got, convertAgentPool(ap))
 	}
 	want := []aksupgrade.NodePool{{
-		Name: "agentpool1", OSType: "Linux", Count: 3, KubernetesVersion: "1.9.6",
+		Name: "agentpool1", OSType: "Linux", VMSize: "Standard_DS1_v2", Count: 3, KubernetesVersion: "1.9.6",
 		NodeImageVersion: "AKSUbuntu:1604:2020.03.11", ProvisioningState: "Succeeded",
 	}}
 	if d := cmp.Diff(want, got); d != "" {

@@ -82,7 +82,7 @@ or cannot look.`,
 			if err != nil {
 				return err
 			}
-			k := gates.New(gates.Options{API: user, AdminAPI: admin, Tokens: gates.Tokens(p.Credential(), os.Getenv), Clock: clock.Real{}})
+			k := gates.New(gates.Options{API: user, AdminAPI: admin, Tokens: gates.Tokens(p.Credential(), os.Getenv), Capacity: p, Clock: clock.Real{}})
 			var rows []gateRow
 			for _, sp := range res.Stages {
 				st := stageOf(pol, sp.Name)

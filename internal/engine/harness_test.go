@@ -102,7 +102,7 @@ func (h *harness) open() {
 		if err != nil {
 			h.t.Fatal(err)
 		}
-		o.Gates = gates.New(gates.Options{API: api, Clock: h.clk})
+		o.Gates = gates.New(gates.Options{API: api, Capacity: prov, Clock: h.clk})
 	}
 	eng, err := engine.New(o)
 	if err != nil {

@@ -33,7 +33,10 @@ type Options struct {
 	// Tokens gives the bearer token of a query (see Query.Auth);
 	// nil: only auth "none" works.
 	Tokens TokenSource
-	Clock  aksupgrade.Clock
+	// Capacity reads regional vCPU quotas (surgeCapacity); nil: that
+	// gate says it cannot look.
+	Capacity aksupgrade.CapacityReader
+	Clock    aksupgrade.Clock
 }
 
 // TokenSource gives a Prometheus query its bearer token.
@@ -49,6 +52,8 @@ type Checker struct {
 	// restarts are counted from there. After a restart of the service
 	// they are seen anew.
 	restarts map[string]map[string]int
+	// capacities are the quota reads of the last capacityTTL.
+	capacities map[string]capacityRead
 }
 
 // New returns a Checker.
@@ -56,13 +61,13 @@ func New(o Options) *Checker {
 	if o.HTTP == nil {
 		o.HTTP = &http.Client{}
 	}
-	return &Checker{o: o, restarts: map[string]map[string]int{}}
+	return &Checker{o: o, restarts: map[string]map[string]int{}, capacities: map[string]capacityRead{}}
 }
 
 // Preflight runs the preflight gates of g on c before its upgrade to t.
 func (k *Checker) Preflight(ctx context.Context, c aksupgrade.Cluster, t aksupgrade.Target, g policy.Gates) []aksupgrade.GateResult {
 	var out []aksupgrade.GateResult
-	for _, kind := range []aksupgrade.GateKind{aksupgrade.GateDrainBlockers, aksupgrade.GateDeprecatedAPIs} {
+	for _, kind := range []aksupgrade.GateKind{aksupgrade.GateDrainBlockers, aksupgrade.GateDeprecatedAPIs, aksupgrade.GateSurgeCapacity} {
 		mode, on := g.Preflight[kind]
 		if !on {
 			continue
@@ -73,6 +78,8 @@ func (k *Checker) Preflight(ctx context.Context, c aksupgrade.Cluster, t aksupgr
 			k.drainBlockers(ctx, c, g, &r)
 		case aksupgrade.GateDeprecatedAPIs:
 			k.deprecatedAPIs(ctx, c, t, g, &r)
+		case aksupgrade.GateSurgeCapacity:
+			k.surgeCapacity(ctx, c, g, &r)
 		}
 		out = append(out, r)
 	}

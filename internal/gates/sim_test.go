@@ -27,11 +27,14 @@ type world struct {
 	base    string
 }
 
-func newWorld(t *testing.T) *world {
+func newWorld(t *testing.T, change ...func(*simulator.Scenario)) *world {
 	t.Helper()
 	sc, err := simulator.LoadScenario("../simulator/testdata/clusterapi.yaml")
 	if err != nil {
 		t.Fatal(err)
+	}
+	for _, f := range change {
+		f(sc)
 	}
 	clk := clock.NewManual(sc.Start)
 	sim, err := simulator.New(simulator.Options{Clock: clk, Scenario: sc})
@@ -48,7 +51,7 @@ func newWorld(t *testing.T) *world {
 	if err != nil {
 		t.Fatal(err)
 	}
-	k := gates.New(gates.Options{API: api, Clock: clk})
+	k := gates.New(gates.Options{API: api, Capacity: p, Clock: clk})
 	return &world{sim: sim, clock: clk, checker: k, prov: p, base: srv.URL}
 }
 
@@ -169,5 +172,30 @@ func TestCannotLook(t *testing.T) {
 	r = one(t, bare.Preflight(t.Context(), w.cluster(t, "aks-local"), kube131(), g), aksupgrade.GateDrainBlockers)
 	if r.Verdict != aksupgrade.GateUnknown || !strings.Contains(r.Saw, "no access to the clusters' own APIs") || r.Fix == "" {
 		t.Errorf("no cluster access: %+v, want unknown with what to do", r)
+	}
+}
+
+// TestSurgeCapacity: the regional vCPU quota against the surge of the
+// cluster's biggest pool (maxSurge nodes of its VM size), from the
+// simulated Microsoft.Compute usages.
+func TestSurgeCapacity(t *testing.T) {
+	g := policy.DefaultGates()
+	g.Surge = policy.UpgradeSettings{MaxSurge: "2"}
+	for _, tc := range []struct {
+		quota int
+		want  aksupgrade.GateVerdict
+	}{{10000, aksupgrade.GatePassed}, {1, aksupgrade.GateFailed}} {
+		w := newWorld(t, func(sc *simulator.Scenario) {
+			for i := range sc.Regions {
+				sc.Regions[i].VCPUQuota = tc.quota
+			}
+		})
+		r := one(t, w.checker.Preflight(t.Context(), w.cluster(t, "aks-local"), kube131(), g), aksupgrade.GateSurgeCapacity)
+		if r.Verdict != tc.want || r.Mode != aksupgrade.GateWarn {
+			t.Errorf("quota %d: %+v, want %s in warn mode", tc.quota, r, tc.want)
+		}
+		if tc.want == aksupgrade.GateFailed && (!strings.Contains(r.Saw, "QuotaExceeded") || r.Fix == "") {
+			t.Errorf("quota %d: %q, want it to say AKS would refuse, and what to do", tc.quota, r.Saw)
+		}
 	}
 }

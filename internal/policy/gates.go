@@ -29,6 +29,9 @@ type Gates struct {
 	Queries []Query
 	// Every is how often postflight gates run during the soak.
 	Every time.Duration
+	// Surge is the stage's upgradeSettings, which the surgeCapacity
+	// preflight sizes the surge with.
+	Surge UpgradeSettings
 }
 
 // PodsGate checks the pods of Namespaces: Ready, and restarted at most
@@ -74,13 +77,14 @@ const (
 )
 
 // DefaultGates are the gates of a policy that names none: drain blockers
-// and deprecated APIs block before an upgrade; nodes Ready on the target
-// and kube-system's pods Ready block after it.
+// and deprecated APIs block before an upgrade, surge capacity warns;
+// nodes Ready on the target and kube-system's pods Ready block after it.
 func DefaultGates() Gates {
 	return Gates{
 		Preflight: map[aksupgrade.GateKind]aksupgrade.GateMode{
 			aksupgrade.GateDrainBlockers:  aksupgrade.GateBlock,
 			aksupgrade.GateDeprecatedAPIs: aksupgrade.GateBlock,
+			aksupgrade.GateSurgeCapacity:  aksupgrade.GateWarn,
 		},
 		Nodes: aksupgrade.GateBlock,
 		Pods:  PodsGate{Mode: aksupgrade.GateBlock, Namespaces: []string{"kube-system"}, MaxRestarts: DefaultMaxRestarts},
@@ -103,6 +107,7 @@ type gatesDoc struct {
 type preflightDoc struct {
 	DrainBlockers  string `yaml:"drainBlockers"`
 	DeprecatedAPIs string `yaml:"deprecatedAPIs"`
+	SurgeCapacity  string `yaml:"surgeCapacity"`
 }
 
 type postflightDoc struct {
@@ -172,6 +177,7 @@ func (v *validator) gates(field string, d *gatesDoc, base Gates) Gates {
 	if p := d.Preflight; p != nil {
 		v.preflightMode(g.Preflight, field+".preflight.drainBlockers", aksupgrade.GateDrainBlockers, p.DrainBlockers)
 		v.preflightMode(g.Preflight, field+".preflight.deprecatedAPIs", aksupgrade.GateDeprecatedAPIs, p.DeprecatedAPIs)
+		v.preflightMode(g.Preflight, field+".preflight.surgeCapacity", aksupgrade.GateSurgeCapacity, p.SurgeCapacity)
 	}
 	p := d.Postflight
 	if p == nil {

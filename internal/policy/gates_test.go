@@ -34,10 +34,13 @@ func TestGatesDefaults(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if diff := cmp.Diff(policy.DefaultGates(), p.Stages[0].Gates); diff != "" {
+	want := policy.DefaultGates()
+	want.Surge = p.Stages[0].UpgradeSettings
+	if diff := cmp.Diff(want, p.Stages[0].Gates); diff != "" {
 		t.Errorf("dev's gates (-defaults +got):\n%s", diff)
 	}
-	want := policy.DefaultGates()
+	want = policy.DefaultGates()
+	want.Surge = p.Stages[1].UpgradeSettings
 	want.Every = 2 * time.Minute
 	want.Preflight[aksupgrade.GateDeprecatedAPIs] = aksupgrade.GateWarn
 	want.Pods = policy.PodsGate{Mode: aksupgrade.GateBlock, Namespaces: []string{"kube-system", "apps"}, MaxRestarts: 1}
@@ -56,7 +59,7 @@ func TestGatesOff(t *testing.T) {
 	doc := `apiVersion: aksupgrade/v1
 gates:
   access: admin
-  preflight: {drainBlockers: off, deprecatedAPIs: off}
+  preflight: {drainBlockers: off, deprecatedAPIs: off, surgeCapacity: off}
   postflight: {nodes: off, pods: {mode: off}}
 ` + gateStages
 	p, err := policy.Parse("p.yaml", []byte(doc))

@@ -71,6 +71,7 @@ func build(doc *fileDoc, vocab vocabulary) (*Policy, []problem) {
 		field := index("stages", i)
 		st := v.stage(field, &doc.Stages[i], p.Kubernetes)
 		st.Gates = v.gates(field+".gates", doc.Stages[i].Gates, gates)
+		st.Gates.Surge = st.UpgradeSettings
 		if j, dup := names[strings.ToLower(st.Name)]; dup && st.Name != "" {
 			v.add(field+".name", fmt.Sprintf("found %q, the name of stages[%d] (%q; case is ignored), allowed a name no other stage has", st.Name, j, doc.Stages[j].Name))
 		} else {

@@ -16,6 +16,8 @@ type regionState struct {
 	// images maps a node image family to its releases, oldest first
 	// (full image versions).
 	images map[string][]string
+	// vcpuQuota is the scenario's vcpuQuota (0: the default).
+	vcpuQuota int
 }
 
 type minorState struct {
@@ -29,7 +31,7 @@ type minorState struct {
 // newRegion builds a region from the scenario. Errors name fields relative
 // to the region.
 func newRegion(r Region) (*regionState, []problem) {
-	rs := &regionState{name: strings.ToLower(r.Name), images: map[string][]string{}}
+	rs := &regionState{name: strings.ToLower(r.Name), images: map[string][]string{}, vcpuQuota: r.VCPUQuota}
 	var ps []problem
 	for i, mv := range r.KubernetesVersions {
 		field := fmt.Sprintf("kubernetesVersions[%d]", i)
@@ -86,7 +88,7 @@ func newMinor(mv MinorVersion, field string) (*minorState, []problem) {
 }
 
 func (r *regionState) clone() *regionState {
-	c := &regionState{name: r.name, images: map[string][]string{}}
+	c := &regionState{name: r.name, images: map[string][]string{}, vcpuQuota: r.vcpuQuota}
 	for _, m := range r.minors {
 		mc := *m
 		mc.patches = slices.Clone(m.patches)

@@ -46,6 +46,8 @@
 //	GET  /subscriptions/{sub}/providers/Microsoft.ContainerService/locations/{loc}/kubernetesVersions
 //	GET  /subscriptions/{sub}/providers/Microsoft.ContainerService/locations/{loc}/operations/{id}
 //	GET  /subscriptions/{sub}/providers/Microsoft.ContainerService/locations/{loc}/operationresults/{id}
+//	GET  /subscriptions/{sub}/providers/Microsoft.Compute/locations/{loc}/usages    vCPU use and quota (compute.go)
+//	GET  /subscriptions/{sub}/providers/Microsoft.Compute/locations/{loc}/vmSizes   VM size table (compute.go)
 //
 // Lists page at the scenario's pageSize with an absolute nextLink
 // ($skipToken). Anything else is 404 InvalidResourceType (or 405).

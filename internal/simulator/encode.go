@@ -317,6 +317,7 @@ func (s *Simulator) snapshot(now time.Time) aksupgrade.Snapshot {
 					Name:                   p.name,
 					Mode:                   p.mode,
 					OSType:                 p.osType,
+					VMSize:                 p.vmSize,
 					Count:                  p.count,
 					KubernetesVersion:      p.version,
 					NodeImageVersion:       p.image,

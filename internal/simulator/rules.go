@@ -196,8 +196,12 @@ func errDrain(p *poolState, n int) *armError {
 
 var coresPattern = regexp.MustCompile(`^Standard_[A-Za-z]+?(\d+)`)
 
-// vmCores guesses a VM size's vCPUs from its name (Standard_D4s_v5: 4).
+// vmCores is a VM size's vCPUs: the size table's (compute.go), else a
+// guess from its name (Standard_D4s_v5: 4).
 func vmCores(size string) int {
+	if z := lookupVMSize(size); z != nil {
+		return int(z.cores)
+	}
 	if m := coresPattern.FindStringSubmatch(size); m != nil {
 		if n, err := strconv.Atoi(m[1]); err == nil && n > 0 {
 			return n

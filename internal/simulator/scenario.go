@@ -164,6 +164,10 @@ type Region struct {
 	// oldest first ("AKSUbuntu-2204gen2containerd-202501.12.0"). The last
 	// one of a family (the text before the last "-") is its latest.
 	NodeImages []string `yaml:"nodeImages,omitempty" json:"nodeImages,omitempty"`
+	// VCPUQuota is each subscription's regional vCPU quota (the "cores"
+	// usage's limit in Microsoft.Compute's usages) in the region; 0: a
+	// generous 10000.
+	VCPUQuota int `yaml:"vcpuQuota,omitempty" json:"vcpuQuota,omitempty"`
 }
 
 // MinorVersion is one minor of a catalogue.

@@ -63,6 +63,9 @@ func (sc *Scenario) check() []problem {
 			add(field+".name", "region %s is listed twice", r.Name)
 			continue
 		}
+		if r.VCPUQuota < 0 {
+			add(field+".vcpuQuota", "found %d, want a vCPU count (0: the default, 10000)", r.VCPUQuota)
+		}
 		rs, rps := newRegion(r)
 		for _, p := range rps {
 			add(field+"."+p.field, "%s", p.msg)

@@ -92,6 +92,9 @@ func (s *Simulator) routes() http.Handler {
 		{method: http.MethodGet, segs: split(locPath + "/kubernetesversions"), typ: "locations/kubernetesVersions", handler: s.listVersions},
 		{method: http.MethodGet, segs: split(locPath + "/operations/{op}"), typ: "locations/operations", bucket: bucketOpStatus, handler: s.getOperation},
 		{method: http.MethodGet, segs: split(locPath + "/operationresults/{op}"), typ: "locations/operationresults", bucket: bucketOpStatus, handler: s.getOperationResult},
+		// Microsoft.Compute (compute.go): any api-version.
+		{method: http.MethodGet, segs: split(computeLocPath + "/usages"), handler: s.listComputeUsages},
+		{method: http.MethodGet, segs: split(computeLocPath + "/vmsizes"), handler: s.listComputeVMSizes},
 	}
 	intro := s.introspection()
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
