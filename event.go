@@ -68,8 +68,8 @@ const (
 	EventSupportEnded     EventType = "aksupgrade.support.ended"
 
 	// Gates (GateEvent): a blocking preflight gate keeps a cluster from
-	// its upgrade, once per cluster, target and gate until it passes; a
-	// gate in warn mode failed, once likewise. A blocking postflight gate
+	// its upgrade; a gate in warn mode failed. Each is told once per
+	// stage, target, cluster and gate. A blocking postflight gate
 	// that fails halts the stage (EventStageHalted, the gate's words as
 	// the reason).
 	EventGateBlocked EventType = "aksupgrade.gate.blocked"

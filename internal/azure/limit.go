@@ -41,6 +41,11 @@ func (r Rate) orDefault(d Rate) Rate {
 //     status, 200 refilled 2 per second, per subscription.
 //   - ClusterLists: the AKS resource provider's LIST of a subscription's
 //     managed clusters, 500 refilled 1 per second, per subscription.
+//   - OtherActions: the AKS resource provider's other APIs, here the POST
+//     actions that read a cluster's credentials (the gates), 60 refilled
+//     1 per second, per subscription (unverified: the AKS throttling
+//     page's "all other APIs" row as summarized elsewhere, the same limit
+//     the simulator enforces).
 //
 // A request draws from its ARM bucket (reads or writes) and, for the AKS
 // operations above, from the AKS bucket too.
@@ -55,6 +60,7 @@ type Limits struct {
 	ResourcePuts    Rate
 	OperationStatus Rate
 	ClusterLists    Rate
+	OtherActions    Rate
 	// ThrottleRetries is how many times a request answered 429 is sent
 	// again, each time after waiting out its Retry-After on the clock.
 	// 0 means 3; negative means never.
@@ -76,6 +82,7 @@ func DefaultLimits() Limits {
 		ResourcePuts:      Rate{Burst: 20, Every: time.Minute},
 		OperationStatus:   Rate{Burst: 200, Every: time.Second / 2},
 		ClusterLists:      Rate{Burst: 500, Every: time.Second},
+		OtherActions:      Rate{Burst: 60, Every: time.Second},
 		ThrottleRetries:   3,
 		TransientRetries:  3,
 		DefaultRetryAfter: 10 * time.Second,
@@ -89,6 +96,7 @@ func (l Limits) withDefaults() Limits {
 	l.ResourcePuts = l.ResourcePuts.orDefault(d.ResourcePuts)
 	l.OperationStatus = l.OperationStatus.orDefault(d.OperationStatus)
 	l.ClusterLists = l.ClusterLists.orDefault(d.ClusterLists)
+	l.OtherActions = l.OtherActions.orDefault(d.OtherActions)
 	switch {
 	case l.ThrottleRetries == 0:
 		l.ThrottleRetries = d.ThrottleRetries
@@ -117,6 +125,7 @@ const (
 	classResourcePut class = "resourcePut"
 	classOpStatus    class = "operationStatus"
 	classClusterList class = "clusterList"
+	classOther       class = "otherAction"
 )
 
 // bucketKey names one bucket: a class in a scope (a subscription ID, or
@@ -195,6 +204,8 @@ func (l *limiter) rate(c class) Rate {
 		return l.limits.ResourcePuts
 	case classClusterList:
 		return l.limits.ClusterLists
+	case classOther:
+		return l.limits.OtherActions
 	default:
 		return l.limits.OperationStatus
 	}
@@ -282,10 +293,13 @@ func classifyRequest(r *http.Request) []bucketKey {
 		return keys
 	}
 	keys := []bucketKey{{classWrite, sub}}
-	if r.Method == http.MethodPut {
+	switch {
+	case r.Method == http.MethodPut:
 		if res, ok := putResource(segs); ok {
 			keys = append(keys, bucketKey{classResourcePut, res})
 		}
+	case r.Method == http.MethodPost && isCredentialAction(segs):
+		keys = append(keys, bucketKey{classOther, sub})
 	}
 	return keys
 }
@@ -304,6 +318,18 @@ func isOperationStatus(segs []string) bool {
 		}
 	}
 	return false
+}
+
+// isCredentialAction reports whether a path is one of a managed cluster's
+// credential actions (listClusterUserCredential, listClusterAdminCredential,
+// listClusterMonitoringUserCredential).
+func isCredentialAction(segs []string) bool {
+	n := len(segs)
+	if n < 3 || !strings.EqualFold(segs[n-3], "managedClusters") {
+		return false
+	}
+	action := strings.ToLower(segs[n-1])
+	return strings.HasPrefix(action, "listcluster") && strings.HasSuffix(action, "credential")
 }
 
 // isClusterList reports whether a path lists a subscription's managed

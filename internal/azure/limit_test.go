@@ -64,6 +64,8 @@ func TestClassifyRequest(t *testing.T) {
 		{"PUT", mc, "", []bucketKey{{classWrite, "sub1"}, {classResourcePut, strings.ToLower(mc)}}},
 		{"PUT", mc + "/agentPools/np1", "", []bucketKey{{classWrite, "sub1"}, {classResourcePut, strings.ToLower(mc + "/agentPools/np1")}}},
 		{"POST", mc + "/agentPools/np1/upgradeNodeImageVersion", "", []bucketKey{{classWrite, "sub1"}}},
+		{"POST", mc + "/listClusterUserCredential", "", []bucketKey{{classWrite, "sub1"}, {classOther, "sub1"}}},
+		{"POST", mc + "/listClusterAdminCredential", "", []bucketKey{{classWrite, "sub1"}, {classOther, "sub1"}}},
 		{"PUT", mc + "/maintenanceConfigurations/default", "", []bucketKey{{classWrite, "sub1"}}},
 		{"GET", "/subscriptions/sub1/providers/Microsoft.ContainerService/locations/westus/operations/abc", "", []bucketKey{{classRead, "sub1"}, {classOpStatus, "sub1"}}},
 		{"GET", "/subscriptions/sub1/providers/Microsoft.ContainerService/locations/westus/operationresults/abc", "", []bucketKey{{classRead, "sub1"}, {classOpStatus, "sub1"}}},

@@ -60,6 +60,9 @@ type Client struct {
 	o  Options
 	mu sync.Mutex
 	cs map[string]*cached // by cluster ID, lower-cased
+	// making holds a lock per cluster while its client is made, so that
+	// concurrent gates of one cluster ask Resource Manager once.
+	making map[string]*sync.Mutex
 }
 
 type cached struct {
@@ -80,13 +83,22 @@ func New(o Options) (*Client, error) {
 	if o.Timeout <= 0 {
 		o.Timeout = 15 * time.Second
 	}
-	return &Client{o: o, cs: map[string]*cached{}}, nil
+	return &Client{o: o, cs: map[string]*cached{}, making: map[string]*sync.Mutex{}}, nil
 }
 
 // clientset returns the cluster's client, made when there is none or it
 // is old.
 func (c *Client) clientset(ctx context.Context, clusterID string) (*kubernetes.Clientset, error) {
 	key := aksupgrade.NormalizeID(clusterID)
+	c.mu.Lock()
+	m, ok := c.making[key]
+	if !ok {
+		m = &sync.Mutex{}
+		c.making[key] = m
+	}
+	c.mu.Unlock()
+	m.Lock()
+	defer m.Unlock()
 	now := c.o.Clock.Now()
 	c.mu.Lock()
 	e := c.cs[key]
