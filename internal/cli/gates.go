@@ -70,7 +70,7 @@ or cannot look.`,
 			if err != nil {
 				return failure("%v", err)
 			}
-			if err := liveFleet(ctx, &in, armEndpoint, cloud); err != nil {
+			if err := liveFleetFrom(ctx, &in, p); err != nil {
 				return err
 			}
 			res := planner.Plan(in)

@@ -97,6 +97,12 @@ func liveFleet(ctx context.Context, in *planner.Input, endpoint, cloud string) e
 	if err != nil {
 		return failure("%v", err)
 	}
+	return liveFleetFrom(ctx, in, p)
+}
+
+// liveFleetFrom is liveFleet through a provider the caller goes on using
+// (one provider, one set of rate limits).
+func liveFleetFrom(ctx context.Context, in *planner.Input, p *azure.Provider) error {
 	f, err := engine.Discover(ctx, p, in.Policy, in.Now, true, nil)
 	if err != nil {
 		return failure("read the fleet: %v\nCheck your Azure sign-in (az login, or AZURE_* variables), or plan from a snapshot with --fleet FILE.", err)
