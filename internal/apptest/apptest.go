@@ -45,7 +45,7 @@ func Start(t testing.TB, opts ...func(*app.Options)) *Env {
 	}
 	arm := httptest.NewServer(sim.Handler())
 	t.Cleanup(arm.Close)
-	pol, err := policy.Parse("demo", demo.Policy(), notify.Vocabulary())
+	pol, err := policy.Parse("demo", demo.PolicyFor(arm.URL), notify.Vocabulary())
 	if err != nil {
 		t.Fatal(err)
 	}

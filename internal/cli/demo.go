@@ -19,9 +19,12 @@ func newDemo(e *env) *cobra.Command {
 clusters in four stages and two regions, a SQLite database in a temporary
 directory, and the engine on a clock running --speed times faster than real
 time. A new patch flows sandbox → dev → test → prod through maintenance windows
-and soak; a node pool in test fails to drain, the stage halts and says why,
-the demo fixes it and retries; a new minor waits for approval before prod,
-which the demo gives after a pause. It ends with a summary.`,
+and soak, with health gates before and after each cluster's upgrade. An
+application in dev stops answering its probe after the upgrade: dev halts and
+says why, and the demo fixes it and retries. A test cluster that still uses
+an API the new minor removes waits, untouched, until the demo moves it off.
+The minor waits for approval before prod, which the demo gives after a pause.
+It ends with a summary.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			o.Out = e.stdout

@@ -15,6 +15,7 @@ import (
 	"github.com/aksupgrade/aksupgrade/internal/planner"
 	"github.com/aksupgrade/aksupgrade/internal/policy"
 	"github.com/aksupgrade/aksupgrade/internal/snapshot"
+	"github.com/aksupgrade/aksupgrade/internal/store"
 	"github.com/aksupgrade/aksupgrade/internal/version"
 )
 
@@ -26,6 +27,8 @@ func newPlan(e *env) *cobra.Command {
 		Long: `plan prints, without changing anything, the actions aksupgrade would take now
 and the projected schedule of every stage and cluster: the next target, the
 earliest start in a window, the expected finish, and the reason for every wait.
+Each stage says which gates run before and after an upgrade; a cluster its
+preflight gates keep waiting shows as gated, with what they saw (with --db).
 
 The fleet comes from a snapshot file (--fleet: clusters with their node pools,
 the version catalogue of each region, and the rollout history), or, without
@@ -119,7 +122,8 @@ func liveFleetFrom(ctx context.Context, in *planner.Input, p *azure.Provider) er
 	return nil
 }
 
-// storedHistory takes the rollout history from the service's database.
+// storedHistory takes the rollout history, and the clusters their
+// preflight gates keep waiting, from the service's database.
 func storedHistory(ctx context.Context, in *planner.Input, path string) error {
 	name := app.RedactDB(path)
 	if !app.IsPostgres(path) {
@@ -132,9 +136,13 @@ func storedHistory(ctx context.Context, in *planner.Input, path string) error {
 		return failure("--db %s: %v", name, err)
 	}
 	h, err := st.History(ctx)
+	var runs []store.Run
+	if err == nil {
+		runs, err = st.Runs(ctx)
+	}
 	if err = errors.Join(err, st.Close()); err != nil {
 		return failure("--db %s: %v", name, err)
 	}
-	in.History = h
+	in.History, in.Gated = h, engine.GatedRuns(runs)
 	return nil
 }

@@ -49,6 +49,7 @@ func writePlan(w io.Writer, res *planner.Result, pol *policy.Policy) error {
 			fmt.Fprintf(&b, "   HALTED: %s", st.Halted)
 		}
 		fmt.Fprintln(&b)
+		fmt.Fprintf(&b, "  gates %s\n", pol.Stages[i].Gates.Describe())
 		if len(st.Targets) > 0 {
 			tw = tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
 			fmt.Fprintln(tw, "  TARGET\tSTATE\tHAVE\tTO GO\tREACHED\tPROVEN\t")

@@ -13,6 +13,7 @@ import (
 	"github.com/aksupgrade/aksupgrade/internal/auth"
 	"github.com/aksupgrade/aksupgrade/internal/demo"
 	"github.com/aksupgrade/aksupgrade/internal/planner"
+	"github.com/aksupgrade/aksupgrade/internal/simulator"
 )
 
 // TestCommandsAgainstServer runs status and rollout against a running
@@ -39,14 +40,14 @@ func TestCommandsAgainstServer(t *testing.T) {
 		t.Fatal(err)
 	}
 	env := apptest.Start(t, func(o *app.Options) { o.Auth = tokens })
-	env.Run(t, 32*time.Hour) // 1.31.5 through sandbox and dev; test halted on the drain failure
+	env.Run(t, 32*time.Hour) // 1.31.5 through sandbox; dev halted by dev-weu-01's probe
 	srv, asAlice, asVictor := "--server="+env.API.URL, "--token-file="+aliceFile, "--token-file="+victorFile
 
 	code, out, errOut := run(t, "status", srv, asVictor)
 	if code != ExitOK {
 		t.Fatalf("status: exit %d: %s", code, errOut)
 	}
-	for _, want := range []string{"STAGE sandbox", "STAGE prod", "HALTED: the upgrade of node pool apps of test-weu-01 to 1.31.5 failed", "test-weu-01", "ROLLOUTS", "proven"} {
+	for _, want := range []string{"STAGE sandbox", "STAGE prod", "HALTED: postflight gates failed on dev-weu-01 after its upgrade to 1.31.5: probe shop-web", "dev-weu-01", "ROLLOUTS", "proven"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("status does not show %q:\n%s", want, out)
 		}
@@ -63,13 +64,13 @@ func TestCommandsAgainstServer(t *testing.T) {
 	}{
 		{[]string{"rollout", "list", srv, asVictor}, ExitOK, "1.31.5"},
 		{[]string{"rollout", "list", srv}, ExitFailure, "send a valid token"},
-		{[]string{"rollout", "show", "1.31.5", srv, asVictor}, ExitOK, "test halted on 1.31.5"},
+		{[]string{"rollout", "show", "1.31.5", srv, asVictor}, ExitOK, "halted on dev-weu-01: postflight gates failed"},
 		{[]string{"rollout", "approve", "1.31.5", srv, asAlice}, ExitUsage, "say which stage: --stage NAME"},
 		{[]string{"rollout", "approve", "1.31.5", "--stage", "dev", srv, asAlice}, ExitFailure, "nothing in stage dev awaits approval"},
 		{[]string{"rollout", "pause", "9.9.9", srv, asAlice}, ExitFailure, "no rollout of 9.9.9"},
-		{[]string{"rollout", "retry", "--stage", "test", srv, asVictor}, ExitFailure, "victor is a viewer; this needs the operator role"},
-		{[]string{"rollout", "retry", "--stage", "test", "--by", "mallory", srv, asAlice}, ExitOK, "Stage test: retried, recorded as alice."},
-		{[]string{"rollout", "retry", "--stage", "test", srv, asAlice}, ExitFailure, "stage test is not halted"},
+		{[]string{"rollout", "retry", "--stage", "dev", srv, asVictor}, ExitFailure, "victor is a viewer; this needs the operator role"},
+		{[]string{"rollout", "retry", "--stage", "dev", "--by", "mallory", srv, asAlice}, ExitOK, "Stage dev: retried, recorded as alice."},
+		{[]string{"rollout", "retry", "--stage", "dev", srv, asAlice}, ExitFailure, "stage dev is not halted"},
 		{[]string{"rollout", "list", "--server=http://127.0.0.1:1"}, ExitFailure, "cannot reach the aksupgrade server"},
 		{[]string{"events", "list", "--limit", "500", srv, asVictor}, ExitOK, "NewKubernetesVersionAvailable  AKS announced Kubernetes versions for sbx-weu-01: newest 1.32.3, stable 1.31.5"},
 		{[]string{"events", "list", srv, asVictor}, ExitOK, "engine"},
@@ -82,9 +83,11 @@ func TestCommandsAgainstServer(t *testing.T) {
 }
 
 // TestPlanLive plans from the live fleet (the simulator, through the Azure
-// provider) and the service's database.
+// provider) and the service's database, which says that sbx-weu-01's
+// preflight gates keep it waiting.
 func TestPlanLive(t *testing.T) {
 	env := apptest.Start(t)
+	env.Sim.AddFault(simulator.Fault{ID: "pdb", Kind: simulator.FaultPDBBlocksDrain, Cluster: "sbx-weu-01", Namespace: "shop", Name: "web"})
 	env.Run(t, 3*time.Hour)
 	pol := filepath.Join(t.TempDir(), "policy.yaml")
 	if err := os.WriteFile(pol, demo.Policy(), 0o644); err != nil {
@@ -109,6 +112,11 @@ func TestPlanLive(t *testing.T) {
 	}
 	if !found {
 		t.Errorf("sandbox targets %+v do not show the stored rollout of 1.31.5", res.Stages[0].Targets)
+	}
+	for _, c := range res.Stages[0].Clusters {
+		if c.Name == "sbx-weu-01" && (c.State != planner.ClusterGated || !strings.Contains(c.Reason, "shop/web")) {
+			t.Errorf("sbx-weu-01: %s %q, want gated by the budget shop/web", c.State, c.Reason)
+		}
 	}
 	code, _, errOut = run(t, "plan", "--policy", pol, "--arm-endpoint", "http://10.0.0.1:1")
 	if code != ExitFailure || !strings.Contains(errOut, "plain http") && !strings.Contains(errOut, "loopback") {

@@ -86,20 +86,15 @@ func writeStatus(w io.Writer, st *server.Status) error {
 		tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
 		fmt.Fprintln(tw, "  CLUSTER\tVERSION\tNODE IMAGE\tSTEP\tSTATE\tNEXT\tREASON")
 		for _, c := range sp.Clusters {
-			step, reason := "-", c.Reason
+			step := "-"
 			if r, ok := runs[strings.ToLower(c.Cluster)]; ok {
 				step = string(r.State) + " " + r.Target.String()
-				// A cluster that its preflight gates keep waiting: what
-				// the gates saw says more than the plan's reason.
-				if r.State == store.RunGated {
-					reason = r.Reason
-				}
 			}
 			next := "-"
 			if c.EarliestStart != nil && c.EarliestStart.After(st.Now) {
 				next = c.EarliestStart.Format("Mon 01-02 15:04")
 			}
-			fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\t%s\t%s\t%s\n", c.Name, c.Current, orDash(c.NodeImage), step, c.State, next, aksupgrade.Printable(reason))
+			fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\t%s\t%s\t%s\n", c.Name, c.Current, orDash(c.NodeImage), step, c.State, next, aksupgrade.Printable(c.Reason))
 		}
 		if err := tw.Flush(); err != nil {
 			return err

@@ -2,7 +2,10 @@
 // starts the simulated Azure in-process on a loopback port, SQLite in a
 // temporary directory, and the engine on a scaled clock, then plays a
 // story: a patch flows sandbox → dev → test → prod through windows and
-// soak; a drain failure halts test, the demo fixes it and retries; a new
+// soak; after its upgrade an application in dev stops answering its
+// probe, which halts dev before the patch goes further, and the demo
+// fixes it and retries; a new minor is kept from a test cluster that
+// still uses an API the minor removes, until the demo moves it off; the
 // minor waits for approval before prod, which the demo gives after a
 // pause. A live view shows it; a summary ends it.
 package demo
@@ -59,9 +62,18 @@ type Options struct {
 const DefaultSpeed = 5400
 
 // Scenario and Policy are the demo's built-in files, for people who want
-// to run the same story by hand.
+// to run the same story by hand. The policy probes the simulator at
+// SimulatorURL, where `aksupgrade simulator` listens by default.
 func Scenario() []byte { return scenarioYAML }
 func Policy() []byte   { return policyYAML }
+
+// SimulatorURL is the simulator's address in Policy.
+const SimulatorURL = "http://127.0.0.1:8090"
+
+// PolicyFor is Policy with its probes pointed at the simulator at url.
+func PolicyFor(url string) []byte {
+	return bytes.ReplaceAll(policyYAML, []byte(SimulatorURL+"/"), []byte(strings.TrimSuffix(url, "/")+"/"))
+}
 
 // Run plays the demo and returns its summary.
 func Run(ctx context.Context, o Options) (*Summary, error) {
@@ -81,10 +93,6 @@ func Run(ctx context.Context, o Options) (*Summary, error) {
 	if err != nil {
 		return nil, err
 	}
-	pol, err := policy.Parse("demo policy", policyYAML, notify.Vocabulary())
-	if err != nil {
-		return nil, err
-	}
 	clk := clock.NewScaled(sc.Start, o.Speed)
 	sim, err := simulator.New(simulator.Options{Clock: clk, Scenario: sc})
 	if err != nil {
@@ -92,6 +100,11 @@ func Run(ctx context.Context, o Options) (*Summary, error) {
 	}
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
+		return nil, err
+	}
+	pol, err := policy.Parse("demo policy", PolicyFor("http://"+l.Addr().String()), notify.Vocabulary())
+	if err != nil {
+		_ = l.Close() // the demo fails with the policy's error
 		return nil, err
 	}
 	// The teardown below drops its errors: the simulator, the engine and

@@ -10,7 +10,8 @@ import (
 )
 
 // TestDemoStory plays the demo fast and checks its story: the patch and
-// the minor proven in every stage, the halt told and retried, the
+// the minor proven in every stage, dev's probe halt told and retried, the
+// test cluster kept from the minor by its preflight gates and fixed, the
 // approval asked and given, no request throttled. It runs on real time
 // (a scaled clock), so it is skipped in -short runs.
 func TestDemoStory(t *testing.T) {
@@ -31,9 +32,15 @@ func TestDemoStory(t *testing.T) {
 	}
 	text := out.String()
 	for _, want := range []string{
-		"Stage test HALTED: the upgrade of node pool apps of test-weu-01 to 1.31.5 failed",
-		"PodDisruptionBudget",
-		"test retried by demo",
+		// dev-weu-01's front end stops answering after its upgrade: its
+		// probe halts dev, the demo repairs it and retries.
+		"Stage dev HALTED: postflight gates failed on dev-weu-01 after its upgrade to 1.31.5: probe shop-web",
+		"The demo repairs the shop's front end on dev-weu-01",
+		"dev retried by demo",
+		// test-weu-01 uses an API 1.32 removes: it waits, untouched.
+		"test-weu-01 WAITS, untouched, for 1.32.3: waiting for preflight gates: deprecatedAPIs",
+		"UpgradeBlockedOnDeprecatedAPIUsage",
+		"The demo moves the client on test-weu-01 off flowcontrol.apiserver.k8s.io/v1beta3 flowschemas",
 		"APPROVAL NEEDED: awaiting approval for minor upgrade 1.31 → 1.32 (1.32.3) in prod",
 		"1.32.3 approved for prod by demo",
 		"1.32.3 proven in prod",
@@ -43,6 +50,11 @@ func TestDemoStory(t *testing.T) {
 		if !strings.Contains(text, want) {
 			t.Errorf("the story does not tell %q:\n%s", want, text)
 		}
+	}
+	// The halt in dev keeps 1.31.5 from test until the retry.
+	halt, retry, test := strings.Index(text, "Stage dev HALTED"), strings.Index(text, "dev retried by demo"), strings.Index(text, "1.31.5 started in test")
+	if halt < 0 || retry < halt || test < retry {
+		t.Errorf("1.31.5 started in test at offset %d, dev halted at %d and was retried at %d: want test after the retry", test, halt, retry)
 	}
 	if s.Throttled != 0 {
 		t.Errorf("%d requests throttled", s.Throttled)

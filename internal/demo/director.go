@@ -98,37 +98,69 @@ func (d *director) play(ctx context.Context) (*Summary, error) {
 	}
 }
 
-// act is the person: approve and fix, after a pause.
+// act is the person: fix and retry what halts, fix what the gates keep
+// waiting, and approve, each after a pause.
 func (d *director) act(ctx context.Context, res *planner.Result, hist aksupgrade.History) error {
 	for _, st := range res.Stages {
 		if h := haltOf(hist, st.Name); h != nil {
 			key := fmt.Sprintf("halt/%s/%s", st.Name, h.At)
 			if d.prompt(key, "Stage %s HALTED: %s\n    A person would fix the cause, then run: aksupgrade rollout retry --stage %s. The demo does it in %s.",
 				st.Name, h.Reason, st.Name, d.o.Pause) {
-				for _, f := range d.sim.Faults() {
-					d.sim.ClearFault(f.ID)
-				}
-				d.say("The demo removes the PodDisruptionBudget that blocked the drain, and retries stage %s.", st.Name)
+				d.say("%s, and retries stage %s.", d.fix(h.Cluster), st.Name)
 				if err := d.app.Engine.Retry(ctx, st.Name, "demo"); err != nil {
 					return err
 				}
 			}
 		}
 		for _, c := range st.Clusters {
-			if c.State != planner.ClusterApproval || c.Target == nil {
+			if c.Target == nil {
 				continue
 			}
-			key := "approve/" + st.Name + "/" + c.Target.String()
-			if d.prompt(key, "APPROVAL NEEDED: %s\n    The demo approves it itself in %s, as a person would with: aksupgrade rollout approve %s --stage %s",
-				c.Reason, d.o.Pause, c.Target, st.Name) {
-				if err := d.app.Engine.Approve(ctx, st.Name, *c.Target, "demo"); err != nil {
-					return err
+			switch c.State {
+			case planner.ClusterGated:
+				key := "gated/" + c.Cluster + "/" + c.Target.String()
+				if d.prompt(key, "%s WAITS, untouched, for %s: %s\n    A person would fix it; the gates look again by themselves. The demo fixes it in %s.",
+					c.Name, c.Target, c.Reason, d.o.Pause) {
+					d.say("%s.", d.fix(c.Cluster))
 				}
-				d.say("Approved %s for %s (recorded as \"demo\").", c.Target, st.Name)
+			case planner.ClusterApproval:
+				key := "approve/" + st.Name + "/" + c.Target.String()
+				if d.prompt(key, "APPROVAL NEEDED: %s\n    The demo approves it itself in %s, as a person would with: aksupgrade rollout approve %s --stage %s",
+					c.Reason, d.o.Pause, c.Target, st.Name) {
+					if err := d.app.Engine.Approve(ctx, st.Name, *c.Target, "demo"); err != nil {
+						return err
+					}
+					d.say("Approved %s for %s (recorded as \"demo\").", c.Target, st.Name)
+				}
 			}
 		}
 	}
 	return nil
+}
+
+// fix plays the person who removes the cause on a cluster: it clears the
+// simulator's faults there and says what that stands for.
+func (d *director) fix(cluster string) string {
+	name := aksupgrade.ClusterName(cluster)
+	var did []string
+	for _, f := range d.sim.Faults() {
+		if !strings.EqualFold(f.Cluster, name) {
+			continue
+		}
+		d.sim.ClearFault(f.ID)
+		switch f.Kind {
+		case simulator.FaultAppUnavailable:
+			did = append(did, "The demo repairs the shop's front end on "+name+": its probe answers 200 again")
+		case simulator.FaultDeprecatedAPI:
+			did = append(did, fmt.Sprintf("The demo moves the client on %s off %s/%s %s, which %s removes", name, f.Group, f.Version, f.Resource, f.RemovedRelease))
+		default:
+			did = append(did, fmt.Sprintf("The demo clears the %s on %s", f.Kind, name))
+		}
+	}
+	if len(did) == 0 {
+		return "The demo finds nothing left to fix on " + name
+	}
+	return strings.Join(did, "; ")
 }
 
 // prompt shows a prompt once and reports true once its pause has passed.

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/aksupgrade/aksupgrade"
+	"github.com/aksupgrade/aksupgrade/internal/planner"
 	"github.com/aksupgrade/aksupgrade/internal/policy"
 	"github.com/aksupgrade/aksupgrade/internal/simulator"
 	"github.com/aksupgrade/aksupgrade/internal/store"
@@ -134,6 +135,18 @@ func TestPreflightBlocks(t *testing.T) {
 	}
 	if !found {
 		t.Error("dev-2 has no run saying why it waits")
+	}
+	// The plan says so too: dev-2 is gated, with what the gates saw.
+	res, _ := h.eng.LastPlan()
+	if res == nil {
+		t.Fatal("no plan")
+	}
+	for _, st := range res.Stages {
+		for _, c := range st.Clusters {
+			if c.Name == "dev-2" && (c.State != planner.ClusterGated || !strings.Contains(c.Reason, "shop/web")) {
+				t.Errorf("dev-2 in the plan: %s %q, want gated, naming shop/web", c.State, c.Reason)
+			}
+		}
 	}
 	h.sim.ClearFault("pdb")
 	h.run(h.clk.Now().Add(3*24*time.Hour), nil, nil)

@@ -37,9 +37,39 @@ func (e *Engine) plan(ctx context.Context, now time.Time, f store.Fleet, active 
 			}
 		}
 	}
+	gated, err := e.gatedRuns(ctx)
+	if err != nil {
+		return nil, err
+	}
 	if err := e.loadCalendar(ctx); err != nil {
 		return nil, fmt.Errorf("maintenance calendar: %w", err)
 	}
 	return planner.Plan(planner.Input{Now: now, Policy: e.policy(), Clusters: clusters, Catalogs: cats, History: hist,
-		Calendar: e.o.Calendar, AzureMaintenance: e.spans(now)}), nil
+		Calendar: e.o.Calendar, AzureMaintenance: e.spans(now), Gated: gated}), nil
+}
+
+// gatedRuns returns the clusters their preflight gates keep waiting, as
+// the planner takes them.
+func (e *Engine) gatedRuns(ctx context.Context) (map[string]planner.Gated, error) {
+	runs, err := e.o.Store.Runs(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("runs: %w", err)
+	}
+	return GatedRuns(runs), nil
+}
+
+// GatedRuns picks the runs its preflight gates keep waiting, keyed as
+// planner.Input.Gated is.
+func GatedRuns(runs []store.Run) map[string]planner.Gated {
+	var out map[string]planner.Gated
+	for _, r := range runs {
+		if r.State != store.RunGated {
+			continue
+		}
+		if out == nil {
+			out = map[string]planner.Gated{}
+		}
+		out[aksupgrade.NormalizeID(r.ClusterID)] = planner.Gated{Target: r.Target, Reason: r.Reason}
+	}
+	return out
 }

@@ -29,6 +29,15 @@ stages:
 `+stageYAML("sandbox", "")+stageYAML("dev", "")+stageYAML("test", "")+stageYAML("prod", "")+extra)
 }
 
+// sandboxOnly is a policy of one stage, sandbox, with maxParallel n.
+func sandboxOnly(t *testing.T, n int) *policy.Policy {
+	t.Helper()
+	return mustPolicy(t, `
+kubernetes: {channel: stable, minorUpgrades: auto}
+stages:
+`+strings.Replace(stageYAML("sandbox", ""), "maxParallel: 10", fmt.Sprintf("maxParallel: %d", n), 1))
+}
+
 func stageYAML(name, settings string) string {
 	return fmt.Sprintf(`  - name: %s
     selector: {tags: {environment: %s}}

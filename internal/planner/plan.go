@@ -23,6 +23,18 @@ type Input struct {
 	// resource ID), the periods of Azure's own planned maintenance
 	// (ScheduledEventEmitted); no upgrade is planned to overlap them.
 	AzureMaintenance map[string][]Span
+	// Gated holds, per cluster (keyed by NormalizeID of its resource ID),
+	// what its preflight gates saw when they last kept it from a target.
+	Gated map[string]Gated
+}
+
+// Gated is a cluster its preflight gates keep from Target: Reason says
+// what they saw. The cluster stays in the plan's actions (the engine asks
+// the gates again when they are due), but its start cannot be projected:
+// a fix must come first.
+type Gated struct {
+	Target aksupgrade.Target `json:"target"`
+	Reason string            `json:"reason"`
 }
 
 // Span is a period of time, [Start, End).
@@ -138,8 +150,10 @@ const (
 	ClusterWaiting   ClusterState = "waiting"
 	ClusterApproval  ClusterState = "awaitingApproval"
 	ClusterBlocked   ClusterState = "blocked"
-	ClusterHalted    ClusterState = "halted"
-	ClusterConflict  ClusterState = "conflict"
+	// ClusterGated: its preflight gates keep it waiting (Input.Gated).
+	ClusterGated    ClusterState = "gated"
+	ClusterHalted   ClusterState = "halted"
+	ClusterConflict ClusterState = "conflict"
 )
 
 // ClusterPlan is one cluster's next step and when it is expected.

@@ -345,10 +345,7 @@ stages:
 }
 
 func TestMaxParallelAndBusyClusters(t *testing.T) {
-	pol := mustPolicy(t, `
-kubernetes: {channel: stable, minorUpgrades: auto}
-stages:
-`+strings.Replace(stageYAML("sandbox", ""), "maxParallel: 10", "maxParallel: 2", 1))
+	pol := sandboxOnly(t, 2)
 	cats := catalogs(t, twoRegions)
 	var clusters []aksupgrade.Cluster
 	for _, n := range []string{"a", "b", "c", "d"} {
@@ -545,5 +542,41 @@ func TestAzureMaintenanceIsAvoided(t *testing.T) {
 	res = Plan(Input{Now: t0, Policy: pol, Catalogs: catalogs(t, twoRegions), Clusters: []aksupgrade.Cluster{c}, AzureMaintenance: azure})
 	if got := actionsOf(res); len(got) != 2 {
 		t.Errorf("actions %v: the upgrade fits before the maintenance", got)
+	}
+}
+
+// TestGatedClusterGivesWayAndSaysWhy: a cluster its preflight gates keep
+// from its target shows as gated with what they saw and no projected
+// start; the stage's slot goes to a cluster that can use it, and the
+// gated one is asked again only when a slot is free.
+func TestGatedClusterGivesWayAndSaysWhy(t *testing.T) {
+	pol := sandboxOnly(t, 1)
+	cats := catalogs(t, twoRegions)
+	clusters := []aksupgrade.Cluster{cl("sbx-a", "sandbox", "westeurope", "1.31.2"), cl("sbx-b", "sandbox", "westeurope", "1.31.2")}
+	gated := map[string]Gated{aksupgrade.NormalizeID(clusters[0].ID): {Target: k8s("1.31.4"), Reason: "waiting for preflight gates: drainBlockers: shop/web allows no disruption"}}
+	res := Plan(Input{Now: t0, Policy: pol, Catalogs: cats, Clusters: clusters, Gated: gated})
+	if got := actionsOf(res); !cmp.Equal(got, []string{"recordStarted sandbox 1.31.4", "upgradeControlPlane sandbox sbx-b 1.31.2->1.31.4"}) {
+		t.Errorf("actions = %v, want sbx-b to take the only slot", got)
+	}
+	a := clusterPlan(t, res, "sbx-a")
+	if a.State != ClusterGated || a.EarliestStart != nil {
+		t.Errorf("sbx-a: state %s, start %v; want gated, no projected start", a.State, a.EarliestStart)
+	}
+	mustContain(t, a.Reason, "shop/web allows no disruption; the gates look again every 5m")
+	if r := res.Stages[0].Targets[0]; r.ReachedAt != nil {
+		t.Errorf("1.31.4 projected to be reached at %v with sbx-a gated", r.ReachedAt)
+	}
+
+	// Alone in the stage, the gated cluster keeps its action: the engine
+	// asks its gates again when they are due.
+	res = Plan(Input{Now: t0, Policy: pol, Catalogs: cats, Clusters: clusters[:1], Gated: gated})
+	if got := actionsOf(res); !cmp.Equal(got, []string{"recordStarted sandbox 1.31.4", "upgradeControlPlane sandbox sbx-a 1.31.2->1.31.4"}) {
+		t.Errorf("actions = %v, want the gated cluster's action kept", got)
+	}
+	// Gated for another target: not this one's concern.
+	gated[aksupgrade.NormalizeID(clusters[0].ID)] = Gated{Target: k8s("1.32.3"), Reason: "old"}
+	res = Plan(Input{Now: t0, Policy: pol, Catalogs: cats, Clusters: clusters[:1], Gated: gated})
+	if a := clusterPlan(t, res, "sbx-a"); a.State != ClusterStarting {
+		t.Errorf("sbx-a gated for another target: state %s, want starting", a.State)
 	}
 }

@@ -32,6 +32,14 @@ func (s *stageRun) schedule() {
 		if a.target != nil && *a.target != *b.target {
 			return compareTargets(*a.target, *b.target)
 		}
+		// A cluster its gates keep waiting takes a slot only when no
+		// other cluster wants it.
+		if ga, gb := s.gated(a) != nil, s.gated(b) != nil; ga != gb {
+			if ga {
+				return 1
+			}
+			return -1
+		}
 		return strings.Compare(a.m.key, b.m.key)
 	})
 	slots := make(timeHeap, s.st.MaxParallel)
@@ -153,6 +161,16 @@ func (s *stageRun) startJob(j *job, slots *timeHeap) {
 	}
 	j.start, j.finish, j.scheduled = start, start.Add(j.est), true
 	slots.push(j.finish)
+	if g := s.gated(j); g != nil && j.ready {
+		// The engine asks the gates again when they are due (the action
+		// stays, when its slot is free now); until they pass, nothing of
+		// it can be projected.
+		j.state, j.scheduled, j.act = ClusterGated, false, start.Equal(s.now())
+		end := occ.End
+		j.step.WindowEnd = &end
+		j.reason = fmt.Sprintf("%s; the gates look again every %s", g.Reason, fmtDur(s.st.Gates.Every))
+		return
+	}
 	if start.Equal(s.now()) && j.ready {
 		j.act, j.state = true, ClusterStarting
 		end := occ.End
@@ -178,6 +196,18 @@ func (s *stageRun) startJob(j *job, slots *timeHeap) {
 	default:
 		j.reason = fmt.Sprintf("waiting for window %s %s", s.windowName(j.m), s.fmtTime(start))
 	}
+}
+
+// gated returns what keeps j's cluster from its target, if its preflight
+// gates do.
+func (s *stageRun) gated(j *job) *Gated {
+	if j.target == nil {
+		return nil
+	}
+	if g, ok := s.p.in.Gated[j.m.key]; ok && g.Target == *j.target {
+		return &g
+	}
+	return nil
 }
 
 // fitAroundAzure is NextFit that also keeps clear of Azure's own planned

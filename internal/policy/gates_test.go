@@ -82,3 +82,22 @@ func TestExpand(t *testing.T) {
 		t.Errorf("Expand = %q", got)
 	}
 }
+
+// TestGatesDescribe: the line plan prints for a stage's gates names each
+// check with what its failure does, blocking first.
+func TestGatesDescribe(t *testing.T) {
+	g := policy.DefaultGates()
+	want := "before: drainBlockers, deprecatedAPIs (block), surgeCapacity (warn); after: nodes, pods in kube-system (block); every 5m"
+	if got := g.Describe(); got != want {
+		t.Errorf("defaults: %q\nwant       %q", got, want)
+	}
+	g.Probes = []policy.Probe{{Name: "web", Mode: aksupgrade.GateWarn}}
+	delete(g.Preflight, aksupgrade.GateSurgeCapacity)
+	want = "before: drainBlockers, deprecatedAPIs (block); after: nodes, pods in kube-system (block), probe web (warn); every 5m"
+	if got := g.Describe(); got != want {
+		t.Errorf("with a probe: %q\nwant          %q", got, want)
+	}
+	if got := (policy.Gates{}).Describe(); got != "none" {
+		t.Errorf("no gates: %q", got)
+	}
+}
