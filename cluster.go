@@ -1,6 +1,9 @@
 package aksupgrade
 
-import "strings"
+import (
+	"strings"
+	"time"
+)
 
 // Cluster is an AKS managed cluster as observed in Azure.
 type Cluster struct {
@@ -32,6 +35,9 @@ type Cluster struct {
 	// AutoUpgradeWindow is the cluster's aksManagedAutoUpgradeSchedule
 	// maintenance configuration, when it has one.
 	AutoUpgradeWindow *Window `json:"autoUpgradeWindow,omitempty"`
+	// DetailsAt is when the pools' latest node images (their upgrade
+	// profiles) and AutoUpgradeWindow were last read; zero when never.
+	DetailsAt time.Time `json:"detailsAt,omitzero"`
 }
 
 // NodePool is an agent pool of a cluster.

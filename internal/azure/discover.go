@@ -62,7 +62,11 @@ func (p *Provider) Cluster(ctx context.Context, id string) (aksupgrade.Cluster, 
 	if err != nil {
 		return aksupgrade.Cluster{}, fmt.Errorf("read cluster %s: %w", id, p.classify(err))
 	}
-	return convertCluster(&resp.ManagedCluster)
+	c, err := convertCluster(&resp.ManagedCluster)
+	if err == nil {
+		p.lim.learnRegion(c.ID, c.Location)
+	}
+	return c, err
 }
 
 // MaintenanceWindows sets AutoUpgradeWindow of each cluster from its
@@ -89,6 +93,7 @@ func (p *Provider) listClusters(ctx context.Context, sub string) ([]aksupgrade.C
 			if err != nil {
 				return nil, fmt.Errorf("subscription %s: %w", sub, err)
 			}
+			p.lim.learnRegion(c.ID, c.Location)
 			out = append(out, c)
 		}
 	}

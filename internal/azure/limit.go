@@ -41,11 +41,15 @@ func (r Rate) orDefault(d Rate) Rate {
 //     status, 200 refilled 2 per second, per subscription.
 //   - ClusterLists: the AKS resource provider's LIST of a subscription's
 //     managed clusters, 500 refilled 1 per second, per subscription.
-//   - OtherActions: the AKS resource provider's other APIs, here the POST
-//     actions that read a cluster's credentials (the gates), 60 refilled
-//     1 per second, per subscription (unverified: the AKS throttling
-//     page's "all other APIs" row as summarized elsewhere, the same limit
-//     the simulator enforces).
+//   - ClusterGets: the AKS resource provider's GET of one managed cluster,
+//     60 refilled 1 per second, per cluster.
+//   - OtherActions: the AKS resource provider's "all other APIs" (upgrade
+//     profiles, agent pools, maintenance configurations, Kubernetes
+//     versions, the node-image POST, the credential actions), 60 refilled
+//     1 per second, per subscription and region (the region scope follows
+//     ARM's "resource providers throttle per region of the resource";
+//     unverified against the AKS page itself, the same limit the
+//     simulator enforces).
 //
 // A request draws from its ARM bucket (reads or writes) and, for the AKS
 // operations above, from the AKS bucket too.
@@ -60,6 +64,7 @@ type Limits struct {
 	ResourcePuts    Rate
 	OperationStatus Rate
 	ClusterLists    Rate
+	ClusterGets     Rate
 	OtherActions    Rate
 	// ThrottleRetries is how many times a request answered 429 is sent
 	// again, each time after waiting out its Retry-After on the clock.
@@ -82,6 +87,7 @@ func DefaultLimits() Limits {
 		ResourcePuts:      Rate{Burst: 20, Every: time.Minute},
 		OperationStatus:   Rate{Burst: 200, Every: time.Second / 2},
 		ClusterLists:      Rate{Burst: 500, Every: time.Second},
+		ClusterGets:       Rate{Burst: 60, Every: time.Second},
 		OtherActions:      Rate{Burst: 60, Every: time.Second},
 		ThrottleRetries:   3,
 		TransientRetries:  3,
@@ -96,6 +102,7 @@ func (l Limits) withDefaults() Limits {
 	l.ResourcePuts = l.ResourcePuts.orDefault(d.ResourcePuts)
 	l.OperationStatus = l.OperationStatus.orDefault(d.OperationStatus)
 	l.ClusterLists = l.ClusterLists.orDefault(d.ClusterLists)
+	l.ClusterGets = l.ClusterGets.orDefault(d.ClusterGets)
 	l.OtherActions = l.OtherActions.orDefault(d.OtherActions)
 	switch {
 	case l.ThrottleRetries == 0:
@@ -125,11 +132,13 @@ const (
 	classResourcePut class = "resourcePut"
 	classOpStatus    class = "operationStatus"
 	classClusterList class = "clusterList"
+	classClusterGet  class = "clusterGet"
 	classOther       class = "otherAction"
 )
 
-// bucketKey names one bucket: a class in a scope (a subscription ID, or
-// the lower-cased path of a managed cluster or agent pool).
+// bucketKey names one bucket: a class in a scope (a subscription ID, a
+// subscription and region "sub/region", or the lower-cased path of a
+// managed cluster or agent pool).
 type bucketKey struct {
 	class class
 	scope string
@@ -188,10 +197,15 @@ type limiter struct {
 
 	mu      sync.Mutex
 	buckets map[bucketKey]*bucket
+	// regions maps a managed cluster's lower-cased ID to its region, as
+	// the provider last read it: AKS's "all other APIs" bucket is per
+	// subscription and region, and a cluster's URL does not name its
+	// region.
+	regions map[string]string
 }
 
 func newLimiter(c aksupgrade.Clock, l Limits, log *slog.Logger) *limiter {
-	return &limiter{clock: c, limits: l.withDefaults(), log: log, buckets: map[bucketKey]*bucket{}}
+	return &limiter{clock: c, limits: l.withDefaults(), log: log, buckets: map[bucketKey]*bucket{}, regions: map[string]string{}}
 }
 
 func (l *limiter) rate(c class) Rate {
@@ -206,6 +220,8 @@ func (l *limiter) rate(c class) Rate {
 		return l.limits.ClusterLists
 	case classOther:
 		return l.limits.OtherActions
+	case classClusterGet:
+		return l.limits.ClusterGets
 	default:
 		return l.limits.OperationStatus
 	}
@@ -259,99 +275,6 @@ func sleep(ctx context.Context, c aksupgrade.Clock, d time.Duration) error {
 	}
 }
 
-// subscriptionKey carries the subscription of a request whose URL does
-// not name one (AKS operation-status URLs may not).
-type subscriptionKey struct{}
-
-func withSubscription(ctx context.Context, sub string) context.Context {
-	return context.WithValue(ctx, subscriptionKey{}, sub)
-}
-
-// classifyRequest returns the buckets a request draws from.
-func classifyRequest(r *http.Request) []bucketKey {
-	segs := strings.Split(strings.Trim(r.URL.Path, "/"), "/")
-	sub := ""
-	for i := 0; i+1 < len(segs); i++ {
-		if strings.EqualFold(segs[i], "subscriptions") {
-			sub = strings.ToLower(segs[i+1])
-			break
-		}
-	}
-	if sub == "" {
-		if s, ok := r.Context().Value(subscriptionKey{}).(string); ok {
-			sub = strings.ToLower(s)
-		}
-	}
-	if r.Method == http.MethodGet || r.Method == http.MethodHead {
-		keys := []bucketKey{{classRead, sub}}
-		switch {
-		case isOperationStatus(segs):
-			keys = append(keys, bucketKey{classOpStatus, sub})
-		case isClusterList(segs):
-			keys = append(keys, bucketKey{classClusterList, sub})
-		}
-		return keys
-	}
-	keys := []bucketKey{{classWrite, sub}}
-	switch {
-	case r.Method == http.MethodPut:
-		if res, ok := putResource(segs); ok {
-			keys = append(keys, bucketKey{classResourcePut, res})
-		}
-	case r.Method == http.MethodPost && isCredentialAction(segs):
-		keys = append(keys, bucketKey{classOther, sub})
-	}
-	return keys
-}
-
-// isOperationStatus reports whether a path is an AKS long-running
-// operation's status: .../providers/Microsoft.ContainerService/locations/
-// {location}/operations/{id} (or operationresults, operationStatuses).
-func isOperationStatus(segs []string) bool {
-	for i := 0; i+2 < len(segs); i++ {
-		if !strings.EqualFold(segs[i], "locations") {
-			continue
-		}
-		switch strings.ToLower(segs[i+2]) {
-		case "operations", "operationresults", "operationstatuses":
-			return true
-		}
-	}
-	return false
-}
-
-// isCredentialAction reports whether a path is one of a managed cluster's
-// credential actions (listClusterUserCredential, listClusterAdminCredential,
-// listClusterMonitoringUserCredential).
-func isCredentialAction(segs []string) bool {
-	n := len(segs)
-	if n < 3 || !strings.EqualFold(segs[n-3], "managedClusters") {
-		return false
-	}
-	action := strings.ToLower(segs[n-1])
-	return strings.HasPrefix(action, "listcluster") && strings.HasSuffix(action, "credential")
-}
-
-// isClusterList reports whether a path lists a subscription's managed
-// clusters: /subscriptions/{id}/providers/Microsoft.ContainerService/managedClusters.
-func isClusterList(segs []string) bool {
-	return len(segs) == 5 && strings.EqualFold(segs[0], "subscriptions") && strings.EqualFold(segs[2], "providers") &&
-		strings.EqualFold(segs[3], "Microsoft.ContainerService") && strings.EqualFold(segs[4], "managedClusters")
-}
-
-// putResource returns the lower-cased path of the managed cluster or
-// agent pool a PUT writes, if it writes one.
-func putResource(segs []string) (string, bool) {
-	n := len(segs)
-	switch {
-	case n >= 2 && strings.EqualFold(segs[n-2], "managedClusters"):
-	case n >= 4 && strings.EqualFold(segs[n-2], "agentPools") && strings.EqualFold(segs[n-4], "managedClusters"):
-	default:
-		return "", false
-	}
-	return strings.ToLower("/" + strings.Join(segs, "/")), true
-}
-
 // limitPolicy is the pipeline policy that rate limits every request on
 // the provider's clock and retries throttled and transient failures,
 // waiting on the same clock. azcore's own retry policy is turned off
@@ -362,7 +285,7 @@ type limitPolicy struct {
 
 func (p limitPolicy) Do(req *policy.Request) (*http.Response, error) {
 	ctx := req.Raw().Context()
-	keys := classifyRequest(req.Raw())
+	keys := p.l.classify(req.Raw())
 	lim := p.l.limits
 	throttled, transient := 0, 0
 	for {

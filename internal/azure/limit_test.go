@@ -57,30 +57,41 @@ func TestClassifyRequest(t *testing.T) {
 		ctxSub       string
 		want         []bucketKey
 	}{
-		{"GET", mc, "", []bucketKey{{classRead, "sub1"}}},
+		{"GET", mc, "", []bucketKey{{classRead, "sub1"}, {classClusterGet, strings.ToLower(mc)}}},
 		{"GET", "/subscriptions/sub1/providers/Microsoft.ContainerService/managedClusters", "", []bucketKey{{classRead, "sub1"}, {classClusterList, "sub1"}}},
 		{"GET", "/subscriptions/sub1/resourceGroups/rg/providers/Microsoft.ContainerService/managedClusters", "", []bucketKey{{classRead, "sub1"}}},
 		{"GET", "/subscriptions", "", []bucketKey{{classRead, ""}}},
 		{"PUT", mc, "", []bucketKey{{classWrite, "sub1"}, {classResourcePut, strings.ToLower(mc)}}},
 		{"PUT", mc + "/agentPools/np1", "", []bucketKey{{classWrite, "sub1"}, {classResourcePut, strings.ToLower(mc + "/agentPools/np1")}}},
-		{"POST", mc + "/agentPools/np1/upgradeNodeImageVersion", "", []bucketKey{{classWrite, "sub1"}}},
-		{"POST", mc + "/listClusterUserCredential", "", []bucketKey{{classWrite, "sub1"}, {classOther, "sub1"}}},
-		{"POST", mc + "/listClusterAdminCredential", "", []bucketKey{{classWrite, "sub1"}, {classOther, "sub1"}}},
-		{"PUT", mc + "/maintenanceConfigurations/default", "", []bucketKey{{classWrite, "sub1"}}},
+		// AKS's "all other APIs": per subscription and the cluster's region.
+		{"POST", mc + "/agentPools/np1/upgradeNodeImageVersion", "", []bucketKey{{classWrite, "sub1"}, {classOther, "sub1/westeurope"}}},
+		{"POST", mc + "/listClusterUserCredential", "", []bucketKey{{classWrite, "sub1"}, {classOther, "sub1/westeurope"}}},
+		{"POST", mc + "/listClusterAdminCredential", "", []bucketKey{{classWrite, "sub1"}, {classOther, "sub1/westeurope"}}},
+		{"PUT", mc + "/maintenanceConfigurations/default", "", []bucketKey{{classWrite, "sub1"}, {classOther, "sub1/westeurope"}}},
+		{"GET", mc + "/maintenanceConfigurations", "", []bucketKey{{classRead, "sub1"}, {classOther, "sub1/westeurope"}}},
+		{"GET", mc + "/upgradeProfiles/default", "", []bucketKey{{classRead, "sub1"}, {classOther, "sub1/westeurope"}}},
+		{"GET", mc + "/agentPools/np1/upgradeProfiles/default", "", []bucketKey{{classRead, "sub1"}, {classOther, "sub1/westeurope"}}},
+		{"GET", mc + "/agentPools", "", []bucketKey{{classRead, "sub1"}, {classOther, "sub1/westeurope"}}},
+		// A cluster the provider has not read yet: a bucket of its own.
+		{"GET", strings.Replace(mc, "c1", "c2", 1) + "/agentPools", "", []bucketKey{{classRead, "sub1"}, {classOther, "sub1/"}}},
 		{"GET", "/subscriptions/sub1/providers/Microsoft.ContainerService/locations/westus/operations/abc", "", []bucketKey{{classRead, "sub1"}, {classOpStatus, "sub1"}}},
 		{"GET", "/subscriptions/sub1/providers/Microsoft.ContainerService/locations/westus/operationresults/abc", "", []bucketKey{{classRead, "sub1"}, {classOpStatus, "sub1"}}},
 		// The operation URL of the 2025-02-01 examples has no subscription:
 		// the request's context tells it.
 		{"GET", "/providers/Microsoft.ContainerService/locations/westus/operations/abc", "Sub2", []bucketKey{{classRead, "sub2"}, {classOpStatus, "sub2"}}},
-		{"GET", "/subscriptions/sub1/providers/Microsoft.ContainerService/locations/westus/kubernetesVersions", "", []bucketKey{{classRead, "sub1"}}},
+		{"GET", "/subscriptions/sub1/providers/Microsoft.ContainerService/locations/West US/kubernetesVersions", "", []bucketKey{{classRead, "sub1"}, {classOther, "sub1/westus"}}},
+		// Microsoft.Compute: ARM's bucket only.
+		{"GET", "/subscriptions/sub1/providers/Microsoft.Compute/locations/westus/usages", "", []bucketKey{{classRead, "sub1"}}},
 	}
+	l := newLimiter(clock.NewManual(t0), Limits{}, slog.New(slog.DiscardHandler))
+	l.learnRegion(mc, "West Europe")
 	for _, tt := range tests {
 		ctx := context.Background()
 		if tt.ctxSub != "" {
 			ctx = withSubscription(ctx, tt.ctxSub)
 		}
 		r, _ := http.NewRequestWithContext(ctx, tt.method, "https://management.azure.com"+tt.path+"?api-version=2025-02-01", nil)
-		if d := cmp.Diff(tt.want, classifyRequest(r), cmp.AllowUnexported(bucketKey{})); d != "" {
+		if d := cmp.Diff(tt.want, l.classify(r), cmp.AllowUnexported(bucketKey{})); d != "" {
 			t.Errorf("%s %s (-want +got):\n%s", tt.method, tt.path, d)
 		}
 	}

@@ -53,6 +53,7 @@ type Provider struct {
 	endpoint string
 
 	subs *armsubscriptions.Client
+	lim  *limiter
 
 	mu      sync.Mutex
 	clients map[string]*armcontainerservice.ClientFactory
@@ -118,6 +119,7 @@ func New(o Options) (*Provider, error) {
 		log:      log,
 		endpoint: t.endpoint,
 		subs:     subs,
+		lim:      lim,
 		clients:  map[string]*armcontainerservice.ClientFactory{},
 	}, nil
 }

@@ -106,9 +106,14 @@ func liveFleet(ctx context.Context, in *planner.Input, endpoint, cloud string) e
 // liveFleetFrom is liveFleet through a provider the caller goes on using
 // (one provider, one set of rate limits).
 func liveFleetFrom(ctx context.Context, in *planner.Input, p *azure.Provider) error {
-	f, err := engine.Discover(ctx, p, in.Policy, in.Now, true, nil)
+	f, stale, err := engine.Discover(ctx, p, in.Policy, in.Now, 0, nil)
 	if err != nil {
 		return failure("read the fleet: %v\nCheck your Azure sign-in (az login, or AZURE_* variables), or plan from a snapshot with --fleet FILE.", err)
+	}
+	if len(stale) > 0 {
+		// Without its pools' latest images a cluster's plan would be
+		// wrong; a one-off command has no earlier reading to fall back on.
+		return failure("read the fleet: %d clusters' node pools could not be read (first, %s: %v)\nAzure is throttling this subscription: try again in a minute, or plan from the service's view with --db.", len(stale), stale[0].Cluster, stale[0].Err)
 	}
 	in.Clusters = f.Clusters
 	in.Catalogs = map[string]*version.Catalog{}

@@ -132,7 +132,7 @@ principal (AZURE_CLIENT_ID, AZURE_TENANT_ID, AZURE_CLIENT_SECRET), or 'az login'
 	f.StringVar(&o.Cloud, "cloud", envOr("AKSUPGRADE_CLOUD", "AzurePublic"), "AzurePublic, AzureChina or AzureUSGovernment (env AKSUPGRADE_CLOUD)")
 	f.StringVar(&logLevel, "log-level", "info", "debug, info, warn or error")
 	f.DurationVar(&o.ObserveInterval, "observe-interval", 15*time.Minute, "how often clusters and version catalogues are listed (a few list requests per subscription)")
-	f.DurationVar(&o.ImageInterval, "image-interval", 6*time.Hour, "how often node images and maintenance windows are read (one request per pool or cluster)")
+	f.DurationVar(&o.ImageInterval, "image-interval", 6*time.Hour, "how long a cluster's node images and maintenance window are kept before they are read again (sooner when its pools change; one request per pool or cluster)")
 	f.DurationVar(&o.PollInterval, "poll-interval", 30*time.Second, "how often operations in flight are polled")
 	f.DurationVar(&o.LeaseTTL, "lease-ttl", lease.DefaultTTL, "how long the leader's lease lasts unless renewed (renewed every third of it): how soon another replica takes over from one that died")
 	f.StringVar(&simClock, "simulated-clock", "", "for tests against the simulator: START,SINCE,SPEED runs the engine on a clock that showed START (RFC 3339) at the real time SINCE and runs SPEED times faster")

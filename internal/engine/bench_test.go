@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"net/http"
-	"net/http/httptest"
 	"path/filepath"
 	"runtime"
 	"syscall"
@@ -16,7 +15,6 @@ import (
 	"github.com/aksupgrade/aksupgrade/internal/clock"
 	"github.com/aksupgrade/aksupgrade/internal/engine"
 	"github.com/aksupgrade/aksupgrade/internal/planner"
-	"github.com/aksupgrade/aksupgrade/internal/policy"
 	"github.com/aksupgrade/aksupgrade/internal/simulator"
 	"github.com/aksupgrade/aksupgrade/internal/store/sqlite"
 )
@@ -83,26 +81,12 @@ func BenchmarkFleet200(b *testing.B) {
 
 func runFleet(b *testing.B, n int) {
 	sc := fleetScenario(n)
-	clk := clock.NewManual(sc.Start)
-	sim, err := simulator.New(simulator.Options{Clock: clk, Scenario: sc})
-	if err != nil {
-		b.Fatal(err)
-	}
-	srv := httptest.NewServer(sim.Handler())
-	defer srv.Close()
-	pol, err := policy.Parse("fleet.yaml", []byte(fleetPolicy))
-	if err != nil {
-		b.Fatal(err)
-	}
+	sim, clk, prov, pol := fleetSim(b, sc, azure.Limits{})
 	st, err := sqlite.Open(context.Background(), filepath.Join(b.TempDir(), "state.db"))
 	if err != nil {
 		b.Fatal(err)
 	}
 	defer st.Close()
-	prov, err := azure.New(azure.Options{Endpoint: srv.URL, Clock: clk})
-	if err != nil {
-		b.Fatal(err)
-	}
 	eng, err := engine.New(engine.Options{Policy: pol, Provider: prov, Store: st, Clock: clk, PollInterval: 2 * time.Minute})
 	if err != nil {
 		b.Fatal(err)
@@ -165,7 +149,7 @@ func runFleet(b *testing.B, n int) {
 // stepWithLimiter runs one engine step; when the provider's rate limiter
 // waits on the manual clock, the clock is moved to its due time, as real
 // time would pass.
-func stepWithLimiter(b *testing.B, ctx context.Context, eng *engine.Engine, clk *clock.Manual) time.Time {
+func stepWithLimiter(b testing.TB, ctx context.Context, eng *engine.Engine, clk *clock.Manual) time.Time {
 	type result struct {
 		next time.Time
 		err  error

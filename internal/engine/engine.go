@@ -42,7 +42,9 @@ type Options struct {
 	PollInterval time.Duration
 	// ObserveInterval is how often the whole fleet is discovered again.
 	ObserveInterval time.Duration
-	// ImageInterval is how often every pool's latest node image is read.
+	// ImageInterval is how long a cluster's details (its pools' latest
+	// node images, its maintenance window) are kept before they are read
+	// again; sooner when its pools change.
 	ImageInterval time.Duration
 	// Gates runs the stages' health checks (see gates.go); nil: none run.
 	Gates *gates.Checker
@@ -71,9 +73,8 @@ type Engine struct {
 	stageIndex   map[string]string
 	stageIndexOf *planner.Result
 	cal          calendar
-	// observed and imaged are when the fleet and the node images were
-	// last read in full.
-	observed, imaged time.Time
+	// observed is when the fleet was last read.
+	observed time.Time
 
 	gmu   sync.Mutex // guards gates
 	gates gateState

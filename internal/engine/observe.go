@@ -42,57 +42,80 @@ func (e *Engine) observe(ctx context.Context, now time.Time) (store.Fleet, error
 	return f, nil
 }
 
-// discover reads the fleet from the provider, node images every
-// ImageInterval (else carried over from prev).
+// discover reads the fleet from the provider; each cluster's details
+// when they are ImageInterval old or its pools changed.
 func (e *Engine) discover(ctx context.Context, now time.Time, prev store.Fleet) (store.Fleet, error) {
-	details := e.imaged.IsZero() || now.Sub(e.imaged) >= e.o.ImageInterval
-	f, err := Discover(ctx, e.o.Provider, e.policy(), now, details, prev.Clusters)
-	if err != nil {
-		return store.Fleet{}, err
+	f, stale, err := Discover(ctx, e.o.Provider, e.policy(), now, e.o.ImageInterval, prev.Clusters)
+	for _, d := range stale {
+		e.o.Logger.WarnContext(ctx, "cluster details not read: kept the last ones, read again next time", "cluster", d.Cluster, "err", d.Err)
 	}
-	if details {
-		e.imaged = now
-	}
-	return f, nil
+	return f, err
+}
+
+// StaleDetails is a cluster whose details could not be read in a
+// discovery: Azure throttled the reads or failed for now. The last ones
+// read were kept, and are read again at the next discovery.
+type StaleDetails struct {
+	Cluster string
+	Err     error
 }
 
 // Discover reads the fleet the policy manages from the provider: the
 // clusters of the policy's subscriptions ("*": every one the identity can
-// read), and the catalogue of every region in use. With details, it also
-// reads the latest node images of the managed clusters' pools and the
-// maintenance windows of clusters in fromCluster stages; without, those
-// are carried over from prev (they change seldom, and cost a request per
-// pool or cluster).
-func Discover(ctx context.Context, p aksupgrade.Provider, pol *policy.Policy, now time.Time, details bool, prev []aksupgrade.Cluster) (store.Fleet, error) {
+// read), and the catalogue of every region in use.
+//
+// A managed cluster's details (its pools' latest node images, one upgrade
+// profile per pool, and, in fromCluster stages, its maintenance window)
+// are read when they may have changed: never read, read interval ago or
+// more (0: always), or its pools changed since prev. Otherwise they are
+// carried over from prev: they change seldom and cost AKS's scarcest
+// bucket (60 requests, then 1 a second, per subscription and region). A
+// detail read Azure throttles or fails for now keeps the last details and
+// is returned as stale, not failed: one busy subscription does not stop
+// the fleet from being observed.
+func Discover(ctx context.Context, p aksupgrade.Provider, pol *policy.Policy, now time.Time, interval time.Duration, prev []aksupgrade.Cluster) (store.Fleet, []StaleDetails, error) {
 	subs := pol.Subscriptions
 	if slices.Contains(subs, "*") {
 		all, err := p.Subscriptions(ctx)
 		if err != nil {
-			return store.Fleet{}, fmt.Errorf("list subscriptions: %w", err)
+			return store.Fleet{}, nil, fmt.Errorf("list subscriptions: %w", err)
 		}
 		subs = all
 	}
 	clusters, err := p.Clusters(ctx, subs)
 	if err != nil {
-		return store.Fleet{}, fmt.Errorf("list clusters: %w", err)
+		return store.Fleet{}, nil, fmt.Errorf("list clusters: %w", err)
 	}
 	before := make(map[string]*aksupgrade.Cluster, len(prev))
 	for i := range prev {
 		before[aksupgrade.NormalizeID(prev[i].ID)] = &prev[i]
 	}
-	var windowed []int
+	var (
+		windowed []int
+		stale    []StaleDetails
+	)
 	for i := range clusters {
 		c := &clusters[i]
 		si, _ := pol.StageOf(c)
 		if si < 0 {
 			continue
 		}
-		if !details {
-			carryOver(c, before[aksupgrade.NormalizeID(c.ID)])
+		old := before[aksupgrade.NormalizeID(c.ID)]
+		if !detailsDue(c, old, now, interval) {
+			carryOver(c, old)
 			continue
 		}
 		if err := p.NodeImages(ctx, c); err != nil {
-			return store.Fleet{}, fmt.Errorf("node images of %s: %w", c.Name, err)
+			if !aksupgrade.Code(err).Retryable() {
+				return store.Fleet{}, nil, fmt.Errorf("node images of %s: %w", c.Name, err)
+			}
+			carryOver(c, old)
+			stale = append(stale, StaleDetails{Cluster: c.Name, Err: err})
+			continue
+		}
+		c.DetailsAt = now
+		if old != nil {
+			c.AutoUpgradeWindow = old.AutoUpgradeWindow
 		}
 		if pol.Stages[si].Window.FromCluster {
 			windowed = append(windowed, i)
@@ -103,18 +126,51 @@ func Discover(ctx context.Context, p aksupgrade.Provider, pol *policy.Policy, no
 		for k, i := range windowed {
 			some[k] = clusters[i]
 		}
-		if err := p.MaintenanceWindows(ctx, some); err != nil {
-			return store.Fleet{}, fmt.Errorf("maintenance windows: %w", err)
-		}
-		for k, i := range windowed {
-			clusters[i].AutoUpgradeWindow = some[k].AutoUpgradeWindow
+		switch err := p.MaintenanceWindows(ctx, some); {
+		case err == nil:
+			for k, i := range windowed {
+				clusters[i].AutoUpgradeWindow = some[k].AutoUpgradeWindow
+			}
+		case aksupgrade.Code(err).Retryable():
+			// The windows read before are kept; the clusters are read
+			// again next time.
+			for _, i := range windowed {
+				c := &clusters[i]
+				if old := before[aksupgrade.NormalizeID(c.ID)]; old != nil {
+					c.DetailsAt = old.DetailsAt
+				} else {
+					c.DetailsAt = time.Time{}
+				}
+				stale = append(stale, StaleDetails{Cluster: c.Name, Err: err})
+			}
+		default:
+			return store.Fleet{}, nil, fmt.Errorf("maintenance windows: %w", err)
 		}
 	}
 	cats, err := catalogs(ctx, p, clusters)
 	if err != nil {
-		return store.Fleet{}, err
+		return store.Fleet{}, nil, err
 	}
-	return store.Fleet{At: now, Clusters: clusters, Catalogs: cats}, nil
+	return store.Fleet{At: now, Clusters: clusters, Catalogs: cats}, stale, nil
+}
+
+// detailsDue reports whether c's details are to be read: never read, read
+// interval ago or more, or its pools changed since old (the latest image
+// of a pool depends on its version, OS and current image).
+func detailsDue(c, old *aksupgrade.Cluster, now time.Time, interval time.Duration) bool {
+	if interval <= 0 || old == nil || old.DetailsAt.IsZero() || now.Sub(old.DetailsAt) >= interval {
+		return true
+	}
+	if len(c.NodePools) != len(old.NodePools) {
+		return true
+	}
+	for i, np := range c.NodePools {
+		o := old.NodePools[i]
+		if np.Name != o.Name || np.KubernetesVersion != o.KubernetesVersion || np.NodeImageVersion != o.NodeImageVersion || np.OSType != o.OSType {
+			return true
+		}
+	}
+	return false
 }
 
 // catalogs reads the catalogue of each region the clusters are in, from
@@ -141,7 +197,7 @@ func carryOver(c *aksupgrade.Cluster, prev *aksupgrade.Cluster) {
 	if prev == nil {
 		return
 	}
-	c.AutoUpgradeWindow = prev.AutoUpgradeWindow
+	c.AutoUpgradeWindow, c.DetailsAt = prev.AutoUpgradeWindow, prev.DetailsAt
 	for pi := range c.NodePools {
 		for _, pp := range prev.NodePools {
 			if pp.Name == c.NodePools[pi].Name {

@@ -580,3 +580,30 @@ func TestGatedClusterGivesWayAndSaysWhy(t *testing.T) {
 		t.Errorf("sbx-a gated for another target: state %s, want starting", a.State)
 	}
 }
+
+// A pool still on an older node image is not counted out while its cluster
+// upgrades Kubernetes first: the stage has not reached the newer image, and
+// the older image it runs for now is no target of its own. (Seen as a new
+// user: "every cluster of sandbox runs node image 202502.24.0" while a
+// system pool was still on 202502.17.0, and a rollout of 202502.17.0 began.)
+func TestPoolBehindOnImageDuringKubernetesUpgrade(t *testing.T) {
+	pol := sandboxOnly(t, 2)
+	cats := catalogs(t, map[string][]string{"westeurope": {"1.31.4", "1.31.5"}})
+	const old, latest = "AKSUbuntu-2204gen2containerd-202502.17.0", "AKSUbuntu-2204gen2containerd-202502.24.0"
+	done := cl("sbx-1", "sandbox", "westeurope", "1.31.5")
+	behind := cl("sbx-2", "sandbox", "westeurope", "1.31.4")
+	for i := range done.NodePools {
+		done.NodePools[i].NodeImageVersion, done.NodePools[i].LatestNodeImageVersion = latest, latest
+		behind.NodePools[i].NodeImageVersion, behind.NodePools[i].LatestNodeImageVersion = latest, latest
+	}
+	behind.NodePools[0].NodeImageVersion = old
+	res := Plan(Input{Now: t0, Policy: pol, Catalogs: cats, Clusters: []aksupgrade.Cluster{done, behind}})
+	for _, a := range res.Actions {
+		if a.Target.Kind == aksupgrade.TargetNodeImage && (a.Kind == ActionRecordReached || a.Kind == ActionRecordProven || a.Kind == ActionRecordStarted) {
+			t.Errorf("%s %s in %s while sbx-2/system runs %s (evidence %v)", a.Kind, a.Target, a.Stage, old, a.Evidence)
+		}
+	}
+	if sbx := clusterPlan(t, res, "sbx-2"); sbx.Target == nil || sbx.Target.Kind != aksupgrade.TargetKubernetes {
+		t.Errorf("sbx-2 heads to %v, want Kubernetes 1.31.5 first", sbx.Target)
+	}
+}

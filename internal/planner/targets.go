@@ -23,6 +23,10 @@ type targetState struct {
 	// uncovered counts wanters whose next hop is another target: the
 	// projection of this one then waits for theirs.
 	uncovered int
+	// carriers are the Kubernetes upgrades that bring pools to this node
+	// image on their way (AKS moves an upgraded pool to its latest
+	// image): the image is reached when they finish too.
+	carriers  []*job
 	holders   []holder
 	unsettled bool
 	// upstreamOK: the target may be in this stage at all (stage 0, or
@@ -76,7 +80,7 @@ func (s *stageRun) collectTargets(members []*member) {
 		}
 		for pi, im := range m.images {
 			if images && im.current != "" {
-				s.hold(aksupgrade.Target{Kind: aksupgrade.TargetNodeImage, Version: im.current}, holder{m: m, pool: pi}, !wantsNodeImage(j, pi))
+				s.hold(aksupgrade.Target{Kind: aksupgrade.TargetNodeImage, Version: im.current}, holder{m: m, pool: pi}, !movesImage(j, pi))
 			}
 		}
 	}
@@ -86,7 +90,7 @@ func (s *stageRun) collectTargets(members []*member) {
 		}
 		ts.upstreamOK = s.si == 0 || s.p.upstream(s.si, t) != nil
 		ts.aborted = s.p.aborted(t) != nil
-		ts.wanters, ts.uncovered = s.countWanters(ts)
+		ts.wanters, ts.uncovered, ts.carriers = s.countWanters(ts)
 	}
 }
 
@@ -109,16 +113,21 @@ func (s *stageRun) hold(t aksupgrade.Target, who holder, settled bool) {
 	ts.unsettled = ts.unsettled || !settled
 }
 
-// wantsNodeImage reports whether the job moves pool pi to a new image.
-func wantsNodeImage(j *job, pi int) bool {
-	return j.target != nil && j.target.Kind == aksupgrade.TargetNodeImage && j.m.images[pi].behind
+// movesImage reports whether the job will move pool pi off its node image:
+// an image upgrade of it, or a Kubernetes upgrade of a pool behind on its
+// image (AKS upgrades a pool's node image with its Kubernetes version;
+// learn.microsoft.com/azure/aks/upgrade-aks-cluster). Such a pool still
+// wants its latest image, and its current one is not settled.
+func movesImage(j *job, pi int) bool {
+	return j.target != nil && j.m.images[pi].behind
 }
 
 // countWanters counts what still has to reach the target before the stage
 // has reached it: clusters below a Kubernetes target heading to it or past
 // it, pools heading to a node image. uncovered counts those of them whose
-// job heads elsewhere first.
-func (s *stageRun) countWanters(ts *targetState) (wanters, uncovered int) {
+// job heads elsewhere first; carriers the Kubernetes upgrades that bring
+// pools to a node image target.
+func (s *stageRun) countWanters(ts *targetState) (wanters, uncovered int, carriers []*job) {
 	for _, j := range s.jobs {
 		if j.target == nil || j.m.bad != "" {
 			continue
@@ -131,17 +140,21 @@ func (s *stageRun) countWanters(ts *targetState) (wanters, uncovered int) {
 			}
 		case aksupgrade.TargetNodeImage:
 			for pi, im := range j.m.images {
-				if wantsNodeImage(j, pi) && im.latest == ts.target.Version {
+				if movesImage(j, pi) && im.latest == ts.target.Version {
 					n++
 				}
 			}
 		}
 		wanters += n
-		if n > 0 && *j.target != ts.target {
+		switch {
+		case n == 0 || *j.target == ts.target:
+		case ts.target.Kind == aksupgrade.TargetNodeImage && j.target.Kind == aksupgrade.TargetKubernetes:
+			carriers = append(carriers, j)
+		default:
 			uncovered += n
 		}
 	}
-	return wanters, uncovered
+	return wanters, uncovered, carriers
 }
 
 // finish projects when the target is reached and proven in the stage, once
@@ -161,7 +174,7 @@ func (s *stageRun) finish(ts *targetState) {
 			ts.reached = up.proven
 		}
 	case ts.wanters > 0 && ts.uncovered == 0:
-		for _, j := range ts.jobs {
+		for _, j := range slices.Concat(ts.jobs, ts.carriers) {
 			if !j.scheduled {
 				return
 			}

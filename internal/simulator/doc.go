@@ -95,7 +95,8 @@
 // # Throttling and faults
 //
 // ARM's and AKS's documented token buckets refill on the simulated clock;
-// over one, the answer is 429 TooManyRequests with Retry-After in
+// over one, the answer is 429 Throttled (AKS) or SubscriptionRequestsThrottled
+// (ARM) with Retry-After in
 // simulated seconds (throttle.go). Faults (faults.go), scripted in the
 // scenario or added at run time, throttle requests, slow operations down,
 // fail drains (UpgradeFailed) and surge node creation (QuotaExceeded),

@@ -15,7 +15,7 @@ type FaultKind string
 
 // Fault kinds.
 const (
-	// FaultThrottle answers matching ARM requests 429 TooManyRequests:
+	// FaultThrottle answers matching ARM requests 429 Throttled:
 	// the next Count of them, or all of them during the fault's period.
 	FaultThrottle FaultKind = "throttle"
 	// FaultSlow makes operations started on matching clusters take Factor

@@ -22,8 +22,8 @@ func TestThrottleFaultCount(t *testing.T) {
 	}
 	for i := range 2 {
 		resp, body := e.raw("GET", clusterA, nil)
-		if resp.StatusCode != 429 || armCode(t, body) != "TooManyRequests" || resp.Header.Get("Retry-After") != "10" {
-			t.Fatalf("request %d: %d %s Retry-After %q, want 429 TooManyRequests 10", i, resp.StatusCode, body, resp.Header.Get("Retry-After"))
+		if resp.StatusCode != 429 || armCode(t, body) != "Throttled" || resp.Header.Get("Retry-After") != "10" {
+			t.Fatalf("request %d: %d %s Retry-After %q, want 429 Throttled 10", i, resp.StatusCode, body, resp.Header.Get("Retry-After"))
 		}
 	}
 	if resp, _ := e.raw("GET", clusterA, nil); resp.StatusCode != 200 {

@@ -21,9 +21,8 @@ package simulator
 //     azure/azure-kubernetes/create-upgrade-delete/error-code-poddrainfailure
 //   - QuotaExceeded, "Operation results in exceeding quota limits of Core":
 //     learn.microsoft.com/troubleshoot/azure/azure-kubernetes/error-codes/quota-exceeded-error
-//   - TooManyRequests (429) with Retry-After, and the token buckets:
-//     learn.microsoft.com/azure/azure-resource-manager/management/request-limits-and-throttling
-//     and learn.microsoft.com/azure/aks/quotas-skus-regions (AKS throttling)
+//   - Throttled (AKS) and SubscriptionRequestsThrottled (ARM), 429 with
+//     Retry-After, and the token buckets: throttle.go.
 //   - ARM's own: AuthenticationFailed (401), MissingApiVersionParameter and
 //     NoRegisteredProviderFound (400), SubscriptionNotFound,
 //     ResourceGroupNotFound, ResourceNotFound and InvalidResourceType (404),
@@ -273,6 +272,6 @@ func errNotFound(code, msg string) *armError {
 	return &armError{status: http.StatusNotFound, code: code, message: msg}
 }
 
-func errThrottled(retry time.Duration, msg string) *armError {
-	return &armError{status: http.StatusTooManyRequests, code: "TooManyRequests", message: msg, retryAfter: retry}
+func errThrottled(code string, retry time.Duration, msg string) *armError {
+	return &armError{status: http.StatusTooManyRequests, code: code, message: msg, retryAfter: retry}
 }

@@ -17,6 +17,7 @@ type bucketKind int
 const (
 	bucketNone bucketKind = iota
 	bucketPut
+	bucketGetCluster
 	bucketOpStatus
 	bucketListSub
 	bucketListRG
@@ -26,12 +27,23 @@ const (
 // route is one ARM operation. Its pattern's literal segments match without
 // regard to case, as ARM's do; "{name}" segments capture.
 type route struct {
-	method  string
-	segs    []string
-	write   bool
-	bucket  bucketKind
-	typ     string // resource type, for api-version errors; "" outside Microsoft.ContainerService
+	method string
+	segs   []string
+	write  bool
+	bucket bucketKind
+	typ    string // resource type, for api-version errors; "" outside Microsoft.ContainerService
+	// name is the operation as AKS's throttling messages name it
+	// (unverified: only PutManagedClusterHandler is documented).
+	name    string
 	handler func(*call)
+}
+
+// handlerName is the route's name in a throttling message.
+func (rt *route) handlerName() string {
+	if rt.name != "" {
+		return rt.name
+	}
+	return "AKS API " + rt.method
 }
 
 type routeMatch struct {
@@ -76,20 +88,20 @@ func (s *Simulator) routes() http.Handler {
 		{method: http.MethodGet, segs: split("/subscriptions/{sub}"), handler: s.getSubscription},
 		{method: http.MethodGet, segs: split("/subscriptions/{sub}/providers/microsoft.containerservice/managedclusters"), typ: mc, bucket: bucketListSub, handler: s.listClusters},
 		{method: http.MethodGet, segs: split("/subscriptions/{sub}/resourcegroups/{rg}/providers/microsoft.containerservice/managedclusters"), typ: mc, bucket: bucketListRG, handler: s.listClustersByGroup},
-		{method: http.MethodGet, segs: split(clusterPath), typ: mc, handler: s.getCluster},
+		{method: http.MethodGet, segs: split(clusterPath), typ: mc, bucket: bucketGetCluster, handler: s.getCluster},
 		{method: http.MethodPut, segs: split(clusterPath), typ: mc, write: true, bucket: bucketPut, handler: s.putCluster},
-		{method: http.MethodGet, segs: split(clusterPath + "/upgradeprofiles/default"), typ: mc, handler: s.getUpgradeProfile},
-		{method: http.MethodPost, segs: split(clusterPath + "/listclusterusercredential"), typ: mc, write: true, bucket: bucketOther, handler: s.listUserCredential},
-		{method: http.MethodPost, segs: split(clusterPath + "/listclusteradmincredential"), typ: mc, write: true, bucket: bucketOther, handler: s.listAdminCredential},
-		{method: http.MethodPost, segs: split(clusterPath + "/listclustermonitoringusercredential"), typ: mc, write: true, bucket: bucketOther, handler: s.listMonitoringCredential},
-		{method: http.MethodGet, segs: split(clusterPath + "/agentpools"), typ: mc, handler: s.listPools},
-		{method: http.MethodGet, segs: split(poolPath), typ: mc, handler: s.getPool},
+		{method: http.MethodGet, segs: split(clusterPath + "/upgradeprofiles/default"), typ: mc, bucket: bucketOther, name: "GetManagedClusterUpgradeProfileHandler.GET", handler: s.getUpgradeProfile},
+		{method: http.MethodPost, segs: split(clusterPath + "/listclusterusercredential"), typ: mc, write: true, bucket: bucketOther, name: "ListClusterUserCredentialHandler.POST", handler: s.listUserCredential},
+		{method: http.MethodPost, segs: split(clusterPath + "/listclusteradmincredential"), typ: mc, write: true, bucket: bucketOther, name: "ListClusterAdminCredentialHandler.POST", handler: s.listAdminCredential},
+		{method: http.MethodPost, segs: split(clusterPath + "/listclustermonitoringusercredential"), typ: mc, write: true, bucket: bucketOther, name: "ListClusterMonitoringUserCredentialHandler.POST", handler: s.listMonitoringCredential},
+		{method: http.MethodGet, segs: split(clusterPath + "/agentpools"), typ: mc, bucket: bucketOther, name: "ListAgentPoolsHandler.GET", handler: s.listPools},
+		{method: http.MethodGet, segs: split(poolPath), typ: mc, bucket: bucketOther, name: "GetAgentPoolHandler.GET", handler: s.getPool},
 		{method: http.MethodPut, segs: split(poolPath), typ: mc, write: true, bucket: bucketPut, handler: s.putPool},
-		{method: http.MethodPost, segs: split(poolPath + "/upgradenodeimageversion"), typ: mc, write: true, handler: s.upgradeNodeImage},
-		{method: http.MethodGet, segs: split(poolPath + "/upgradeprofiles/default"), typ: mc, handler: s.getPoolUpgradeProfile},
-		{method: http.MethodGet, segs: split(clusterPath + "/maintenanceconfigurations"), typ: mc, handler: s.listMaintenance},
-		{method: http.MethodGet, segs: split(clusterPath + "/maintenanceconfigurations/{config}"), typ: mc, handler: s.getMaintenance},
-		{method: http.MethodGet, segs: split(locPath + "/kubernetesversions"), typ: "locations/kubernetesVersions", handler: s.listVersions},
+		{method: http.MethodPost, segs: split(poolPath + "/upgradenodeimageversion"), typ: mc, write: true, bucket: bucketOther, name: "UpgradeNodeImageVersionHandler.POST", handler: s.upgradeNodeImage},
+		{method: http.MethodGet, segs: split(poolPath + "/upgradeprofiles/default"), typ: mc, bucket: bucketOther, name: "GetAgentPoolUpgradeProfileHandler.GET", handler: s.getPoolUpgradeProfile},
+		{method: http.MethodGet, segs: split(clusterPath + "/maintenanceconfigurations"), typ: mc, bucket: bucketOther, name: "ListMaintenanceConfigurationsHandler.GET", handler: s.listMaintenance},
+		{method: http.MethodGet, segs: split(clusterPath + "/maintenanceconfigurations/{config}"), typ: mc, bucket: bucketOther, name: "GetMaintenanceConfigurationHandler.GET", handler: s.getMaintenance},
+		{method: http.MethodGet, segs: split(locPath + "/kubernetesversions"), typ: "locations/kubernetesVersions", bucket: bucketOther, name: "ListKubernetesVersionsHandler.GET", handler: s.listVersions},
 		{method: http.MethodGet, segs: split(locPath + "/operations/{op}"), typ: "locations/operations", bucket: bucketOpStatus, handler: s.getOperation},
 		{method: http.MethodGet, segs: split(locPath + "/operationresults/{op}"), typ: "locations/operationresults", bucket: bucketOpStatus, handler: s.getOperationResult},
 		// Microsoft.Compute (compute.go): any api-version.
@@ -238,11 +250,15 @@ func (s *Simulator) serveARM(table []route, w http.ResponseWriter, r *http.Reque
 		}
 	}
 	if wait, hit := s.throttleFault(subID, cluster, now); hit {
-		writeError(rec, errThrottled(wait, "The request was throttled (simulated fault). Please try again after '"+retryAfterSeconds(wait)+"' seconds."))
+		writeError(rec, errThrottled(codeAKSThrottled, wait, "The request limit has been exceeded for SubID='"+subID+"', please retry again in "+retryAfterSeconds(wait)+" seconds (simulated fault). For more information, please visit aka.ms/aks/throttling"))
 		return
 	}
 	if s.throttling {
-		if e := s.throttle(rec, takes(rt, m), now); e != nil {
+		region := m.params["loc"]
+		if cluster != nil {
+			region = cluster.location
+		}
+		if e := s.throttle(rec, takes(rt, m, region), now); e != nil {
 			writeError(rec, e)
 			return
 		}

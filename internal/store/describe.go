@@ -46,11 +46,21 @@ func (t Transition) Describe(soak time.Duration) string {
 	if len(t.Evidence) > 0 && (t.Kind == TransitionReached || t.Kind == TransitionProven) {
 		names := make([]string, len(t.Evidence))
 		for i, e := range t.Evidence {
-			names[i] = aksupgrade.ClusterName(e)
+			names[i] = evidenceName(e)
 		}
 		fmt.Fprintf(&b, " (evidence: %s)", strings.Join(names, ", "))
 	}
 	return b.String()
+}
+
+// evidenceName is how a record's evidence is shown: a cluster by its name,
+// a pool as cluster/pool (the planner writes them so). Only an ARM ID is
+// cut to its cluster's name: cutting "sbx-1/system" would name a bare pool.
+func evidenceName(e string) string {
+	if strings.HasPrefix(strings.ToLower(e), "/subscriptions/") {
+		return aksupgrade.ClusterName(e)
+	}
+	return e
 }
 
 // Describe returns the audit message of a run that changed state:

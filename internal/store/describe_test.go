@@ -1,6 +1,7 @@
 package store
 
 import (
+	"github.com/aksupgrade/aksupgrade"
 	"testing"
 	"time"
 )
@@ -20,5 +21,14 @@ func TestFormatSoak(t *testing.T) {
 		if got := FormatSoak(tc.d); got != tc.want {
 			t.Errorf("FormatSoak(%s) = %q, want %q", tc.d, got, tc.want)
 		}
+	}
+}
+
+func TestEvidenceNamesPoolsWithTheirCluster(t *testing.T) {
+	tr := Transition{Kind: TransitionReached, Stage: "sandbox", Target: aksupgrade.Target{Kind: aksupgrade.TargetNodeImage, Version: "202502.24.0"},
+		Evidence: []string{"sbx-1/apps", "sbx-1/system", "/subscriptions/s/resourceGroups/rg/providers/Microsoft.ContainerService/managedClusters/sbx-2"}}
+	const want = "node image 202502.24.0 reached in sandbox (evidence: sbx-1/apps, sbx-1/system, sbx-2)"
+	if got := tr.Describe(0); got != want {
+		t.Errorf("Describe = %q, want %q", got, want)
 	}
 }
