@@ -85,6 +85,9 @@ func describeNewVersion(who string, v *NewKubernetesVersionAvailable) string {
 }
 
 func describeMaintenance(who string, p *ScheduledMaintenance) string {
+	if n := p.EndOfSupport; n != nil {
+		return describeEndOfSupport(who, n)
+	}
 	s := "Azure maintenance on " + who + ": " + strings.ToLower(cmp.Or(p.Status, "status unknown"))
 	if !p.ScheduledTime.IsZero() {
 		s += ", scheduled for " + p.ScheduledTime.UTC().Format("2006-01-02 15:04 MST")
@@ -96,6 +99,23 @@ func describeMaintenance(who string, p *ScheduledMaintenance) string {
 		s += " (" + p.EventSource + ")"
 	}
 	return s
+}
+
+// describeEndOfSupport: "AKS: Kubernetes 1.32.3 on aks-1 reaches the end
+// of Community support on 2026-03-01 (in 5 days)".
+func describeEndOfSupport(who string, n *EndOfSupportNotice) string {
+	kind := cmp.Or(n.SupportType, "its")
+	s := "AKS: Kubernetes " + n.KubernetesVersion + " on " + who
+	day := n.EOLDate.UTC().Format("2006-01-02")
+	switch {
+	case n.EOLDate.IsZero():
+		s += " is leaving " + kind + " support"
+	case n.DaysUntilEOL > 0:
+		s += fmt.Sprintf(" reaches the end of %s support on %s (in %d days)", kind, day, n.DaysUntilEOL)
+	default:
+		s += " is past the end of " + kind + " support since " + day
+	}
+	return s + ": upgrade it to a supported minor"
 }
 
 func describeStep(s *StepEvent) string {

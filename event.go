@@ -306,8 +306,12 @@ type ScheduledMaintenance struct {
 	EventSource string `json:"eventSource,omitempty"`
 	// Status is one of the Maintenance* constants when Azure sent one of
 	// them (in any case, either spelling of Canceled), else as given.
-	Status  string `json:"status,omitempty"`
+	Status string `json:"status,omitempty"`
+	// Details is eventDetails when Azure sent text.
 	Details string `json:"details,omitempty"`
+	// EndOfSupport is eventDetails of an end-of-support notice (event
+	// source EOLNotification), which Azure sends as an object.
+	EndOfSupport *EndOfSupportNotice `json:"endOfSupport,omitempty"`
 	// ScheduledTime is when the maintenance is scheduled to start;
 	// StartTime when it started; LastUpdateTime when its status last
 	// changed. Zero when unset (Azure sends 0001-01-01T00:00:00).
@@ -323,6 +327,32 @@ type ScheduledMaintenance struct {
 	ResourceEventTime time.Time `json:"resourceEventTime"`
 	// APIVersion is data.apiVersion, the version of the properties.
 	APIVersion string `json:"apiVersion,omitempty"`
+}
+
+// MaintenanceSourceEOL is the eventSource of AKS's end-of-support notices:
+// scheduled events that announce no maintenance, only that a cluster's
+// version is leaving (or has left) support.
+// learn.microsoft.com/azure/aks/aks-end-of-support-notifications
+const MaintenanceSourceEOL = "EOLNotification"
+
+// EndOfSupportNotice is the eventDetails object of an end-of-support
+// notice.
+type EndOfSupportNotice struct {
+	// KubernetesVersion is the version the cluster runs.
+	KubernetesVersion string `json:"kubernetesVersion"`
+	// EOLDate is when that version leaves support.
+	EOLDate time.Time `json:"eolDate"`
+	// SupportType is Community or LTS (whose end of support is later).
+	SupportType string `json:"supportType,omitempty"`
+	// DaysUntilEOL is how many days are left when the notice was sent.
+	DaysUntilEOL int    `json:"daysUntilEOL"`
+	Region       string `json:"region,omitempty"`
+}
+
+// IsEndOfSupport reports whether the scheduled event is an end-of-support
+// notice rather than a maintenance: it belongs on no maintenance calendar.
+func (p *ScheduledMaintenance) IsEndOfSupport() bool {
+	return strings.EqualFold(p.EventSource, MaintenanceSourceEOL)
 }
 
 // StepEvent is the data of the step events: an ARM operation of the

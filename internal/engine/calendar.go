@@ -41,8 +41,8 @@ type calendar struct {
 
 func (c *calendar) add(ev aksupgrade.Event) {
 	s := ev.Maintenance
-	if s == nil || ev.Cluster == "" {
-		return
+	if s == nil || ev.Cluster == "" || s.IsEndOfSupport() {
+		return // an end-of-support notice announces no maintenance
 	}
 	key := aksupgrade.NormalizeID(ev.Cluster) + "|" + s.EventID
 	m := c.byKey[key]

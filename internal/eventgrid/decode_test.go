@@ -245,3 +245,41 @@ func TestParseRefusesWhatIsNotAnEvent(t *testing.T) {
 		}
 	}
 }
+
+// AKS's end-of-support notices carry eventDetails as an object
+// (learn.microsoft.com/azure/aks/aks-end-of-support-notifications); other
+// scheduled events carry text.
+func TestEndOfSupportNotice(t *testing.T) {
+	const cluster = "/subscriptions/s1/resourceGroups/rg/providers/Microsoft.ContainerService/managedClusters/aks-prod-01"
+	event := func(source, details string) *aksupgrade.ScheduledMaintenance {
+		t.Helper()
+		d := decode(t, eventgrid.ContentTypeCloudEvents, `{"specversion":"1.0","id":"1","source":"/subscriptions/s1",
+		 "subject":"`+cluster+`/scheduledEvents/e1",
+		 "type":"Microsoft.ResourceNotifications.ContainerServiceEventResources.ScheduledEventEmitted",
+		 "data":{"resourceInfo":{"id":"`+cluster+`/scheduledEvents/e1","properties":{"description":"KubernetesVersionEOLOneWeek",
+		  "eventSource":"`+source+`","eventStatus":"Scheduled","eventDetails":`+details+`,"scheduledTime":"2026-03-01T00:00:00Z"}}}}`)
+		if d.Events[0].Maintenance == nil {
+			t.Fatalf("%s %s: no payload", source, details)
+		}
+		return d.Events[0].Maintenance
+	}
+	m := event("EOLNotification", `{"kubernetesVersion":"1.32.3","eolDate":"2026-03-01T00:00:00Z","supportType":"Community","daysUntilEOL":5,"region":"eastus"}`)
+	want := &aksupgrade.EndOfSupportNotice{KubernetesVersion: "1.32.3", EOLDate: time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC), SupportType: "Community", DaysUntilEOL: 5, Region: "eastus"}
+	if d := cmp.Diff(want, m.EndOfSupport); d != "" || !m.IsEndOfSupport() {
+		t.Errorf("notice (-want +got):\n%s", d)
+	}
+	ev := aksupgrade.Event{Type: aksupgrade.EventScheduledMaintenance, Cluster: cluster, Maintenance: m}
+	if got, want := ev.Describe(), "AKS: Kubernetes 1.32.3 on aks-prod-01 reaches the end of Community support on 2026-03-01 (in 5 days): upgrade it to a supported minor"; got != want {
+		t.Errorf("Describe = %q, want %q", got, want)
+	}
+	if m := event("AutoUpgrader", `"Node OS upgrade"`); m.Details != "Node OS upgrade" || m.EndOfSupport != nil || m.IsEndOfSupport() {
+		t.Errorf("text details: %+v", m)
+	}
+	// An object Azure may send one day is kept as text, not dropped.
+	if m := event("AutoUpgrader", `{"reason":"x"}`); m.Details != `{"reason":"x"}` {
+		t.Errorf("object details: %+v", m)
+	}
+	if m := event("EOLNotification", `{"eolDate":"soon"}`); m.Details != `{"eolDate":"soon"}` || m.EndOfSupport != nil || !m.IsEndOfSupport() {
+		t.Errorf("unreadable notice: %+v", m)
+	}
+}

@@ -56,16 +56,16 @@ type scheduledWire struct {
 		Type       string `json:"type"`
 		Location   string `json:"location"`
 		Properties struct {
-			Description    string   `json:"description"`
-			EventID        string   `json:"eventId"`
-			EventSource    string   `json:"eventSource"`
-			EventStatus    string   `json:"eventStatus"`
-			EventDetails   string   `json:"eventDetails"`
-			ScheduledTime  string   `json:"scheduledTime"`
-			StartTime      string   `json:"startTime"`
-			LastUpdateTime string   `json:"lastUpdateTime"`
-			Resources      []string `json:"resources"`
-			ResourceType   string   `json:"resourceType"`
+			Description    string          `json:"description"`
+			EventID        string          `json:"eventId"`
+			EventSource    string          `json:"eventSource"`
+			EventStatus    string          `json:"eventStatus"`
+			EventDetails   json.RawMessage `json:"eventDetails"`
+			ScheduledTime  string          `json:"scheduledTime"`
+			StartTime      string          `json:"startTime"`
+			LastUpdateTime string          `json:"lastUpdateTime"`
+			Resources      []string        `json:"resources"`
+			ResourceType   string          `json:"resourceType"`
 		} `json:"properties"`
 	} `json:"resourceInfo"`
 	OperationalInfo struct {
@@ -89,7 +89,6 @@ func decodeScheduled(data []byte) (*aksupgrade.ScheduledMaintenance, bool) {
 		Description:  props.Description,
 		EventSource:  props.EventSource,
 		Status:       scheduledStatus(props.EventStatus),
-		Details:      props.EventDetails,
 		Resources:    props.Resources,
 		AffectedType: props.ResourceType,
 		APIVersion:   w.APIVersion,
@@ -97,6 +96,7 @@ func decodeScheduled(data []byte) (*aksupgrade.ScheduledMaintenance, bool) {
 	if p.Status == "" && p.EventID == "" && p.ResourceID == "" {
 		return nil, false
 	}
+	decodeDetails(p, props.EventDetails)
 	for _, f := range []struct {
 		in  string
 		out *time.Time
@@ -113,6 +113,41 @@ func decodeScheduled(data []byte) (*aksupgrade.ScheduledMaintenance, bool) {
 		*f.out = t
 	}
 	return p, true
+}
+
+// decodeDetails sets p's details from eventDetails: text as it is, the
+// object of an end-of-support notice as EndOfSupport, any other object as
+// its JSON text (so is a notice whose object cannot be read: what Azure
+// said is kept for people).
+func decodeDetails(p *aksupgrade.ScheduledMaintenance, raw json.RawMessage) {
+	raw = json.RawMessage(strings.TrimSpace(string(raw)))
+	switch {
+	case len(raw) == 0 || string(raw) == "null":
+		return
+	case raw[0] == '"' && json.Unmarshal(raw, &p.Details) == nil:
+		return
+	case raw[0] != '{' || !p.IsEndOfSupport():
+		p.Details = string(raw)
+		return
+	}
+	var w struct {
+		KubernetesVersion string `json:"kubernetesVersion"`
+		EOLDate           string `json:"eolDate"`
+		SupportType       string `json:"supportType"`
+		DaysUntilEOL      int    `json:"daysUntilEOL"`
+		Region            string `json:"region"`
+	}
+	if json.Unmarshal(raw, &w) != nil || w.KubernetesVersion == "" {
+		p.Details = string(raw)
+		return
+	}
+	eol, err := parseTime(w.EOLDate)
+	if err != nil {
+		p.Details = string(raw)
+		return
+	}
+	p.EndOfSupport = &aksupgrade.EndOfSupportNotice{KubernetesVersion: w.KubernetesVersion, EOLDate: eol,
+		SupportType: w.SupportType, DaysUntilEOL: w.DaysUntilEOL, Region: w.Region}
 }
 
 // scheduledStatus returns the Status constant s names, whatever its case

@@ -313,6 +313,12 @@ func azureEvent(e aksupgrade.Event) (TemplateData, Severity, bool) {
 			return TemplateData{}, "", false
 		}
 		d.Kind, sev, d.NodePool = KindNodePoolFailed, SeverityWarning, e.NodePool.NodePoolName
+	case e.Maintenance != nil && e.Maintenance.IsEndOfSupport():
+		// Not a maintenance: the engine tells of a version leaving
+		// support as support news, from the support events and the
+		// catalogue it plans with, once per version rather than weekly
+		// per cluster.
+		return TemplateData{}, "", false
 	case e.Maintenance != nil:
 		p := e.Maintenance
 		d.Maintenance = p

@@ -54,6 +54,15 @@ func scheduled(id, status string, ahead time.Duration) store.Event {
 		Subject: prodID + "/scheduledEvents/" + id, Time: t0, Data: raw, ReceivedAt: t0}
 }
 
+// endOfSupport is AKS's end-of-support notice about aks-prod-01: a
+// scheduled event whose eventDetails is an object.
+func endOfSupport(id string) store.Event {
+	e := scheduled(id, "Scheduled", 5*24*time.Hour)
+	e.Data = []byte(strings.Replace(strings.Replace(string(e.Data), `"eventSource":"AutoUpgrader"`, `"eventSource":"EOLNotification"`, 1),
+		`"eventDetails":"Node image upgrade"`, `"eventDetails":{"kubernetesVersion":"1.32.3","eolDate":"2026-03-01T00:00:00Z","supportType":"Community","daysUntilEOL":5,"region":"westeurope"}`, 1))
+	return e
+}
+
 // engine is an event as the engine emits it.
 func engine(typ aksupgrade.EventType, id string, data map[string]any) store.Event {
 	raw, _ := json.Marshal(data)
@@ -187,7 +196,10 @@ func TestFromEventSkips(t *testing.T) {
 		// Azure's news is told by the engine once it planned with it.
 		"Azure new version": azure("Microsoft.ContainerService.NewKubernetesVersionAvailable", "nv1", map[string]string{
 			"latestSupportedKubernetesVersion": "1.32.2", "latestStableKubernetesVersion": "1.31.6"}),
-		"Azure support ending":  azure("Microsoft.ContainerService.ClusterSupportEnding", "se1", map[string]string{"kubernetesVersion": "1.29.12"}),
+		"Azure support ending": azure("Microsoft.ContainerService.ClusterSupportEnding", "se1", map[string]string{"kubernetesVersion": "1.29.12"}),
+		// A version leaving support is told as the engine's news, not as
+		// a maintenance.
+		"end-of-support notice": endOfSupport("eol1"),
 		"news without versions": engine(aksupgrade.EventVersionAvailable, "v", map[string]any{"region": "westeurope"}),
 		"unknown transfer":      engine("aksupgrade.rollout.somethingNew", "x", map[string]any{}),
 	} {

@@ -249,6 +249,7 @@ func (s *Simulator) supportEvents(typ, minor string, r *regionState, at time.Tim
 	for _, c := range s.clustersIn(r) {
 		if mustVersion(c.version).SameMinor(m) {
 			s.publishCluster(typ, c, at, clusterSupportData{KubernetesVersion: c.version})
+			s.publishEOL(c, m, r, at)
 		}
 	}
 }

@@ -77,8 +77,8 @@ func TestEventsInBothSchemas(t *testing.T) {
 			wantOrder := []string{
 				"ScheduledEventEmitted@0s", "NodePoolRollingStarted@0s", "NodePoolRollingStarted@0s", "NodePoolRollingFailed@0s",
 				"NodePoolRollingSucceeded@24m0s",
-				"ClusterSupportEnding@1h0m0s",
-				"ClusterSupportEnded@2h0m0s",
+				"ClusterSupportEnding@1h0m0s", "ScheduledEventEmitted@1h0m0s",
+				"ClusterSupportEnded@2h0m0s", "ScheduledEventEmitted@2h0m0s",
 				"ScheduledEventEmitted@24h0m0s",
 				"ScheduledEventEmitted@28h0m0s",
 				"NewKubernetesVersionAvailable@48h0m0s", "NewKubernetesVersionAvailable@48h0m0s",
@@ -253,7 +253,23 @@ func TestEventData(t *testing.T) {
 		t.Errorf("NodePoolRollingFailed = %+v", evs)
 	}
 	var statuses []string
+	var notices []eolDetails
 	for _, ev := range byType[EventScheduledEventEmitted] {
+		if bytes.Contains(ev.Data, []byte(`"eventSource":"EOLNotification"`)) {
+			var d struct {
+				ResourceInfo struct{ Properties eolProperties } `json:"resourceInfo"`
+			}
+			if err := json.Unmarshal(ev.Data, &d); err != nil {
+				t.Fatal(err)
+			}
+			p := d.ResourceInfo.Properties
+			if ev.Source != "/subscriptions/"+subOne || p.Resources[0] != clusterID(subOne, "rg-a", "aks-c") {
+				t.Errorf("notice source %s, resources %v", ev.Source, p.Resources)
+			}
+			notices = append(notices, p.EventDetails)
+			statuses = append(statuses, p.Description+"@"+ev.Time.Sub(e.sim.Start()).String())
+			continue
+		}
 		var d scheduledEventData
 		if err := json.Unmarshal(ev.Data, &d); err != nil {
 			t.Fatal(err)
@@ -263,8 +279,19 @@ func TestEventData(t *testing.T) {
 			t.Errorf("scheduled event source %s, resources %v", ev.Source, d.ResourceInfo.Properties.Resources)
 		}
 	}
-	if want := []string{"Scheduled@0s", "Started@24h0m0s", "Completed@28h0m0s"}; !cmp.Equal(want, statuses) {
-		t.Errorf("maintenance notices = %v, want %v", statuses, want)
+	want := []string{"Scheduled@0s", "KubernetesVersionEOLOneWeek@1h0m0s", "KubernetesVersionOutOfSupport@2h0m0s", "Started@24h0m0s", "Completed@28h0m0s"}
+	if !cmp.Equal(want, statuses) {
+		t.Errorf("scheduled events = %v, want %v", statuses, want)
+	}
+	// End-of-support notices carry an object: the date is the removal of
+	// 1.29 from westeurope (+2h).
+	eol := e.sim.Start().Add(2 * time.Hour).UTC().Format(time.RFC3339)
+	wantNotices := []eolDetails{
+		{KubernetesVersion: "1.29.12", EOLDate: eol, SupportType: "Community", DaysUntilEOL: 1, Region: "westeurope"},
+		{KubernetesVersion: "1.29.12", EOLDate: eol, SupportType: "Community", DaysUntilEOL: 0, Region: "westeurope"},
+	}
+	if d := cmp.Diff(wantNotices, notices); d != "" {
+		t.Errorf("end-of-support notices (-want +got):\n%s", d)
 	}
 }
 
