@@ -77,29 +77,30 @@ type nodePoolRollingData struct {
 }
 
 // scheduledEventData is ARN's ResourceNotificationsResourceUpdatedEventData
-// for a ContainerService scheduled event.
-type scheduledEventData struct {
-	ResourceInfo    scheduledEventResource `json:"resourceInfo"`
+// for a ContainerService scheduled event. D is the type of eventDetails:
+// text for maintenance, an object for end-of-support notices.
+type scheduledEventData[D any] struct {
+	ResourceInfo    scheduledEventResource[D] `json:"resourceInfo"`
 	OperationalInfo struct {
 		ResourceEventTime string `json:"resourceEventTime"`
 	} `json:"operationalInfo"`
 	APIVersion string `json:"apiVersion"`
 }
 
-type scheduledEventResource struct {
-	ID         string                   `json:"id"`
-	Name       string                   `json:"name"`
-	Type       string                   `json:"type"`
-	Location   string                   `json:"location"`
-	Properties scheduledEventProperties `json:"properties"`
+type scheduledEventResource[D any] struct {
+	ID         string                      `json:"id"`
+	Name       string                      `json:"name"`
+	Type       string                      `json:"type"`
+	Location   string                      `json:"location"`
+	Properties scheduledEventProperties[D] `json:"properties"`
 }
 
-type scheduledEventProperties struct {
+type scheduledEventProperties[D any] struct {
 	Description    string   `json:"description"`
 	EventID        string   `json:"eventId"`
 	EventSource    string   `json:"eventSource"`
 	EventStatus    string   `json:"eventStatus"`
-	EventDetails   string   `json:"eventDetails"`
+	EventDetails   D        `json:"eventDetails"`
 	ScheduledTime  string   `json:"scheduledTime"`
 	StartTime      string   `json:"startTime"`
 	LastUpdateTime string   `json:"lastUpdateTime"`
@@ -349,13 +350,13 @@ func (s *Simulator) publishNotice() {
 	// ARN's examples name the cluster with "resourceGroups" in the subject
 	// and the resource's ID, "resourcegroups" in the affected resources.
 	id := aksTopic(c) + "/scheduledEvents/" + n.m.ID
-	var d scheduledEventData
-	d.ResourceInfo = scheduledEventResource{
+	var d scheduledEventData[string]
+	d.ResourceInfo = scheduledEventResource[string]{
 		ID:       id,
 		Name:     n.m.ID,
 		Type:     "Microsoft.ContainerService/managedClusters/scheduledEvents",
 		Location: c.location,
-		Properties: scheduledEventProperties{
+		Properties: scheduledEventProperties[string]{
 			Description:    "ScheduledEvents",
 			EventID:        n.m.ID,
 			EventSource:    n.m.Source,

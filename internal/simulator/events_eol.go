@@ -30,12 +30,6 @@ type eolDetails struct {
 	Region            string `json:"region"`
 }
 
-// eolProperties are scheduledEventProperties with object details.
-type eolProperties struct {
-	scheduledEventProperties
-	EventDetails eolDetails `json:"eventDetails"`
-}
-
 // eolDate is when minor leaves support in r: the timeline's removal of
 // it, else two weeks after at.
 func (s *Simulator) eolDate(minor version.Version, r *regionState, at time.Time) time.Time {
@@ -69,34 +63,26 @@ func (s *Simulator) publishEOL(c *clusterState, minor version.Version, r *region
 	}
 	eventID := s.newEventID()
 	id := aksTopic(c) + "/scheduledEvents/" + eventID
-	var d struct {
-		ResourceInfo struct {
-			ID         string        `json:"id"`
-			Name       string        `json:"name"`
-			Type       string        `json:"type"`
-			Location   string        `json:"location"`
-			Properties eolProperties `json:"properties"`
-		} `json:"resourceInfo"`
-		OperationalInfo struct {
-			ResourceEventTime string `json:"resourceEventTime"`
-		} `json:"operationalInfo"`
-		APIVersion string `json:"apiVersion"`
+	var d scheduledEventData[eolDetails]
+	d.ResourceInfo = scheduledEventResource[eolDetails]{
+		ID:       id,
+		Name:     eventID,
+		Type:     "Microsoft.ContainerService/managedClusters/scheduledEvents",
+		Location: c.location,
+		Properties: scheduledEventProperties[eolDetails]{
+			Description: desc,
+			EventID:     eventID,
+			EventSource: aksupgrade.MaintenanceSourceEOL,
+			EventStatus: maintScheduled,
+			EventDetails: eolDetails{KubernetesVersion: c.version, EOLDate: eol.UTC().Format(time.RFC3339),
+				SupportType: "Community", DaysUntilEOL: days, Region: c.location},
+			ScheduledTime:  eol.UTC().Format(time.RFC3339),
+			StartTime:      time.Time{}.Format(azureTime),
+			LastUpdateTime: at.UTC().Format(azureTime),
+			Resources:      []string{c.id()},
+			ResourceType:   "ManagedCluster",
+		},
 	}
-	ri := &d.ResourceInfo
-	ri.ID, ri.Name, ri.Type, ri.Location = id, eventID, "Microsoft.ContainerService/managedClusters/scheduledEvents", c.location
-	ri.Properties.scheduledEventProperties = scheduledEventProperties{
-		Description:    desc,
-		EventID:        eventID,
-		EventSource:    aksupgrade.MaintenanceSourceEOL,
-		EventStatus:    maintScheduled,
-		ScheduledTime:  eol.UTC().Format(time.RFC3339),
-		StartTime:      time.Time{}.Format(azureTime),
-		LastUpdateTime: at.UTC().Format(azureTime),
-		Resources:      []string{c.id()},
-		ResourceType:   "ManagedCluster",
-	}
-	ri.Properties.EventDetails = eolDetails{KubernetesVersion: c.version, EOLDate: eol.UTC().Format(time.RFC3339),
-		SupportType: "Community", DaysUntilEOL: days, Region: c.location}
 	d.OperationalInfo.ResourceEventTime = at.UTC().Format(azureTimeNoTZ)
 	d.APIVersion = "2023-11-02-preview"
 	s.publish(EventScheduledEventEmitted, at, "/subscriptions/"+c.sub.id, id, d)

@@ -256,9 +256,7 @@ func TestEventData(t *testing.T) {
 	var notices []eolDetails
 	for _, ev := range byType[EventScheduledEventEmitted] {
 		if bytes.Contains(ev.Data, []byte(`"eventSource":"EOLNotification"`)) {
-			var d struct {
-				ResourceInfo struct{ Properties eolProperties } `json:"resourceInfo"`
-			}
+			var d scheduledEventData[eolDetails]
 			if err := json.Unmarshal(ev.Data, &d); err != nil {
 				t.Fatal(err)
 			}
@@ -270,7 +268,7 @@ func TestEventData(t *testing.T) {
 			statuses = append(statuses, p.Description+"@"+ev.Time.Sub(e.sim.Start()).String())
 			continue
 		}
-		var d scheduledEventData
+		var d scheduledEventData[string]
 		if err := json.Unmarshal(ev.Data, &d); err != nil {
 			t.Fatal(err)
 		}
@@ -327,7 +325,7 @@ func TestMaintenanceNotices(t *testing.T) {
 		if ev.Type != EventScheduledEventEmitted {
 			continue
 		}
-		var d scheduledEventData
+		var d scheduledEventData[string]
 		if err := json.Unmarshal(ev.Data, &d); err != nil {
 			t.Fatal(err)
 		}
