@@ -88,6 +88,13 @@ func (c *Cluster) AutoUpgradeEnabled() bool {
 	return c.AutoUpgradeChannel != "" && !strings.EqualFold(c.AutoUpgradeChannel, "none")
 }
 
+// NodeOSReimages reports whether AKS reimages the cluster's nodes with new
+// node images by itself: node OS channels NodeImage (the default since
+// API 2023-06-01) and SecurityPatch.
+func (c *Cluster) NodeOSReimages() bool {
+	return strings.EqualFold(c.NodeOSUpgradeChannel, "NodeImage") || strings.EqualFold(c.NodeOSUpgradeChannel, "SecurityPatch")
+}
+
 // NormalizeID returns the comparable form of an ARM resource ID.
 func NormalizeID(id string) string { return strings.ToLower(strings.TrimRight(id, "/")) }
 

@@ -37,6 +37,8 @@ func (s Step) Describe() string {
 		return fmt.Sprintf("node pool %s of %s to %s", s.Pool, name, s.Version)
 	case StepNodeImage:
 		return fmt.Sprintf("the node image of pool %s of %s", s.Pool, name)
+	case StepCluster:
+		return fmt.Sprintf("the control plane and every pool of %s to %s", name, s.Version)
 	}
 	return fmt.Sprintf("%s of %s", s.Kind, name)
 }

@@ -36,6 +36,7 @@ func TestStepDescribe(t *testing.T) {
 		{Step{Kind: StepControlPlane, ClusterID: id, Version: "1.31.4"}, "the control plane of aks-1 to 1.31.4"},
 		{Step{Kind: StepNodePool, ClusterID: id, Pool: "np1", Version: "1.31.4"}, "node pool np1 of aks-1 to 1.31.4"},
 		{Step{Kind: StepNodeImage, ClusterID: id, Pool: "np1"}, "the node image of pool np1 of aks-1"},
+		{Step{Kind: StepCluster, ClusterID: id, Version: "1.30.7"}, "the control plane and every pool of aks-1 to 1.30.7"},
 	} {
 		if got := tt.s.Describe(); got != tt.want {
 			t.Errorf("Describe() = %q, want %q", got, tt.want)

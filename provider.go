@@ -46,6 +46,11 @@ const (
 	StepNodePool StepKind = "nodePool"
 	// StepNodeImage moves one pool to its latest node image.
 	StepNodeImage StepKind = "nodeImage"
+	// StepCluster upgrades the control plane and every pool to one
+	// version in a single managed cluster PUT: the only way AKS takes a
+	// cluster whose minor has left support back into the supported
+	// window, skipping minors into the oldest one still supported.
+	StepCluster StepKind = "cluster"
 )
 
 // Step is one upgrade operation on one cluster.
@@ -54,8 +59,8 @@ type Step struct {
 	ClusterID string   `json:"clusterId"`
 	// Pool names the agent pool of StepNodePool and StepNodeImage.
 	Pool string `json:"pool,omitempty"`
-	// Version is the Kubernetes version of StepControlPlane and
-	// StepNodePool.
+	// Version is the Kubernetes version of StepControlPlane, StepNodePool
+	// and StepCluster.
 	Version string `json:"version,omitempty"`
 }
 

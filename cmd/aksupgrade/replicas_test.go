@@ -47,10 +47,10 @@ subscriptions:
   - id: 6f1c2a4e-8d3b-4c5a-9e7f-0a1b2c3d4e5f
     name: fleet
     clusters:
-      - {name: dev-1, resourceGroup: rg-dev, location: westeurope, kubernetesVersion: 1.31.4, tags: {environment: dev}, nodePools: [{name: system, count: 3}]}
-      - {name: dev-2, resourceGroup: rg-dev, location: westeurope, kubernetesVersion: 1.31.4, tags: {environment: dev}, nodePools: [{name: system, count: 3}]}
-      - {name: prod-1, resourceGroup: rg-prod, location: westeurope, kubernetesVersion: 1.31.4, tags: {environment: prod}, nodePools: [{name: system, count: 3}]}
-      - {name: prod-2, resourceGroup: rg-prod, location: westeurope, kubernetesVersion: 1.31.4, tags: {environment: prod}, nodePools: [{name: system, count: 3}]}
+      - {name: dev-1, resourceGroup: rg-dev, location: westeurope, nodeOSUpgradeChannel: None, kubernetesVersion: 1.31.4, tags: {environment: dev}, nodePools: [{name: system, count: 3}]}
+      - {name: dev-2, resourceGroup: rg-dev, location: westeurope, nodeOSUpgradeChannel: None, kubernetesVersion: 1.31.4, tags: {environment: dev}, nodePools: [{name: system, count: 3}]}
+      - {name: prod-1, resourceGroup: rg-prod, location: westeurope, nodeOSUpgradeChannel: None, kubernetesVersion: 1.31.4, tags: {environment: prod}, nodePools: [{name: system, count: 3}]}
+      - {name: prod-2, resourceGroup: rg-prod, location: westeurope, nodeOSUpgradeChannel: None, kubernetesVersion: 1.31.4, tags: {environment: prod}, nodePools: [{name: system, count: 3}]}
 regions:
   - name: westeurope
     kubernetesVersions:

@@ -24,6 +24,7 @@ subscriptions:
       - name: aks-one
         resourceGroup: rg
         location: westeurope
+        nodeOSUpgradeChannel: None
         kubernetesVersion: 1.30.9
         nodePools:
           - {name: system, count: 3}
@@ -98,7 +99,7 @@ func fleetScenario(n int) *simulator.Scenario {
 	sub := simulator.Subscription{ID: subNonprod}
 	for i := range n {
 		sub.Clusters = append(sub.Clusters, simulator.Cluster{
-			Name: fmt.Sprintf("aks-%04d", i), ResourceGroup: "rg-fleet", Location: "westeurope", KubernetesVersion: "1.30.9",
+			Name: fmt.Sprintf("aks-%04d", i), ResourceGroup: "rg-fleet", Location: "westeurope", KubernetesVersion: "1.30.9", NodeOSUpgradeChannel: "None",
 			NodePools: []simulator.NodePool{{Name: "system", Count: 3}},
 		})
 	}

@@ -43,7 +43,7 @@ func (p *Provider) Poll(ctx context.Context, op aksupgrade.Operation) (aksupgrad
 	tk := op.ResumeToken
 	var poll pollFunc
 	switch op.Step.Kind {
-	case aksupgrade.StepControlPlane:
+	case aksupgrade.StepControlPlane, aksupgrade.StepCluster:
 		poll, err = resumed(f.NewManagedClustersClient().BeginCreateOrUpdate(ctx, ref.resourceGroup, ref.name,
 			armcontainerservice.ManagedCluster{}, &armcontainerservice.ManagedClustersClientBeginCreateOrUpdateOptions{ResumeToken: tk}))
 	case aksupgrade.StepNodePool:

@@ -22,6 +22,15 @@ import (
 //     orchestratorVersion, PUT with If-Match.
 //   - StepNodeImage: POST upgradeNodeImageVersion, after reading the pool
 //     and its upgrade profile (latestNodeImageVersion).
+//   - StepCluster: read-modify-write of the managed cluster that sets
+//     properties.kubernetesVersion and every agent pool's
+//     orchestratorVersion to the version, as az aks upgrade does without
+//     --control-plane-only, PUT with If-Match.
+//
+// A managed cluster PUT leaves out what the az CLI leaves out: the
+// servicePrincipalProfile (a GET never returns its secret) and any
+// upgradeSettings.overrideSettings left on the cluster (sent back, a
+// forceUpgrade would bypass AKS's block on deprecated API use).
 //
 // The returned Operation carries the SDK poller's resume token.
 func (p *Provider) Start(ctx context.Context, s aksupgrade.Step) (aksupgrade.Operation, error) {
@@ -39,8 +48,8 @@ func (p *Provider) Start(ctx context.Context, s aksupgrade.Step) (aksupgrade.Ope
 	ctx = withSubscription(ctx, ref.subscription)
 	var token string
 	switch s.Kind {
-	case aksupgrade.StepControlPlane:
-		token, err = p.startControlPlane(ctx, f.NewManagedClustersClient(), ref, s.Version)
+	case aksupgrade.StepControlPlane, aksupgrade.StepCluster:
+		token, err = p.startCluster(ctx, f.NewManagedClustersClient(), ref, s)
 	case aksupgrade.StepNodePool:
 		token, err = p.startNodePool(ctx, f.NewAgentPoolsClient(), ref, s.Pool, s.Version)
 	case aksupgrade.StepNodeImage:
@@ -55,9 +64,9 @@ func (p *Provider) Start(ctx context.Context, s aksupgrade.Step) (aksupgrade.Ope
 
 func checkStep(s aksupgrade.Step) error {
 	switch s.Kind {
-	case aksupgrade.StepControlPlane:
+	case aksupgrade.StepControlPlane, aksupgrade.StepCluster:
 		if s.Version == "" {
-			return errorf(aksupgrade.ErrInvalid, "control plane step without a version")
+			return errorf(aksupgrade.ErrInvalid, string(s.Kind)+" step without a version")
 		}
 	case aksupgrade.StepNodePool:
 		if s.Pool == "" || s.Version == "" {
@@ -79,11 +88,15 @@ func describe(s aksupgrade.Step) string {
 		return "control plane " + s.Version
 	case aksupgrade.StepNodePool:
 		return "pool " + s.Pool + " " + s.Version
+	case aksupgrade.StepCluster:
+		return "whole cluster " + s.Version
 	}
 	return "pool " + s.Pool + " node image"
 }
 
-func (p *Provider) startControlPlane(ctx context.Context, mcs *armcontainerservice.ManagedClustersClient, ref clusterRef, version string) (string, error) {
+// startCluster upgrades the control plane (StepControlPlane) or the
+// control plane and every pool (StepCluster).
+func (p *Provider) startCluster(ctx context.Context, mcs *armcontainerservice.ManagedClustersClient, ref clusterRef, s aksupgrade.Step) (string, error) {
 	got, err := mcs.Get(ctx, ref.resourceGroup, ref.name, nil)
 	if err != nil {
 		return "", p.classify(err)
@@ -96,8 +109,12 @@ func (p *Provider) startControlPlane(ctx context.Context, mcs *armcontainerservi
 	if !c.Idle() {
 		return "", errorf(aksupgrade.ErrBusy, fmt.Sprintf("cluster is %s", busyState(c)))
 	}
-	if sameVersion(c.KubernetesVersion, version) {
-		return "", errorf(aksupgrade.ErrAlreadyDone, "control plane already runs "+c.KubernetesVersion)
+	if reached(c, s) {
+		what := "control plane already runs "
+		if s.Kind == aksupgrade.StepCluster {
+			what = "control plane and every pool already run "
+		}
+		return "", errorf(aksupgrade.ErrAlreadyDone, what+c.KubernetesVersion)
 	}
 	if c.Stopped() {
 		return "", errorf(aksupgrade.ErrInvalid, "cluster is stopped: start it before upgrading")
@@ -105,16 +122,55 @@ func (p *Provider) startControlPlane(ctx context.Context, mcs *armcontainerservi
 	if mc.Properties == nil {
 		return "", errorf(aksupgrade.ErrInternal, "managed cluster without properties")
 	}
-	// Only the control plane's version changes; the pools'
-	// orchestratorVersion stay as read, so AKS upgrades the control
-	// plane alone (there is no control-plane-only flag in the API).
+	version := s.Version
 	mc.Properties.KubernetesVersion = &version
+	if s.Kind == aksupgrade.StepCluster {
+		for _, pp := range mc.Properties.AgentPoolProfiles {
+			if pp != nil {
+				pp.OrchestratorVersion = &version
+			}
+		}
+	}
+	// Otherwise the pools' orchestratorVersion stay as read, so AKS
+	// upgrades the control plane alone (the API has no
+	// control-plane-only flag).
+	p.asTheCLISends(ctx, ref, mc.Properties)
 	poller, err := mcs.BeginCreateOrUpdate(ctx, ref.resourceGroup, ref.name, mc,
 		&armcontainerservice.ManagedClustersClientBeginCreateOrUpdateOptions{IfMatch: mc.ETag})
 	if err != nil {
 		return "", p.classify(err)
 	}
 	return resumeToken(ctx, poller, p.clock)
+}
+
+// reached reports whether the cluster already runs what a control plane
+// or whole-cluster step asks for.
+func reached(c aksupgrade.Cluster, s aksupgrade.Step) bool {
+	if !sameVersion(c.KubernetesVersion, s.Version) {
+		return false
+	}
+	if s.Kind == aksupgrade.StepCluster {
+		for _, np := range c.NodePools {
+			if !sameVersion(np.KubernetesVersion, s.Version) {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// asTheCLISends leaves out of a managed cluster PUT what az aks upgrade
+// leaves out: the service principal profile, whose secret a GET never
+// returns, and an upgrade override left on the cluster, which would let
+// the upgrade past AKS's block on deprecated API use unseen.
+func (p *Provider) asTheCLISends(ctx context.Context, ref clusterRef, props *armcontainerservice.ManagedClusterProperties) {
+	props.ServicePrincipalProfile = nil
+	if u := props.UpgradeSettings; u != nil && u.OverrideSettings != nil {
+		if u.OverrideSettings.ForceUpgrade != nil && *u.OverrideSettings.ForceUpgrade {
+			p.log.WarnContext(ctx, "the cluster's upgradeSettings.overrideSettings.forceUpgrade is cleared: AKS's deprecated-API check applies to upgrades aksupgrade starts", "cluster", ref.id)
+		}
+		u.OverrideSettings = nil
+	}
 }
 
 func (p *Provider) startNodePool(ctx context.Context, aps *armcontainerservice.AgentPoolsClient, ref clusterRef, pool, version string) (string, error) {

@@ -174,6 +174,8 @@ func describeStep(s aksupgrade.Step) string {
 		return "control plane → " + s.Version
 	case aksupgrade.StepNodePool:
 		return "pool " + s.Pool + " → " + s.Version
+	case aksupgrade.StepCluster:
+		return "whole cluster → " + s.Version
 	}
 	return "pool " + s.Pool + " node image"
 }

@@ -31,7 +31,7 @@ func fleetScenario(n int) *simulator.Scenario {
 		st := stages[i*len(stages)/n]
 		sub.Clusters = append(sub.Clusters, simulator.Cluster{
 			Name: fmt.Sprintf("%s-%04d", st, i), ResourceGroup: "rg-" + st, Location: regions[i%2],
-			KubernetesVersion: "1.31.4", Tags: map[string]string{"environment": st},
+			KubernetesVersion: "1.31.4", Tags: map[string]string{"environment": st}, NodeOSUpgradeChannel: "None",
 			NodePools: []simulator.NodePool{{Name: "system", Count: 3}, {Name: "apps", Count: 3 + i%18}},
 		})
 	}

@@ -77,12 +77,14 @@ var stepOf = map[planner.ActionKind]aksupgrade.StepKind{
 	planner.ActionUpgradeControlPlane: aksupgrade.StepControlPlane,
 	planner.ActionUpgradeNodePool:     aksupgrade.StepNodePool,
 	planner.ActionUpgradeNodeImage:    aksupgrade.StepNodeImage,
+	planner.ActionUpgradeCluster:      aksupgrade.StepCluster,
 }
 
 var runOf = map[aksupgrade.StepKind]store.RunState{
 	aksupgrade.StepControlPlane: store.RunControlPlane,
 	aksupgrade.StepNodePool:     store.RunNodePools,
 	aksupgrade.StepNodeImage:    store.RunNodeImage,
+	aksupgrade.StepCluster:      store.RunCluster,
 }
 
 // issue starts one upgrade step: recorded first as issuing, then sent,

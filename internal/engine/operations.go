@@ -164,6 +164,16 @@ func stepReached(c *aksupgrade.Cluster, s aksupgrade.Step) bool {
 	switch s.Kind {
 	case aksupgrade.StepControlPlane:
 		return c.KubernetesVersion == s.Version
+	case aksupgrade.StepCluster:
+		if c.KubernetesVersion != s.Version {
+			return false
+		}
+		for _, p := range c.NodePools {
+			if p.KubernetesVersion != s.Version {
+				return false
+			}
+		}
+		return true
 	case aksupgrade.StepNodePool, aksupgrade.StepNodeImage:
 		i := slices.IndexFunc(c.NodePools, func(p aksupgrade.NodePool) bool { return p.Name == s.Pool })
 		if i < 0 {

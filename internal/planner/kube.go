@@ -74,7 +74,7 @@ func (s *stageRun) laterStageKube(m *member) *job {
 		if goal == nil {
 			goal = ts
 		}
-		if v.Minor > m.low.Minor+1 {
+		if v.Minor > m.nextMinor() {
 			continue
 		}
 		switch {
@@ -101,7 +101,7 @@ func (s *stageRun) laterStageKube(m *member) *job {
 	case !m.cat.Has(hop.v, m.filter):
 		j.state, j.reason = ClusterWaiting, unavailable(m, hop.v)
 		return s.prepare(j)
-	case !m.cat.DirectUpgrade(m.low, hop.v):
+	case !m.cat.DirectUpgrade(m.low, hop.v) && !(m.recovering && hop.v.SameMinor(m.recovery)):
 		j.state, j.reason = ClusterBlocked, fmt.Sprintf("AKS offers no direct upgrade from %s to %s in %s", m.low, hop.v, m.c.Location)
 		return s.prepare(j)
 	}
@@ -142,9 +142,12 @@ func (s *stageRun) kubeHop(m *member, hop, goal version.Version) *job {
 		j.kind = aksupgrade.UpdateMinor
 	}
 	c := m.c
-	if m.cp.Less(hop) {
+	switch {
+	case m.recovering:
+		j.step = Action{Kind: ActionUpgradeCluster, From: m.lowText, To: t.Version}
+	case m.cp.Less(hop):
 		j.step = Action{Kind: ActionUpgradeControlPlane, From: m.c.KubernetesVersion, To: t.Version}
-	} else {
+	default:
 		for _, i := range m.poolOrder {
 			if m.pools[i].Less(hop) {
 				j.step = Action{Kind: ActionUpgradeNodePool, Pool: c.NodePools[i].Name, From: c.NodePools[i].KubernetesVersion, To: t.Version}

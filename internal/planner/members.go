@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/aksupgrade/aksupgrade"
+	"github.com/aksupgrade/aksupgrade/internal/policy"
 	"github.com/aksupgrade/aksupgrade/internal/version"
 )
 
@@ -27,6 +28,11 @@ type member struct {
 	lowImage string
 	filter   version.Filter
 	bad      string // why the cluster's versions cannot be read
+	// recovery is the oldest supported minor when low's minor left
+	// support: the cluster skips into it, every pool with the control
+	// plane (recovering).
+	recovery   version.Version
+	recovering bool
 }
 
 // NormalizeLocation returns the comparable form of an Azure region name:
@@ -56,7 +62,10 @@ func (p *planner) assign() [][]*member {
 		case len(names) > 1:
 			p.out.Errors = append(p.out.Errors, note(c, fmt.Sprintf("selected by stages %s: a cluster belongs to exactly one stage; make the selectors exclusive", quoteList(names))))
 		case c.AutoUpgradeEnabled():
-			p.out.Conflicts = append(p.out.Conflicts, note(c, fmt.Sprintf("AKS auto-upgrade channel is %q: AKS upgrades it on its own schedule; set the channel to none to let stage %q manage it", c.AutoUpgradeChannel, p.in.Policy.Stages[si].Name)))
+			p.out.Conflicts = append(p.out.Conflicts, note(c, fmt.Sprintf("AKS auto-upgrade channel is %q: AKS upgrades it on its own schedule; set the channel to none to let stage %q manage it (az aks update --auto-upgrade-channel none)", c.AutoUpgradeChannel, p.in.Policy.Stages[si].Name)))
+			p.conflicts[si] = append(p.conflicts[si], c)
+		case c.NodeOSReimages() && p.in.Policy.NodeImage.Channel != policy.NodeImageNone:
+			p.out.Conflicts = append(p.out.Conflicts, note(c, fmt.Sprintf("AKS node OS upgrade channel is %q: AKS reimages its nodes with images no earlier stage proved; set it to None or Unmanaged to let stage %q manage node images (az aks update --node-os-upgrade-channel None), or set nodeImage.channel: none in the policy to leave node images to AKS", c.NodeOSUpgradeChannel, p.in.Policy.Stages[si].Name)))
 			p.conflicts[si] = append(p.conflicts[si], c)
 		default:
 			m := p.member(c)
@@ -110,7 +119,19 @@ func (p *planner) member(c *aksupgrade.Cluster) *member {
 			m.low, m.lowText = v, np.KubernetesVersion
 		}
 	}
+	if m.cat != nil {
+		m.recovery, m.recovering = m.cat.RecoveryMinor(m.low, m.filter)
+	}
 	return m
+}
+
+// nextMinor is the newest minor the cluster's next hop may reach: the
+// one after its lowest, or the minor it recovers into.
+func (m *member) nextMinor() int {
+	if m.recovering {
+		return m.recovery.Minor
+	}
+	return m.low.Minor + 1
 }
 
 // midUpgrade reports whether the control plane has moved ahead of a pool:

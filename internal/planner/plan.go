@@ -53,6 +53,10 @@ const (
 	ActionUpgradeNodePool ActionKind = "upgradeNodePool"
 	// ActionUpgradeNodeImage moves one pool to its latest node image.
 	ActionUpgradeNodeImage ActionKind = "upgradeNodeImage"
+	// ActionUpgradeCluster sets the control plane and every pool to one
+	// version in one operation: a cluster whose minor left support
+	// recovers into the oldest supported minor.
+	ActionUpgradeCluster ActionKind = "upgradeCluster"
 	// ActionRecordStarted records that a stage started towards a target.
 	ActionRecordStarted ActionKind = "recordStarted"
 	// ActionRecordReached records that every cluster of a stage that wants

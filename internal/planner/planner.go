@@ -125,7 +125,7 @@ func (p *planner) stage(si int, members []*member) StagePlan {
 	}
 	for _, c := range p.conflicts[si] {
 		sp.Clusters = append(sp.Clusters, ClusterPlan{Cluster: c.ID, Name: c.Name, Location: c.Location, Current: c.KubernetesVersion,
-			State: ClusterConflict, Reason: "AKS auto-upgrade is enabled (channel " + c.AutoUpgradeChannel + "); not managed until it is set to none"})
+			State: ClusterConflict, Reason: conflictReason(c)})
 	}
 	if len(p.conflicts[si]) > 0 {
 		slices.SortFunc(sp.Clusters, func(a, b ClusterPlan) int { return compareStrings(a.Cluster, b.Cluster) })
@@ -215,4 +215,13 @@ func (s *stageRun) emitSteps() {
 		a.Reason = j.reason
 		s.p.out.Actions = append(s.p.out.Actions, a)
 	}
+}
+
+// conflictReason says, in the stage's table, why AKS upgrades the cluster
+// by itself and what would let aksupgrade manage it.
+func conflictReason(c *aksupgrade.Cluster) string {
+	if c.AutoUpgradeEnabled() {
+		return "AKS auto-upgrade is enabled (channel " + c.AutoUpgradeChannel + "); not managed until it is set to none"
+	}
+	return "AKS reimages its nodes (node OS channel " + c.NodeOSUpgradeChannel + "); not managed until it is set to None or Unmanaged"
 }

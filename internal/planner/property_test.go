@@ -174,6 +174,9 @@ func randomCluster(r *rand.Rand, i, nStages int, regions []string, messy bool) a
 		case 2:
 			c.AutoUpgradeChannel = "patch"
 		}
+		if r.IntN(15) == 0 {
+			c.NodeOSUpgradeChannel = "NodeImage"
+		}
 	}
 	return c
 }
@@ -281,7 +284,7 @@ func checkInvariants(in Input, res *Result) error {
 		if perCluster[a.Cluster] > 1 {
 			return fmt.Errorf("invariant 4: two operations for %s in one plan", c.Name)
 		}
-		if idx, names := in.Policy.StageOf(c); idx != si || len(names) > 1 || c.AutoUpgradeEnabled() {
+		if idx, names := in.Policy.StageOf(c); idx != si || len(names) > 1 || upgradedByAKS(in.Policy, c) {
 			return fmt.Errorf("%+v: cluster %s is not a plain member of %s (stages %v, auto-upgrade %q)", a, c.Name, a.Stage, names, c.AutoUpgradeChannel)
 		}
 		// Invariant 1.
@@ -326,7 +329,7 @@ func checkInvariants(in Input, res *Result) error {
 		under := 0
 		for i := range in.Clusters {
 			c := &in.Clusters[i]
-			if idx, names := in.Policy.StageOf(c); idx == si && len(names) <= 1 && !c.AutoUpgradeEnabled() && (!c.Idle() || midUpgrade(c)) {
+			if idx, names := in.Policy.StageOf(c); idx == si && len(names) <= 1 && !upgradedByAKS(in.Policy, c) && (!c.Idle() || midUpgrade(c)) {
 				under++
 			}
 		}
@@ -513,4 +516,10 @@ func (s *simulation) apply(res *Result) {
 			}
 		}
 	}
+}
+
+// upgradedByAKS reports whether the cluster is a conflict: AKS upgrades
+// it, or reimages nodes the policy would manage.
+func upgradedByAKS(p *policy.Policy, c *aksupgrade.Cluster) bool {
+	return c.AutoUpgradeEnabled() || (c.NodeOSReimages() && p.NodeImage.Channel != policy.NodeImageNone)
 }

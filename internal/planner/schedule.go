@@ -293,6 +293,8 @@ func describeStep(a *Action) string {
 	switch a.Kind {
 	case ActionUpgradeControlPlane:
 		return "control plane first"
+	case ActionUpgradeCluster:
+		return "control plane and every pool at once"
 	case ActionUpgradeNodePool:
 		return "node pool " + a.Pool
 	case ActionUpgradeNodeImage:

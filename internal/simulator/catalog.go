@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/aksupgrade/aksupgrade"
 	"github.com/aksupgrade/aksupgrade/internal/version"
@@ -18,6 +19,8 @@ type regionState struct {
 	images map[string][]string
 	// vcpuQuota is the scenario's vcpuQuota (0: the default).
 	vcpuQuota int
+	// removed holds when the timeline removed each minor.
+	removed map[version.Version]time.Time
 }
 
 type minorState struct {
@@ -129,8 +132,15 @@ func (r *regionState) isPreview(v version.Version) bool {
 
 // upgradesFrom lists, ascending, what v can be upgraded to in one step:
 // every newer listed patch of v's minor and every listed patch of the next
-// minor. v itself need not be listed.
+// minor. v itself need not be listed. From a minor no longer listed and
+// older than every listed one, it is every patch of the oldest generally
+// available minor: "Skipping multiple versions can only be done when
+// upgrading from an unsupported version back into the minimum supported
+// version" (learn.microsoft.com/azure/aks/upgrade-aks-cluster).
 func (r *regionState) upgradesFrom(v version.Version) []version.Version {
+	if m := r.recoveryMinor(v); m != nil {
+		return slices.Clone(m.patches)
+	}
 	var out []version.Version
 	for _, m := range r.minors {
 		switch {
@@ -145,6 +155,24 @@ func (r *regionState) upgradesFrom(v version.Version) []version.Version {
 		}
 	}
 	return out
+}
+
+// recoveryMinor is the minor a cluster on v re-enters support by, or nil
+// when v's minor is listed or newer than the oldest minor listed.
+func (r *regionState) recoveryMinor(v version.Version) *minorState {
+	if r.minor(v) != nil {
+		return nil
+	}
+	for _, m := range r.minors {
+		if m.preview || len(m.patches) == 0 {
+			continue
+		}
+		if m.minor.Major == v.Major && v.Minor < m.minor.Minor {
+			return m
+		}
+		return nil
+	}
+	return nil
 }
 
 // latestPatch returns the newest listed patch of minor.

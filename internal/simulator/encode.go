@@ -91,8 +91,21 @@ func (s *Simulator) encodeCluster(c *clusterState) *armcontainerservice.ManagedC
 			MaxAgentPools:        to.Ptr[int32](100),
 			AADProfile:           encodeAAD(c.kube.aad),
 			DisableLocalAccounts: to.Ptr(c.kube.noLocal),
+			// A cluster with a managed identity reads back as clientId
+			// "msi" (the API's servicePrincipalProfile description); the
+			// secret is never returned.
+			ServicePrincipalProfile: &armcontainerservice.ManagedClusterServicePrincipalProfile{ClientID: to.Ptr(c.clientID)},
+			UpgradeSettings:         encodeOverride(c.force),
 		},
 	}
+}
+
+func encodeOverride(o *armcontainerservice.UpgradeOverrideSettings) *armcontainerservice.ClusterUpgradeSettings {
+	if o == nil {
+		return nil
+	}
+	c := *o
+	return &armcontainerservice.ClusterUpgradeSettings{OverrideSettings: &c}
 }
 
 func encodeAAD(a *AADProfile) *armcontainerservice.ManagedClusterAADProfile {

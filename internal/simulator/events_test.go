@@ -370,7 +370,7 @@ start: 2025-03-03T08:00:00Z
 subscriptions:
   - id: 11111111-1111-4111-8111-111111111111
     clusters:
-      - {name: a, resourceGroup: rg, location: westeurope, kubernetesVersion: 1.30.9, nodePools: [{name: system, count: 1}]}
+      - {name: a, resourceGroup: rg, location: westeurope, nodeOSUpgradeChannel: None, kubernetesVersion: 1.30.9, nodePools: [{name: system, count: 1}]}
 regions:
   - name: westeurope
     kubernetesVersions: [{version: "1.30", patches: [1.30.9]}]

@@ -19,6 +19,10 @@ const (
 	opControlPlane opKind = "controlPlane"
 	opNodePool     opKind = "nodePool"
 	opNodeImage    opKind = "nodeImage"
+	// opCluster upgrades the control plane, then each moving pool in
+	// turn, as one operation (a managed cluster PUT that sets every
+	// pool's orchestratorVersion, or AKS's own upgrade of the cluster).
+	opCluster opKind = "cluster"
 )
 
 // operation is a long-running operation. Its outcome is decided when it
@@ -37,6 +41,14 @@ type operation struct {
 	err      *armError
 	// blocked is the drain that fails the operation, if one does.
 	blocked *drainBlock
+	// moves are the pools an opCluster upgrades.
+	moves []poolMove
+}
+
+// poolMove is one pool of an opCluster and the node image it moves to.
+type poolMove struct {
+	pool  *poolState
+	image string
 }
 
 // name is what AKS calls the operation in "another operation (...) is in
@@ -110,6 +122,33 @@ func (s *Simulator) startPool(kind opKind, p *poolState, to string, now time.Tim
 	return s.track(op)
 }
 
+// startCluster upgrades c's control plane (when to is newer) and the
+// moving pools to version to in one operation: "Auto-upgrade first
+// upgrades the control plane, and then upgrades agent pools one by one"
+// (learn.microsoft.com/azure/aks/auto-upgrade-cluster). Quota and drain
+// faults are not modelled for it (they hit pool operations).
+func (s *Simulator) startCluster(c *clusterState, to string, moving []*poolState, now time.Time) *operation {
+	op := &operation{id: s.newGUID(), kind: opCluster, cluster: c, from: c.version, to: to, start: now}
+	if c.version != to {
+		op.total = s.durations.controlPlane
+	}
+	for _, p := range moving {
+		op.total += (s.durations.nodeBatch + time.Duration(p.soak)*time.Minute) * time.Duration(p.batches())
+		op.moves = append(op.moves, poolMove{pool: p, image: s.latestImage(p)})
+		p.target = to
+		p.provisioning = stateUpgrading
+	}
+	op.total = scale(op.total, s.slowFactor(c, now))
+	op.end = now.Add(op.total)
+	c.target = to
+	c.provisioning = stateUpgrading
+	for _, m := range op.moves {
+		s.touch(c, m.pool)
+		s.publishRolling(EventNodePoolRollingStarted, m.pool, now)
+	}
+	return s.track(op)
+}
+
 func (s *Simulator) track(op *operation) *operation {
 	op.status = statusInProgress
 	op.cluster.op = op
@@ -144,6 +183,11 @@ func (s *Simulator) finish(op *operation) {
 			p.image = op.image
 		case opNodeImage:
 			p.image = op.to
+		case opCluster:
+			c.version = op.to
+			for _, m := range op.moves {
+				m.pool.version, m.pool.image = op.to, m.image
+			}
 		}
 		c.provisioning = stateSucceeded
 		if p != nil {
@@ -151,6 +195,15 @@ func (s *Simulator) finish(op *operation) {
 		}
 	}
 	s.settleNodes(op)
+	for _, m := range op.moves {
+		typ := EventNodePoolRollingFailed
+		if op.err == nil {
+			typ, m.pool.provisioning = EventNodePoolRollingSucceeded, stateSucceeded
+			s.settleNodes(&operation{kind: opNodePool, cluster: c, pool: m.pool, to: op.to, image: m.image, end: op.end})
+		}
+		s.touch(c, m.pool)
+		s.publishRolling(typ, m.pool, op.end)
+	}
 	s.touch(c, p)
 	if p != nil {
 		typ := EventNodePoolRollingSucceeded

@@ -49,6 +49,8 @@ func (s *Simulator) checkControlPlane(c *clusterState, to version.Version) *armE
 	from := mustVersion(c.version)
 	r := s.region(c)
 	switch {
+	case r.minor(from) == nil:
+		return errControlPlaneOnlyOutOfSupport(from, r.upgradesFrom(from))
 	case to.Less(from):
 		return errUpgradeNotAllowed(from, to, r.upgradesFrom(from))
 	case !r.has(to):
@@ -62,6 +64,37 @@ func (s *Simulator) checkControlPlane(c *clusterState, to version.Version) *armE
 		}
 	}
 	return nil
+}
+
+// checkCluster returns why c's control plane and pools cannot all be
+// upgraded to to in one operation, or nil. From a minor no longer listed,
+// to may skip minors into the oldest supported one (upgradesFrom).
+func (s *Simulator) checkCluster(c *clusterState, to version.Version) *armError {
+	from := mustVersion(c.version)
+	r := s.region(c)
+	switch ups := r.upgradesFrom(from); {
+	case to.Less(from):
+		return errUpgradeNotAllowed(from, to, ups)
+	case to == from:
+		return nil
+	case !r.has(to):
+		return errVersionNotSupported(c.name, to)
+	case !slices.Contains(ups, to):
+		return errUpgradeNotAllowed(from, to, ups)
+	}
+	return nil
+}
+
+// errControlPlaneOnlyOutOfSupport refuses to upgrade the control plane
+// alone from a minor that left support. Unverified: the probe
+// reports the refusal; this code and wording are the simulator's own.
+func errControlPlaneOnlyOutOfSupport(from version.Version, avail []version.Version) *armError {
+	list := make([]string, 0, len(avail))
+	for i := len(avail) - 1; i >= 0; i-- {
+		list = append(list, avail[i].String())
+	}
+	return &armError{status: http.StatusBadRequest, code: "OperationNotAllowed",
+		message: fmt.Sprintf("Upgrading only the control plane is not allowed: Kubernetes version %s is out of support. Upgrade the control plane and all agent pools together (set every agent pool's orchestratorVersion to the target) to one of [%s]. See https://aka.ms/aks-supported-k8s-ver.", from, strings.Join(list, " "))}
 }
 
 // checkPool returns why p cannot be upgraded to to, or nil.

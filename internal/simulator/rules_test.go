@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/resourcemanager/containerservice/armcontainerservice/v6"
 )
@@ -109,14 +110,68 @@ func TestAKSRules(t *testing.T) {
 		},
 		status: 409, code: "OperationNotAllowed",
 	}, {
-		name: "a managed cluster PUT that changes a pool's version",
+		name: "a managed cluster PUT that moves a pool elsewhere than the control plane",
 		do: func(e *env) error {
 			mc := e.getCluster("rg-a", "aks-a")
 			mc.Properties.AgentPoolProfiles[1].OrchestratorVersion = ptr("1.30.10")
 			_, err := e.clusters().BeginCreateOrUpdate(context.Background(), "rg-a", "aks-a", mc, nil)
 			return err
 		},
+		status: 400, code: "NotAllAgentPoolOrchestratorVersionSpecifiedAndUnchanged",
+		message: "must be all specified or all unspecified",
+	}, {
+		name: "a managed cluster PUT that gives some pools' versions and not others",
+		do: func(e *env) error {
+			mc := e.getCluster("rg-a", "aks-a")
+			mc.Properties.KubernetesVersion = ptr("1.31.4")
+			mc.Properties.AgentPoolProfiles[0].OrchestratorVersion = ptr("1.31.4")
+			mc.Properties.AgentPoolProfiles[1].OrchestratorVersion = nil
+			_, err := e.clusters().BeginCreateOrUpdate(context.Background(), "rg-a", "aks-a", mc, nil)
+			return err
+		},
+		status: 400, code: "NotAllAgentPoolOrchestratorVersionSpecifiedAndUnchanged",
+	}, {
+		name: "a PUT without a location",
+		do: func(e *env) error {
+			mc := e.getCluster("rg-a", "aks-a")
+			mc.Location = nil
+			_, err := e.clusters().BeginCreateOrUpdate(context.Background(), "rg-a", "aks-a", mc, nil)
+			return err
+		},
+		status: 400, code: "LocationRequired",
+	}, {
+		name: "a PUT to another location",
+		do: func(e *env) error {
+			mc := e.getCluster("rg-a", "aks-a")
+			mc.Location = ptr("North Europe")
+			_, err := e.clusters().BeginCreateOrUpdate(context.Background(), "rg-a", "aks-a", mc, nil)
+			return err
+		},
+		status: 400, code: "InvalidResourceLocation",
+		message: "cannot be created in location 'northeurope'",
+	}, {
+		name: "a service principal sent back without its secret",
+		do: func(e *env) error {
+			mc := e.getCluster("rg-a", "aks-a")
+			mc.Properties.KubernetesVersion = ptr("1.30.10")
+			mc.Properties.ServicePrincipalProfile = &armcontainerservice.ManagedClusterServicePrincipalProfile{ClientID: ptr("5d1c3b4e-0000-4000-8000-000000000001")}
+			_, err := e.clusters().BeginCreateOrUpdate(context.Background(), "rg-a", "aks-a", mc, nil)
+			return err
+		},
 		status: 400, code: "InvalidParameter",
+		message: "servicePrincipalProfile.secret",
+	}, {
+		name:    "the control plane alone from a minor that left support",
+		changes: []func(*Scenario){outOfSupport},
+		do:      func(e *env) error { _, err := e.upgradeControlPlane("rg-b", "aks-d", "1.30.10"); return err },
+		status:  400, code: "OperationNotAllowed",
+		message: "Upgrade the control plane and all agent pools together",
+	}, {
+		name:    "a whole-cluster upgrade from a minor that left support, past the oldest supported minor",
+		changes: []func(*Scenario){outOfSupport},
+		do:      func(e *env) error { _, err := e.upgradeCluster("rg-b", "aks-d", "1.31.4"); return err },
+		status:  400, code: "OperationNotAllowed",
+		message: "Available upgrades: [1.30.10 1.30.9]",
 	}, {
 		name: "unknown cluster",
 		do: func(e *env) error {
@@ -152,6 +207,66 @@ func TestAKSRules(t *testing.T) {
 			}
 		})
 	}
+}
+
+// outOfSupport puts aks-d (eastus: 1.30 to 1.32) on 1.28, a minor the
+// region no longer lists.
+func outOfSupport(sc *Scenario) {
+	sc.Subscriptions[0].Clusters[4].KubernetesVersion = "1.28.15"
+}
+
+// A cluster on a minor that left support takes the whole-cluster PUT the
+// az CLI sends (every pool's orchestratorVersion set to the target) into
+// the oldest supported minor, skipping 1.29; its upgrade profile offers
+// exactly that.
+func TestWholeClusterUpgradeRecoversFromAMinorThatLeftSupport(t *testing.T) {
+	e := newEnv(t, "small.yaml", outOfSupport)
+	prof, err := e.clusters().GetUpgradeProfile(context.Background(), "rg-b", "aks-d", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var offered []string
+	for _, u := range prof.Properties.ControlPlaneProfile.Upgrades {
+		offered = append(offered, deref(u.KubernetesVersion))
+	}
+	if strings.Join(offered, " ") != "1.30.9 1.30.10" {
+		t.Errorf("upgrade profile of a 1.28 cluster offers %v, want the 1.30 patches", offered)
+	}
+	p, err := e.upgradeCluster("rg-b", "aks-d", "1.30.10")
+	if err != nil {
+		t.Fatalf("whole-cluster PUT refused: %v", err)
+	}
+	if got := e.sim.State(false).Operations; len(got) != 1 || got[0].Kind != string(opCluster) {
+		t.Fatalf("operations %+v, want one whole-cluster operation", got)
+	}
+	for !p.poll(t) {
+		e.clock.Advance(10 * time.Minute)
+	}
+	mc := e.getCluster("rg-b", "aks-d")
+	if v := deref(mc.Properties.CurrentKubernetesVersion); v != "1.30.10" {
+		t.Errorf("control plane runs %s, want 1.30.10", v)
+	}
+	for _, pp := range mc.Properties.AgentPoolProfiles {
+		if v := deref(pp.CurrentOrchestratorVersion); v != "1.30.10" {
+			t.Errorf("pool %s runs %s, want 1.30.10", deref(pp.Name), v)
+		}
+	}
+}
+
+// upgradeCluster sets the cluster's version and every pool's, as az aks
+// upgrade does without --control-plane-only, and PUTs it.
+func (e *env) upgradeCluster(rg, name, v string) (*pollerOf[armcontainerservice.ManagedClustersClientCreateOrUpdateResponse], error) {
+	e.t.Helper()
+	mc := e.getCluster(rg, name)
+	mc.Properties.KubernetesVersion = &v
+	for _, pp := range mc.Properties.AgentPoolProfiles {
+		pp.OrchestratorVersion = &v
+	}
+	p, err := e.clusters().BeginCreateOrUpdate(context.Background(), rg, name, mc, &armcontainerservice.ManagedClustersClientBeginCreateOrUpdateOptions{IfMatch: mc.ETag})
+	if err != nil {
+		return nil, err
+	}
+	return &pollerOf[armcontainerservice.ManagedClustersClientCreateOrUpdateResponse]{p}, nil
 }
 
 func TestMinorAliasResolvesToNewestPatch(t *testing.T) {

@@ -84,11 +84,20 @@ type Cluster struct {
 	// SupportPlan is KubernetesOfficial (default) or AKSLongTermSupport.
 	SupportPlan string `yaml:"supportPlan,omitempty" json:"supportPlan,omitempty"`
 	// AutoUpgradeChannel is none (default), patch, stable, rapid or
-	// node-image.
+	// node-image; all but none make AKS upgrade the cluster by itself.
 	AutoUpgradeChannel string `yaml:"autoUpgradeChannel,omitempty" json:"autoUpgradeChannel,omitempty"`
-	// NodeOSUpgradeChannel is None (default), Unmanaged, SecurityPatch or
-	// NodeImage.
+	// NodeOSUpgradeChannel is NodeImage (the API's default since
+	// 2023-06-01), None, Unmanaged or SecurityPatch. With NodeImage or
+	// SecurityPatch AKS reimages the pools by itself (aks_initiated.go).
 	NodeOSUpgradeChannel string `yaml:"nodeOSUpgradeChannel,omitempty" json:"nodeOSUpgradeChannel,omitempty"`
+	// ServicePrincipal is the clientId of the cluster's service principal;
+	// empty for a managed identity (clientId "msi"). A GET never returns
+	// its secret.
+	ServicePrincipal string `yaml:"servicePrincipal,omitempty" json:"servicePrincipal,omitempty"`
+	// ForceUpgrade leaves upgradeSettings.overrideSettings.forceUpgrade on
+	// the cluster, until 14 days after the scenario starts: a PUT that
+	// sends it back bypasses AKS's deprecated-API block.
+	ForceUpgrade bool `yaml:"forceUpgrade,omitempty" json:"forceUpgrade,omitempty"`
 	// PowerState is Running (default) or Stopped.
 	PowerState  string       `yaml:"powerState,omitempty" json:"powerState,omitempty"`
 	Maintenance *Maintenance `yaml:"maintenance,omitempty" json:"maintenance,omitempty"`

@@ -131,7 +131,9 @@ func TestParseScenarioDefaults(t *testing.T) {
 	got := []string{c.ID, c.PowerState, c.SupportPlan, c.AutoUpgradeChannel, c.NodeOSUpgradeChannel, p.Mode, p.OSType, p.KubernetesVersion, p.NodeImageVersion}
 	want := []string{
 		"/subscriptions/11111111-1111-4111-8111-111111111111/resourcegroups/rg/providers/Microsoft.ContainerService/managedClusters/aks-a",
-		"Running", "KubernetesOfficial", "none", "None", "System", "Linux", "1.31.4", "AKSUbuntu-2204gen2containerd-202501.12.0",
+		// NodeImage: the node OS channel's default since API 2023-06-01
+		// (learn.microsoft.com/azure/aks/auto-upgrade-node-os-image).
+		"Running", "KubernetesOfficial", "none", "NodeImage", "System", "Linux", "1.31.4", "AKSUbuntu-2204gen2containerd-202501.12.0",
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("defaults (-want +got):\n%s", diff)

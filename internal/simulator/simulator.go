@@ -12,6 +12,7 @@ import (
 
 	"github.com/aksupgrade/aksupgrade"
 	"github.com/aksupgrade/aksupgrade/internal/clock"
+	"github.com/aksupgrade/aksupgrade/internal/version"
 )
 
 // Options configure a Simulator.
@@ -48,6 +49,7 @@ type Simulator struct {
 	timeline    []timedEntry // in time order
 	nextEntry   int          // first entry not yet applied
 	ops         []*operation // every operation, in start order
+	nextSweep   time.Time    // when AKS next looks for work of its own
 	faults      []*activeFault
 	faultSeq    int
 	buckets     map[string]*bucket
@@ -131,6 +133,7 @@ func New(o Options) (*Simulator, error) {
 	if s.start.IsZero() {
 		s.start = s.clock.Now()
 	}
+	s.nextSweep = s.start.Truncate(sweepEvery).Add(sweepEvery)
 
 	for _, r := range sc.Regions {
 		rs, _ := newRegion(r) // checked above
@@ -205,6 +208,7 @@ func (s *Simulator) advance(now time.Time) {
 			entry
 			opEnd
 			notice
+			sweep
 		)
 		kind, next := none, time.Time{}
 		consider := func(k int, at time.Time) {
@@ -221,6 +225,7 @@ func (s *Simulator) advance(now time.Time) {
 		if n, ok := s.dueNotice(now); ok {
 			consider(notice, n.at)
 		}
+		consider(sweep, s.nextSweep)
 		switch kind {
 		case none:
 			return
@@ -231,6 +236,16 @@ func (s *Simulator) advance(now time.Time) {
 			ending = ending[1:]
 		case notice:
 			s.publishNotice()
+		case sweep:
+			started := len(s.ops)
+			s.aksSweep(next)
+			s.nextSweep = next.Add(sweepEvery)
+			for _, op := range s.ops[started:] {
+				if !op.end.After(now) {
+					ending = append(ending, op)
+				}
+			}
+			slices.SortStableFunc(ending, func(a, b *operation) int { return a.end.Compare(b.end) })
 		}
 	}
 }
@@ -246,6 +261,12 @@ func (s *Simulator) applyEntry() {
 	e := s.timeline[s.nextEntry]
 	s.nextEntry++
 	if r := s.regions[lower(e.Region)]; r != nil {
+		if m, err := version.ParseMinor(e.Remove); err == nil && r.minor(m) != nil {
+			if r.removed == nil {
+				r.removed = map[version.Version]time.Time{}
+			}
+			r.removed[m] = e.at
+		}
 		r.apply(e.TimelineEntry) // checked by New
 		s.log.Info("catalogue changed", "region", r.name, "at", e.at, "addPatch", e.AddPatch, "remove", e.Remove, "nodeImage", e.NodeImage, "supportEnding", e.SupportEnding)
 		s.timelineEvents(e, r)

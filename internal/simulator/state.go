@@ -2,9 +2,13 @@ package simulator
 
 import (
 	"fmt"
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore/to"
+	"github.com/Azure/azure-sdk-for-go/sdk/resourcemanager/containerservice/armcontainerservice/v6"
+	"github.com/aksupgrade/aksupgrade/internal/window"
 	"maps"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/aksupgrade/aksupgrade"
 	"github.com/aksupgrade/aksupgrade/internal/version"
@@ -51,6 +55,14 @@ type clusterState struct {
 	op *operation
 	// kube is what the cluster's own Kubernetes API holds.
 	kube *kubeState
+	// force is the cluster's upgradeSettings.overrideSettings, as the
+	// scenario or the last PUT left it.
+	force *armcontainerservice.UpgradeOverrideSettings
+	// clientID is servicePrincipalProfile.clientId: "msi" for a managed
+	// identity.
+	clientID string
+	// schedules are the compiled windows, by configuration name.
+	schedules map[string]*window.Schedule
 }
 
 // poolState is an agent pool. version is currentOrchestratorVersion, target
@@ -99,13 +111,18 @@ func (s *Simulator) newCluster(sub *subState, c Cluster) *clusterState {
 		tier:          orDefault(c.Tier, tiers[0]),
 		supportPlan:   orDefault(c.SupportPlan, supportPlans[0]),
 		autoUpgrade:   orDefault(c.AutoUpgradeChannel, upgradeChannels[0]),
-		nodeOSUpgrade: orDefault(c.NodeOSUpgradeChannel, nodeOSChannels[0]),
+		nodeOSUpgrade: orDefault(c.NodeOSUpgradeChannel, nodeOSNodeImage),
 		power:         orDefault(c.PowerState, powerStates[0]),
 		version:       c.KubernetesVersion,
 		target:        c.KubernetesVersion,
 		provisioning:  stateSucceeded,
 		windows:       map[string]*aksupgrade.Window{},
 		etag:          s.newGUID(),
+		clientID:      orDefault(c.ServicePrincipal, "msi"),
+	}
+	if c.ForceUpgrade {
+		until := s.start.Add(14 * 24 * time.Hour)
+		cs.force = &armcontainerservice.UpgradeOverrideSettings{ForceUpgrade: to.Ptr(true), Until: &until}
 	}
 	if m := c.Maintenance; m != nil {
 		for name, w := range map[string]*aksupgrade.Window{configDefault: m.Default, configAutoUpgrade: m.AutoUpgradeSchedule, configNodeOS: m.NodeOSUpgradeSchedule} {

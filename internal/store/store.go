@@ -289,10 +289,13 @@ const (
 	RunControlPlane RunState = "controlPlane"
 	RunNodePools    RunState = "nodePools"
 	RunNodeImage    RunState = "nodeImage"
-	RunVerifying    RunState = "verifying"
-	RunDone         RunState = "done"
-	RunFailed       RunState = "failed"
-	RunSkipped      RunState = "skipped"
+	// RunCluster: one operation upgrades the control plane and every pool
+	// (a recovery from a minor that left support).
+	RunCluster   RunState = "cluster"
+	RunVerifying RunState = "verifying"
+	RunDone      RunState = "done"
+	RunFailed    RunState = "failed"
+	RunSkipped   RunState = "skipped"
 )
 
 // Run is a cluster's progress towards a target in its stage.

@@ -46,7 +46,7 @@ func (r Run) Validate() error {
 		return invalid("a run needs a cluster")
 	}
 	switch r.State {
-	case RunPending, RunPreflight, RunGated, RunControlPlane, RunNodePools, RunNodeImage, RunVerifying, RunDone, RunFailed, RunSkipped:
+	case RunPending, RunPreflight, RunGated, RunControlPlane, RunNodePools, RunNodeImage, RunCluster, RunVerifying, RunDone, RunFailed, RunSkipped:
 	default:
 		return invalid("unknown run state %q", r.State)
 	}
@@ -66,7 +66,7 @@ func (r Run) Validate() error {
 // time, and State empty or StepIssuing.
 func (s StepRecord) ValidateBegin() error {
 	switch s.Step.Kind {
-	case aksupgrade.StepControlPlane:
+	case aksupgrade.StepControlPlane, aksupgrade.StepCluster:
 		if s.Step.Version == "" {
 			return invalid("a %s step needs a version", s.Step.Kind)
 		}

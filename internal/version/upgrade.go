@@ -36,7 +36,9 @@ const (
 //   - within one minor, when to is not a direct upgrade, the newest patch
 //     between from and to that is;
 //   - failing those, the newest patch of from's own minor that is a direct
-//     upgrade from from and itself upgrades directly into the next minor.
+//     upgrade from from and itself upgrades directly into the next minor;
+//   - from a minor that left support (RecoveryMinor), the newest patch of
+//     the oldest supported minor not newer than to, skipping minors.
 //
 // It fails when to equals from (ErrSameVersion), is older (ErrDowngrade), has
 // another major (ErrMajorChange), is not a visible listed version
@@ -57,6 +59,14 @@ func NextHop(c *Catalog, from, to Version, f Filter) (Version, error) {
 			why = to.String() + " is not listed in this region"
 		}
 		return Version{}, fmt.Errorf("cannot upgrade from %s to %s: %w: %s", from, to, ErrNotOffered, why)
+	}
+	if r, ok := c.RecoveryMinor(from, f); ok && !to.Less(r) {
+		ps := c.Patches(r, f)
+		for i := len(ps) - 1; i >= 0; i-- {
+			if !to.Less(ps[i]) {
+				return ps[i], nil
+			}
+		}
 	}
 
 	if to.SameMinor(from) {
@@ -94,6 +104,31 @@ func NextHop(c *Catalog, from, to Version, f Filter) (Version, error) {
 	}
 	return Version{}, fmt.Errorf("cannot upgrade from %s to %s: %w: no patch of %s is offered that %s can upgrade to directly",
 		from, to, ErrNoHop, next.MinorString(), from)
+}
+
+// RecoveryMinor returns the minor a version whose own minor left support
+// re-enters it by: the oldest generally available minor the filter shows,
+// when from's minor is older and no longer listed at all (a minor listed
+// for another support plan still lists its upgrades). Only such a cluster may skip
+// minors, and only into that one: "Skipping multiple versions can only be
+// done when upgrading from an unsupported version back into the minimum
+// supported version" (learn.microsoft.com/azure/aks/upgrade-aks-cluster).
+// AKS wants the control plane and every pool upgraded together then.
+func (c *Catalog) RecoveryMinor(from Version, f Filter) (Version, bool) {
+	if c.minor(from) != nil {
+		return Version{}, false
+	}
+	for i := range c.minors {
+		e := &c.minors[i]
+		if !e.visible(f) || e.preview || len(e.patches) == 0 {
+			continue
+		}
+		if e.minor.Major == from.Major && from.Minor < e.minor.Minor {
+			return e.minor, true
+		}
+		return Version{}, false
+	}
+	return Version{}, false
 }
 
 // newestDirect returns the newest visible patch p of minor's minor with

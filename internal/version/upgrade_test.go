@@ -26,6 +26,8 @@ func TestNextHop(t *testing.T) {
 		{"unlisted from, same minor", "1.30.2", "1.30.10", official, "1.30.10"},
 		{"into preview when allowed", "1.32.0", "1.33.0", officialPreview, "1.33.0"},
 		{"through the LTS-only minor on LTS", "1.28.15", "1.30.10", lts, "1.29.12"},
+		{"out of support: skips into the oldest supported minor", "1.28.15", "1.32.2", official, "1.30.10"},
+		{"out of support: not beyond the target", "1.28.15", "1.30.7", official, "1.30.7"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -62,7 +64,6 @@ func TestNextHopErrors(t *testing.T) {
 		{"target minor not listed", fix, "1.31.4", "1.34.1", official, ErrNotOffered, "1.34 is not offered"},
 		{"target is preview", fix, "1.32.2", "1.33.0", official, ErrNotOffered, "preview"},
 		{"target hidden by plan", fix, "1.28.15", "1.29.12", official, ErrNotOffered, "support plan KubernetesOfficial"},
-		{"intermediate minor hidden by plan", fix, "1.28.15", "1.30.10", official, ErrNoHop, "without skipping a minor: no direct upgrade: 1.29 is not offered under support plan KubernetesOfficial"},
 		{"intermediate minor missing", gap, "1.30.1", "1.32.1", official, ErrNoHop, "1.31 is no longer offered"},
 		{"no direct patch into the next minor", fix, "1.29.9", "1.31.4", lts, ErrNoHop, ""},
 	}
@@ -146,7 +147,6 @@ func TestPathErrors(t *testing.T) {
 	}{
 		{"same version", "1.31.4", "1.31.4", official, ErrSameVersion, ""},
 		{"downgrade", "1.32.2", "1.30.10", official, ErrDowngrade, ""},
-		{"hidden intermediate minor", "1.28.15", "1.30.10", official, ErrNoHop, "1.29 is not offered"},
 		{"preview target", "1.30.9", "1.33.0", official, ErrNotOffered, "preview"},
 		{"missing minor after a hop", "1.29.1", "1.32.1", official, ErrNoHop, "path 1.29.1 to 1.32.1, after 1.30.1: "},
 	}
@@ -205,7 +205,11 @@ func TestPathNeverSkips(t *testing.T) {
 				found++
 				cur := from
 				for _, h := range hops {
-					if !cur.Less(h) || !fix.DirectUpgrade(cur, h) || cur.MinorsBehind(h) > 1 || !fix.Has(h, f) {
+					direct := fix.DirectUpgrade(cur, h) && cur.MinorsBehind(h) <= 1
+					if r, ok := fix.RecoveryMinor(cur, f); ok {
+						direct = h.SameMinor(r) // the only skip AKS allows
+					}
+					if !cur.Less(h) || !direct || !fix.Has(h, f) {
 						t.Errorf("Path(%s, %s, %+v) = %v: bad hop %s -> %s", from, to, f, hops, cur, h)
 					}
 					cur = h
@@ -219,5 +223,30 @@ func TestPathNeverSkips(t *testing.T) {
 	t.Logf("%d paths checked, %d refused for lack of a hop", found, failed)
 	if found < 100 {
 		t.Errorf("only %d paths found", found)
+	}
+}
+
+func TestRecoveryMinor(t *testing.T) {
+	fix := fixtureCatalog(t)
+	tests := []struct {
+		from string
+		f    Filter
+		want string // "" when from's minor is supported
+	}{
+		{"1.27.9", official, "1.30"},
+		{"1.29.12", official, ""}, // listed for LTS: its upgrades are listed
+		{"1.29.12", lts, ""},
+		{"1.28.15", lts, "1.29"},
+		{"1.30.2", official, ""}, // an unlisted patch of a supported minor
+		{"1.31.5", official, ""},
+	}
+	for _, tt := range tests {
+		got, ok := fix.RecoveryMinor(MustParse(tt.from), tt.f)
+		switch {
+		case tt.want == "" && ok:
+			t.Errorf("RecoveryMinor(%s, %+v) = %s, want none", tt.from, tt.f, got)
+		case tt.want != "" && (!ok || got.MinorString() != tt.want):
+			t.Errorf("RecoveryMinor(%s, %+v) = %s, %v, want %s", tt.from, tt.f, got, ok, tt.want)
+		}
 	}
 }
