@@ -57,6 +57,18 @@ type NodePool struct {
 	// (from the pool's upgrade profile).
 	LatestNodeImageVersion string `json:"latestNodeImageVersion,omitempty"`
 	ProvisioningState      string `json:"provisioningState,omitempty"`
+	// UpgradeSettings are the pool's own, as AKS reports them: what AKS
+	// upgrades it with. Nil when AKS reports none.
+	UpgradeSettings *PoolUpgradeSettings `json:"upgradeSettings,omitempty"`
+}
+
+// PoolUpgradeSettings are an agent pool's upgradeSettings; a zero field
+// is one AKS did not report.
+type PoolUpgradeSettings struct {
+	// MaxSurge is a node count ("3") or a percentage of the pool ("33%").
+	MaxSurge                  string `json:"maxSurge,omitempty"`
+	DrainTimeoutInMinutes     int    `json:"drainTimeoutInMinutes,omitempty"`
+	NodeSoakDurationInMinutes int    `json:"nodeSoakDurationInMinutes,omitempty"`
 }
 
 // Idle reports whether no operation is in progress on the cluster or any
@@ -93,6 +105,17 @@ func (c *Cluster) AutoUpgradeEnabled() bool {
 // API 2023-06-01) and SecurityPatch.
 func (c *Cluster) NodeOSReimages() bool {
 	return strings.EqualFold(c.NodeOSUpgradeChannel, "NodeImage") || strings.EqualFold(c.NodeOSUpgradeChannel, "SecurityPatch")
+}
+
+// Channels are a cluster's AKS upgrade channels (its autoUpgradeProfile);
+// an empty field is one left as it is.
+type Channels struct {
+	// AutoUpgrade is the cluster auto-upgrade channel: none, patch,
+	// stable, rapid or node-image.
+	AutoUpgrade string `json:"autoUpgrade,omitempty"`
+	// NodeOS is the node OS upgrade channel: None, Unmanaged,
+	// SecurityPatch or NodeImage.
+	NodeOS string `json:"nodeOS,omitempty"`
 }
 
 // NormalizeID returns the comparable form of an ARM resource ID.

@@ -49,6 +49,8 @@ func (e Event) Describe() string {
 		return fmt.Sprintf("%s runs Kubernetes %s, which leaves support soon", n.Name, n.Version)
 	case e.Gate != nil:
 		return e.Gate.Describe()
+	case e.Channels != nil:
+		return e.Channels.Describe()
 	}
 	if who != "" {
 		return fmt.Sprintf("%s (%s)", e.Type.Short(), who)

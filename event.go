@@ -74,6 +74,11 @@ const (
 	// the reason).
 	EventGateBlocked EventType = "aksupgrade.gate.blocked"
 	EventGateWarned  EventType = "aksupgrade.gate.warned"
+
+	// EventChannelsSet (ChannelsEvent): aksupgrade set a cluster's AKS
+	// upgrade channels so that its stage manages it (the policy's
+	// channels.takeOver).
+	EventChannelsSet EventType = "aksupgrade.cluster.channelsSet"
 )
 
 // azureTypes are the types whose data is an Event Grid or CloudEvents
@@ -102,7 +107,7 @@ func (t EventType) Engine() bool {
 	case EventStepRunning, EventStepSucceeded, EventStepFailed, EventStepAbandoned,
 		EventStageStarted, EventStageReached, EventStageProven, EventStageHalted, EventApprovalNeeded,
 		EventApproved, EventRetried, EventPaused, EventResumed, EventAborted,
-		EventVersionAvailable, EventSupportEnding, EventSupportEnded, EventGateBlocked, EventGateWarned:
+		EventVersionAvailable, EventSupportEnding, EventSupportEnded, EventGateBlocked, EventGateWarned, EventChannelsSet:
 		return true
 	}
 	return false
@@ -158,6 +163,7 @@ type Event struct {
 	Versions    *VersionNews                   `json:"versions,omitempty"`
 	SupportNews *SupportNews                   `json:"supportNews,omitempty"`
 	Gate        *GateEvent                     `json:"gate,omitempty"`
+	Channels    *ChannelsEvent                 `json:"channels,omitempty"`
 }
 
 // Known reports whether the event has a typed payload.
@@ -188,6 +194,8 @@ func (e Event) Payload() any {
 		return e.SupportNews
 	case e.Gate != nil:
 		return e.Gate
+	case e.Channels != nil:
+		return e.Channels
 	}
 	return nil
 }
@@ -216,11 +224,14 @@ func (e *Event) DecodePayload(data []byte) error {
 	case EventGateBlocked, EventGateWarned:
 		e.Gate = &GateEvent{}
 		target = e.Gate
+	case EventChannelsSet:
+		e.Channels = &ChannelsEvent{}
+		target = e.Channels
 	default:
 		return fmt.Errorf("event type %q has no engine payload", e.Type)
 	}
 	if err := json.Unmarshal(data, target); err != nil {
-		e.Step, e.Stage, e.Action, e.Versions, e.SupportNews, e.Gate = nil, nil, nil, nil, nil, nil
+		e.Step, e.Stage, e.Action, e.Versions, e.SupportNews, e.Gate, e.Channels = nil, nil, nil, nil, nil, nil, nil
 		return fmt.Errorf("event %s: %w", e.Type, err)
 	}
 	if e.Cluster == "" {
@@ -233,6 +244,8 @@ func (e *Event) DecodePayload(data []byte) error {
 			e.Cluster = e.SupportNews.Cluster
 		case e.Gate != nil:
 			e.Cluster = e.Gate.Result.Cluster
+		case e.Channels != nil:
+			e.Cluster = e.Channels.Cluster
 		}
 	}
 	return nil

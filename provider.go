@@ -29,6 +29,10 @@ type Provider interface {
 	// reads the cluster first and refuses a step the cluster has already
 	// taken or cannot take (Error codes ErrBusy, ErrAlreadyDone, ...).
 	Start(ctx context.Context, s Step) (Operation, error)
+	// SetChannels sets the cluster's AKS upgrade channels in one managed
+	// cluster PUT and returns once AKS accepted it, without waiting for
+	// the update to finish. A busy cluster is refused with ErrBusy.
+	SetChannels(ctx context.Context, clusterID string, ch Channels) error
 	// Poll checks an operation once, without waiting. It works from the
 	// operation's resume token alone, so a restarted process resumes
 	// polling instead of issuing the step again.

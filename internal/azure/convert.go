@@ -66,6 +66,7 @@ func convertCluster(mc *armcontainerservice.ManagedCluster) (aksupgrade.Cluster,
 				KubernetesVersion: first(str(ap.CurrentOrchestratorVersion), str(ap.OrchestratorVersion), c.KubernetesVersion),
 				NodeImageVersion:  str(ap.NodeImageVersion),
 				ProvisioningState: str(ap.ProvisioningState),
+				UpgradeSettings:   convertUpgradeSettings(ap.UpgradeSettings),
 			})
 		}
 	}
@@ -84,8 +85,23 @@ func convertAgentPool(ap *armcontainerservice.AgentPool) aksupgrade.NodePool {
 		np.KubernetesVersion = first(str(p.CurrentOrchestratorVersion), str(p.OrchestratorVersion))
 		np.NodeImageVersion = str(p.NodeImageVersion)
 		np.ProvisioningState = str(p.ProvisioningState)
+		np.UpgradeSettings = convertUpgradeSettings(p.UpgradeSettings)
 	}
 	return np
+}
+
+// convertUpgradeSettings reads a pool's upgradeSettings; nil when AKS
+// reports none.
+func convertUpgradeSettings(u *armcontainerservice.AgentPoolUpgradeSettings) *aksupgrade.PoolUpgradeSettings {
+	if u == nil {
+		return nil
+	}
+	out := aksupgrade.PoolUpgradeSettings{MaxSurge: str(u.MaxSurge),
+		DrainTimeoutInMinutes: int(num(u.DrainTimeoutInMinutes)), NodeSoakDurationInMinutes: int(num(u.NodeSoakDurationInMinutes))}
+	if out == (aksupgrade.PoolUpgradeSettings{}) {
+		return nil
+	}
+	return &out
 }
 
 // autoUpgradeWindow returns the aksManagedAutoUpgradeSchedule window

@@ -56,6 +56,7 @@ func TestConvertClusterExamples(t *testing.T) {
 				NodePools: []aksupgrade.NodePool{{
 					Name: "nodepool1", OSType: "Linux", VMSize: "Standard_DS1_v2", Count: 3, KubernetesVersion: "1.9.6",
 					NodeImageVersion: "AKSUbuntu:1604:2020.03.11", ProvisioningState: "Succeeded",
+					UpgradeSettings: &aksupgrade.PoolUpgradeSettings{MaxSurge: "33%"},
 				}},
 			},
 		},

@@ -17,16 +17,11 @@ import (
 // admin account, refused by AKS when local accounts are disabled). The
 // request goes through the provider's rate limiting like every other.
 func (p *Provider) Kubeconfig(ctx context.Context, clusterID string, admin bool) ([]byte, error) {
-	ref, err := parseClusterID(clusterID)
-	if err != nil {
-		return nil, err
-	}
-	f, err := p.factory(ref.subscription)
+	ctx, ref, f, err := p.forCluster(ctx, clusterID)
 	if err != nil {
 		return nil, err
 	}
 	c := f.NewManagedClustersClient()
-	ctx = withSubscription(ctx, ref.subscription)
 	var res armcontainerservice.CredentialResults
 	if admin {
 		r, err := c.ListClusterAdminCredentials(ctx, ref.resourceGroup, ref.name, nil)

@@ -50,15 +50,11 @@ func (p *Provider) Clusters(ctx context.Context, subscriptions []string) ([]aksu
 
 // Cluster reads one managed cluster.
 func (p *Provider) Cluster(ctx context.Context, id string) (aksupgrade.Cluster, error) {
-	ref, err := parseClusterID(id)
+	ctx, ref, f, err := p.forCluster(ctx, id)
 	if err != nil {
 		return aksupgrade.Cluster{}, err
 	}
-	f, err := p.factory(ref.subscription)
-	if err != nil {
-		return aksupgrade.Cluster{}, err
-	}
-	resp, err := f.NewManagedClustersClient().Get(withSubscription(ctx, ref.subscription), ref.resourceGroup, ref.name, nil)
+	resp, err := f.NewManagedClustersClient().Get(ctx, ref.resourceGroup, ref.name, nil)
 	if err != nil {
 		return aksupgrade.Cluster{}, fmt.Errorf("read cluster %s: %w", id, p.classify(err))
 	}
@@ -160,15 +156,10 @@ func (p *Provider) autoUpgradeWindow(ctx context.Context, c *aksupgrade.Cluster)
 // NodeImages fills in LatestNodeImageVersion of each pool of c from the
 // pools' upgrade profiles.
 func (p *Provider) NodeImages(ctx context.Context, c *aksupgrade.Cluster) error {
-	ref, err := parseClusterID(c.ID)
+	ctx, ref, f, err := p.forCluster(ctx, c.ID)
 	if err != nil {
 		return err
 	}
-	f, err := p.factory(ref.subscription)
-	if err != nil {
-		return err
-	}
-	ctx = withSubscription(ctx, ref.subscription)
 	pools := f.NewAgentPoolsClient()
 	for i := range c.NodePools {
 		np := &c.NodePools[i]

@@ -31,15 +31,10 @@ func (p *Provider) Poll(ctx context.Context, op aksupgrade.Operation) (aksupgrad
 	if op.ResumeToken == "" {
 		return aksupgrade.OperationStatus{}, errorf(aksupgrade.ErrInvalid, "operation without a resume token")
 	}
-	ref, err := parseClusterID(op.Step.ClusterID)
+	ctx, ref, f, err := p.forCluster(ctx, op.Step.ClusterID)
 	if err != nil {
 		return aksupgrade.OperationStatus{}, err
 	}
-	f, err := p.factory(ref.subscription)
-	if err != nil {
-		return aksupgrade.OperationStatus{}, err
-	}
-	ctx = withSubscription(ctx, ref.subscription)
 	tk := op.ResumeToken
 	var poll pollFunc
 	switch op.Step.Kind {

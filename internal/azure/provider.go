@@ -1,6 +1,7 @@
 package azure
 
 import (
+	"context"
 	"fmt"
 	"log/slog"
 	"strings"
@@ -149,6 +150,21 @@ func (p *Provider) classify(err error) error { return classify(err, p.clock.Now(
 // clusterRef is a managed cluster's resource ID, parsed.
 type clusterRef struct {
 	id, subscription, resourceGroup, name string
+}
+
+// forCluster parses a managed cluster's resource ID and returns it with the
+// client factory of its subscription and ctx tagged with the subscription
+// (for throttling).
+func (p *Provider) forCluster(ctx context.Context, id string) (context.Context, clusterRef, *armcontainerservice.ClientFactory, error) {
+	ref, err := parseClusterID(id)
+	if err != nil {
+		return ctx, clusterRef{}, nil, err
+	}
+	f, err := p.factory(ref.subscription)
+	if err != nil {
+		return ctx, clusterRef{}, nil, err
+	}
+	return withSubscription(ctx, ref.subscription), ref, f, nil
 }
 
 // parseClusterID parses and checks a managed cluster's resource ID.

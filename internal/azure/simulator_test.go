@@ -192,6 +192,9 @@ func TestSimulatorDiscovery(t *testing.T) {
 	if dev.AutoUpgradeWindow == nil || dev.AutoUpgradeWindow.Schedule.Weekly == nil || dev.AutoUpgradeWindow.StartDate != "2026-01-04" {
 		t.Errorf("dev auto-upgrade window = %+v", dev.AutoUpgradeWindow)
 	}
+	if u := dev.NodePools[1].UpgradeSettings; u == nil || u.MaxSurge != "50%" || u.DrainTimeoutInMinutes != 30 {
+		t.Errorf("dev's apps pool upgrade settings = %+v, want its own maxSurge 50%%", u)
+	}
 	if got[2].SupportPlan != aksupgrade.SupportPlanLTS || got[2].AutoUpgradeChannel != "patch" || got[4].PowerState != "Stopped" {
 		t.Errorf("lts %+v, stopped %+v", got[2], got[4])
 	}

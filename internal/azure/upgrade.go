@@ -34,18 +34,13 @@ import (
 //
 // The returned Operation carries the SDK poller's resume token.
 func (p *Provider) Start(ctx context.Context, s aksupgrade.Step) (aksupgrade.Operation, error) {
-	ref, err := parseClusterID(s.ClusterID)
-	if err != nil {
-		return aksupgrade.Operation{}, err
-	}
 	if err := checkStep(s); err != nil {
 		return aksupgrade.Operation{}, err
 	}
-	f, err := p.factory(ref.subscription)
+	ctx, ref, f, err := p.forCluster(ctx, s.ClusterID)
 	if err != nil {
 		return aksupgrade.Operation{}, err
 	}
-	ctx = withSubscription(ctx, ref.subscription)
 	var token string
 	switch s.Kind {
 	case aksupgrade.StepControlPlane, aksupgrade.StepCluster:

@@ -218,6 +218,14 @@ func (e *Engine) step(ctx context.Context) (time.Time, error) {
 	if err != nil {
 		return time.Time{}, err
 	}
+	took, err := e.takeOver(ctx, now, res, &fleet)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("take over AKS channels: %w", err)
+	}
+	if took {
+		// The clusters are the stages' now: plan again at once.
+		return now, nil
+	}
 	if err := e.announceApprovals(ctx, now, res); err != nil {
 		return time.Time{}, fmt.Errorf("approvals: %w", err)
 	}

@@ -63,7 +63,7 @@ func (k *Checker) surgeCapacity(ctx context.Context, c aksupgrade.Cluster, g pol
 			r.Fix = "check the pool's VM size; the check is tried again at the next round"
 			return
 		}
-		surge := g.Surge.SurgeNodes(p.Count)
+		surge := g.Surge.For(&p).SurgeNodes(p.Count)
 		if n := surge * cores; n > need {
 			need, pool, what = n, p.Name, fmt.Sprintf("%d × %s", surge, p.VMSize)
 		}
@@ -73,7 +73,7 @@ func (k *Checker) surgeCapacity(ctx context.Context, c aksupgrade.Cluster, g pol
 		r.Verdict = aksupgrade.GateFailed
 		r.Saw = fmt.Sprintf("the surge of pool %s needs %d vCPUs (%s), but %d of %d regional vCPUs in %s are used: %d free (AKS would refuse the upgrade: QuotaExceeded)",
 			pool, need, what, capa.Used, capa.Limit, c.Location, free)
-		r.Fix = "ask for more regional vCPU quota for the subscription (Azure portal: Quotas), or lower the stage's upgradeSettings.maxSurge"
+		r.Fix = "ask for more regional vCPU quota for the subscription (Azure portal: Quotas), or lower the pool's upgradeSettings.maxSurge (az aks nodepool update --max-surge)"
 		return
 	}
 	r.Verdict = aksupgrade.GatePassed

@@ -212,6 +212,9 @@ func eventData(e aksupgrade.Event, o MessageOptions) (TemplateData, Severity, bo
 		return supportNews(*e.SupportNews)
 	case e.Gate != nil:
 		return gateEvent(e.Type, *e.Gate)
+	case e.Channels != nil:
+		c := e.Channels
+		return TemplateData{Kind: KindChannelsSet, Stage: c.Stage, ClusterID: c.Cluster, Cluster: aksupgrade.ClusterName(c.Cluster)}, SeverityInfo, true
 	case e.NodeImage != nil:
 		return nodeImageEvent(e)
 	case e.NodePool != nil, e.Maintenance != nil:

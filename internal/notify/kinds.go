@@ -28,6 +28,9 @@ const (
 	// KindGateWarned: a gate in warn mode failed.
 	KindGateBlocked = "gateBlocked"
 	KindGateWarned  = "gateWarned"
+	// KindChannelsSet: aksupgrade set a cluster's AKS upgrade channels
+	// (the policy's channels.takeOver).
+	KindChannelsSet = "channelsSet"
 
 	// From people, through the engine (aksupgrade rollout ...).
 	KindApproved = "approved"
@@ -46,7 +49,7 @@ func Kinds() []string {
 		KindNewVersion, KindNodeImageAvailable, KindSupportEnding, KindSupportEnded, KindNodePoolFailed,
 		KindMaintenanceScheduled, KindMaintenanceUpdate,
 		KindRolloutStarted, KindStageStarted, KindStageReached, KindStageProven, KindStageHalted,
-		KindRolloutCompleted, KindApprovalNeeded, KindGateBlocked, KindGateWarned,
+		KindRolloutCompleted, KindApprovalNeeded, KindGateBlocked, KindGateWarned, KindChannelsSet,
 		KindApproved, KindRetried, KindPaused, KindResumed, KindAborted,
 	}
 }

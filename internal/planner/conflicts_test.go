@@ -3,6 +3,7 @@ package planner
 import (
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/aksupgrade/aksupgrade"
 )
@@ -39,5 +40,31 @@ func TestNodeOSChannelThatReimagesIsAConflict(t *testing.T) {
 	res := Plan(Input{Now: t0, Policy: pol, Catalogs: cats, Clusters: []aksupgrade.Cluster{c}})
 	if len(res.Conflicts) != 0 || len(res.Actions) == 0 {
 		t.Errorf("node images left to AKS: conflicts %+v, actions %v; want the Kubernetes upgrade planned", res.Conflicts, actionsOf(res))
+	}
+}
+
+// The estimate uses each pool's own upgradeSettings, which AKS upgrades
+// it with; the stage's only where the pool reports none.
+func TestEstimateUsesThePoolsOwnUpgradeSettings(t *testing.T) {
+	cats := catalogs(t, map[string][]string{"westeurope": {"1.31.4", "1.31.5"}})
+	estimate := func(own *aksupgrade.PoolUpgradeSettings) time.Duration {
+		c := cl("sbx-1", "sandbox", "westeurope", "1.31.4")
+		c.NodePools = []aksupgrade.NodePool{{Name: "system", Mode: "System", Count: 10, KubernetesVersion: "1.31.4", UpgradeSettings: own}}
+		res := Plan(Input{Now: t0, Policy: sandboxOnly(t, 2), Catalogs: cats, Clusters: []aksupgrade.Cluster{c}})
+		for _, a := range res.Actions {
+			if a.Kind == ActionUpgradeControlPlane {
+				return time.Duration(a.Estimate)
+			}
+		}
+		t.Fatalf("no control plane upgrade in %v", actionsOf(res))
+		return 0
+	}
+	// The stage's default maxSurge 10% of 10 nodes: 10 batches of 8 minutes.
+	if got, want := estimate(nil), ControlPlaneDuration+10*BatchDuration; got != want {
+		t.Errorf("no settings of its own: %s, want %s", got, want)
+	}
+	// 50%: 2 batches, each with a 5 minute node soak.
+	if got, want := estimate(&aksupgrade.PoolUpgradeSettings{MaxSurge: "50%", NodeSoakDurationInMinutes: 5}), ControlPlaneDuration+2*(BatchDuration+5*time.Minute); got != want {
+		t.Errorf("maxSurge 50%%, soak 5m: %s, want %s", got, want)
 	}
 }

@@ -35,9 +35,10 @@ func (s *stageRun) estimateKube(m *member, hop version.Version) time.Duration {
 }
 
 // poolDuration is the time to roll every node of a pool: nodes go in
-// batches of maxSurge, each batch drained, reimaged and soaked.
+// batches of maxSurge, each batch drained, reimaged and soaked, with the
+// pool's own upgradeSettings (the stage's where it reports none).
 func (s *stageRun) poolDuration(np *aksupgrade.NodePool) time.Duration {
-	u := s.st.UpgradeSettings
+	u := s.st.UpgradeSettings.For(np)
 	count := max(np.Count, 1)
 	surge := u.SurgeNodes(count)
 	batches := (count + surge - 1) / surge

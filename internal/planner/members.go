@@ -62,10 +62,10 @@ func (p *planner) assign() [][]*member {
 		case len(names) > 1:
 			p.out.Errors = append(p.out.Errors, note(c, fmt.Sprintf("selected by stages %s: a cluster belongs to exactly one stage; make the selectors exclusive", quoteList(names))))
 		case c.AutoUpgradeEnabled():
-			p.out.Conflicts = append(p.out.Conflicts, note(c, fmt.Sprintf("AKS auto-upgrade channel is %q: AKS upgrades it on its own schedule; set the channel to none to let stage %q manage it (az aks update --auto-upgrade-channel none)", c.AutoUpgradeChannel, p.in.Policy.Stages[si].Name)))
+			p.out.Conflicts = append(p.out.Conflicts, note(c, fmt.Sprintf("AKS auto-upgrade channel is %q: AKS upgrades it on its own schedule; set the channel to none to let stage %q manage it (az aks update --auto-upgrade-channel none, or channels.takeOver: true in the policy)", c.AutoUpgradeChannel, p.in.Policy.Stages[si].Name)))
 			p.conflicts[si] = append(p.conflicts[si], c)
 		case c.NodeOSReimages() && p.in.Policy.NodeImage.Channel != policy.NodeImageNone:
-			p.out.Conflicts = append(p.out.Conflicts, note(c, fmt.Sprintf("AKS node OS upgrade channel is %q: AKS reimages its nodes with images no earlier stage proved; set it to None or Unmanaged to let stage %q manage node images (az aks update --node-os-upgrade-channel None), or set nodeImage.channel: none in the policy to leave node images to AKS", c.NodeOSUpgradeChannel, p.in.Policy.Stages[si].Name)))
+			p.out.Conflicts = append(p.out.Conflicts, note(c, fmt.Sprintf("AKS node OS upgrade channel is %q: AKS reimages its nodes with images no earlier stage proved; set it to None or Unmanaged to let stage %q manage node images (az aks update --node-os-upgrade-channel None, or channels.takeOver: true in the policy), or set nodeImage.channel: none in the policy to leave node images to AKS", c.NodeOSUpgradeChannel, p.in.Policy.Stages[si].Name)))
 			p.conflicts[si] = append(p.conflicts[si], c)
 		default:
 			m := p.member(c)

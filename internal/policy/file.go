@@ -9,6 +9,7 @@ type fileDoc struct {
 	Subscriptions []string          `yaml:"subscriptions"`
 	Kubernetes    kubernetesDoc     `yaml:"kubernetes"`
 	NodeImage     nodeImageDoc      `yaml:"nodeImage"`
+	Channels      channelsDoc       `yaml:"channels"`
 	Gates         *gatesDoc         `yaml:"gates"`
 	Stages        []stageDoc        `yaml:"stages"`
 	Notifications *notificationsDoc `yaml:"notifications"`
@@ -23,6 +24,11 @@ type kubernetesDoc struct {
 
 type nodeImageDoc struct {
 	Channel string `yaml:"channel"`
+}
+
+type channelsDoc struct {
+	TakeOver             bool   `yaml:"takeOver"`
+	NodeOSUpgradeChannel string `yaml:"nodeOSUpgradeChannel"`
 }
 
 type stageDoc struct {

@@ -29,8 +29,9 @@ type Gates struct {
 	Queries []Query
 	// Every is how often postflight gates run during the soak.
 	Every time.Duration
-	// Surge is the stage's upgradeSettings, which the surgeCapacity
-	// preflight sizes the surge with.
+	// Surge is the stage's upgradeSettings: the surgeCapacity preflight
+	// sizes each pool's surge with the pool's own maxSurge, these where
+	// the pool reports none.
 	Surge UpgradeSettings
 }
 

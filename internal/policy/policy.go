@@ -19,6 +19,7 @@ type Policy struct {
 	Subscriptions []string
 	Kubernetes    Kubernetes
 	NodeImage     NodeImage
+	Channels      Channels
 	Stages        []Stage
 	// Notifications is nil when the policy tells nobody anything.
 	Notifications *Notifications
@@ -51,6 +52,24 @@ const (
 // NodeImage is how the first stage picks node image targets.
 type NodeImage struct {
 	Channel string
+}
+
+// Node OS upgrade channels aksupgrade may set when it takes a cluster over.
+const (
+	NodeOSNone      = "None"
+	NodeOSUnmanaged = "Unmanaged"
+)
+
+// Channels says what aksupgrade does about clusters whose AKS upgrade
+// channels compete with it (an auto-upgrade channel other than none, a
+// node OS channel that reimages while the policy manages node images).
+type Channels struct {
+	// TakeOver: aksupgrade sets the auto-upgrade channel to none and the
+	// node OS channel to NodeOS itself, and records it in the audit log.
+	// Otherwise (the default) such clusters are conflicts, left alone.
+	TakeOver bool
+	// NodeOS is NodeOSNone (the default) or NodeOSUnmanaged.
+	NodeOS string
 }
 
 // Stage is one ordered step of the fleet.
@@ -96,12 +115,32 @@ func (a Approval) Needs(k aksupgrade.UpdateKind) bool {
 	return true
 }
 
-// UpgradeSettings are the AKS upgradeSettings applied to the stage's pools.
+// UpgradeSettings are what the stage assumes of a pool's AKS
+// upgradeSettings where the pool reports none of its own (For): they size
+// the duration estimate and the surgeCapacity gate. aksupgrade never
+// writes them to a pool; AKS upgrades each pool with the pool's own.
 type UpgradeSettings struct {
 	// MaxSurge is a node count ("3") or a percentage ("33%").
 	MaxSurge                  string
 	DrainTimeoutInMinutes     int
 	NodeSoakDurationInMinutes int
+}
+
+// For returns the settings AKS upgrades np with: the pool's own where it
+// reports them, u's elsewhere.
+func (u UpgradeSettings) For(np *aksupgrade.NodePool) UpgradeSettings {
+	if o := np.UpgradeSettings; o != nil {
+		if o.MaxSurge != "" {
+			u.MaxSurge = o.MaxSurge
+		}
+		if o.DrainTimeoutInMinutes > 0 {
+			u.DrainTimeoutInMinutes = o.DrainTimeoutInMinutes
+		}
+		if o.NodeSoakDurationInMinutes > 0 {
+			u.NodeSoakDurationInMinutes = o.NodeSoakDurationInMinutes
+		}
+	}
+	return u
 }
 
 // SurgeNodes returns how many extra nodes a pool of count nodes gets during

@@ -61,6 +61,7 @@ func build(doc *fileDoc, vocab vocabulary) (*Policy, []problem) {
 	}
 	p.Kubernetes = v.kubernetes(&doc.Kubernetes)
 	p.NodeImage = v.nodeImage(&doc.NodeImage)
+	p.Channels = v.channels(&doc.Channels)
 	if len(doc.Stages) == 0 {
 		v.add("stages", "found no stages, allowed a list of at least one stage, in rollout order")
 	}
@@ -135,6 +136,17 @@ func (v *validator) nodeImage(d *nodeImageDoc) NodeImage {
 		v.bad("nodeImage.channel", quote(d.Channel), "latest or none")
 	}
 	return n
+}
+
+func (v *validator) channels(d *channelsDoc) Channels {
+	c := Channels{TakeOver: d.TakeOver, NodeOS: d.NodeOSUpgradeChannel}
+	if c.NodeOS == "" {
+		c.NodeOS = NodeOSNone
+	}
+	if c.NodeOS != NodeOSNone && c.NodeOS != NodeOSUnmanaged {
+		v.bad("channels.nodeOSUpgradeChannel", quote(d.NodeOSUpgradeChannel), "None or Unmanaged (AKS's spelling)")
+	}
+	return c
 }
 
 func (v *validator) stage(field string, d *stageDoc, k Kubernetes) Stage {

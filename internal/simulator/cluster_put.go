@@ -19,6 +19,11 @@ package simulator
 //   - From a minor the region no longer lists, the control plane cannot
 //     move alone: the whole cluster goes, into the oldest supported minor.
 //     The refusal's code and wording are unverified.
+//   - autoUpgradeProfile: the channels must be ones the API knows; a PUT
+//     that changes them applies at once here, where AKS says "allow up
+//     to 24 hours for the changes to take effect" and a node OS channel
+//     change "triggers a reimage" (learn.microsoft.com/azure/aks/
+//     auto-upgrade-node-os-image): neither delay nor reimage is modelled.
 //   - servicePrincipalProfile: a GET never returns the secret, so sending
 //     back a service principal's clientId without it is refused; the az
 //     CLI drops the profile from its upgrade PUT for that reason. The code
@@ -28,6 +33,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
@@ -78,7 +84,7 @@ func (s *Simulator) putCluster(c *call) {
 		return
 	}
 	if to == from && len(moving) == 0 {
-		cl.force = overrideOf(props)
+		s.keep(cl, props)
 		cl.target = cl.version
 		s.reconcile(cl, nil)
 		s.writeCluster(c, cl, nil)
@@ -104,7 +110,7 @@ func (s *Simulator) putCluster(c *call) {
 			return
 		}
 	}
-	cl.force = overrideOf(props)
+	s.keep(cl, props)
 	var op *operation
 	if len(moving) > 0 {
 		op = s.startCluster(cl, to.String(), moving, c.now)
@@ -123,6 +129,14 @@ func checkClusterBody(cl *clusterState, body *armcontainerservice.ManagedCluster
 	if loc := strings.ToLower(strings.ReplaceAll(*body.Location, " ", "")); loc != cl.location {
 		return &armError{status: http.StatusBadRequest, code: "InvalidResourceLocation",
 			message: fmt.Sprintf("The resource '%s' already exists in location '%s' in resource group '%s'. A resource with the same name cannot be created in location '%s'. Please select a new resource name.", cl.name, cl.location, cl.rg, loc)}
+	}
+	if a := props.AutoUpgradeProfile; a != nil {
+		if a.UpgradeChannel != nil && !slices.Contains(upgradeChannels, string(*a.UpgradeChannel)) {
+			return errInvalidParameter("The value of parameter autoUpgradeProfile.upgradeChannel is invalid: %q is not one of %s.", *a.UpgradeChannel, strings.Join(upgradeChannels, ", "))
+		}
+		if a.NodeOSUpgradeChannel != nil && !slices.Contains(nodeOSChannels, string(*a.NodeOSUpgradeChannel)) {
+			return errInvalidParameter("The value of parameter autoUpgradeProfile.nodeOSUpgradeChannel is invalid: %q is not one of %s.", *a.NodeOSUpgradeChannel, strings.Join(nodeOSChannels, ", "))
+		}
 	}
 	if sp := props.ServicePrincipalProfile; sp != nil && sp.ClientID != nil && *sp.ClientID != "msi" && (sp.Secret == nil || *sp.Secret == "") {
 		return errInvalidParameter("The value of parameter servicePrincipalProfile.secret is invalid: a service principal's clientId was sent without its secret, which a GET never returns. Leave servicePrincipalProfile out of the request to keep the cluster's credentials.")
@@ -182,6 +196,23 @@ func forceUpgrade(p *armcontainerservice.ManagedClusterProperties, now time.Time
 		return false
 	}
 	return u.OverrideSettings.Until == nil || u.OverrideSettings.Until.After(now)
+}
+
+// keep takes what an accepted PUT sets besides versions: the upgrade
+// override and the channels.
+func (s *Simulator) keep(cl *clusterState, props *armcontainerservice.ManagedClusterProperties) {
+	cl.force = overrideOf(props)
+	if a := props.AutoUpgradeProfile; a != nil {
+		if a.UpgradeChannel != nil && string(*a.UpgradeChannel) != cl.autoUpgrade {
+			s.log.Info("auto-upgrade channel set", "cluster", cl.name, "from", cl.autoUpgrade, "to", *a.UpgradeChannel)
+			cl.autoUpgrade = string(*a.UpgradeChannel)
+		}
+		if a.NodeOSUpgradeChannel != nil && string(*a.NodeOSUpgradeChannel) != cl.nodeOSUpgrade {
+			s.log.Info("node OS channel set", "cluster", cl.name, "from", cl.nodeOSUpgrade, "to", *a.NodeOSUpgradeChannel)
+			cl.nodeOSUpgrade = string(*a.NodeOSUpgradeChannel)
+		}
+	}
+	s.touch(cl, nil)
 }
 
 // overrideOf is the upgrade override a PUT leaves on the cluster: a PUT

@@ -336,6 +336,7 @@ func (s *Simulator) snapshot(now time.Time) aksupgrade.Snapshot {
 					NodeImageVersion:       p.image,
 					LatestNodeImageVersion: s.latestImage(p),
 					ProvisioningState:      p.provisioning,
+					UpgradeSettings:        &aksupgrade.PoolUpgradeSettings{MaxSurge: p.maxSurge, DrainTimeoutInMinutes: p.drainTimeout, NodeSoakDurationInMinutes: p.soak},
 				})
 			}
 			snap.Clusters = append(snap.Clusters, dc)

@@ -131,6 +131,16 @@ func TestAKSRules(t *testing.T) {
 		},
 		status: 400, code: "NotAllAgentPoolOrchestratorVersionSpecifiedAndUnchanged",
 	}, {
+		name: "an auto-upgrade channel AKS does not know",
+		do: func(e *env) error {
+			mc := e.getCluster("rg-a", "aks-a")
+			mc.Properties.AutoUpgradeProfile.NodeOSUpgradeChannel = ptr(armcontainerservice.NodeOSUpgradeChannel("none"))
+			_, err := e.clusters().BeginCreateOrUpdate(context.Background(), "rg-a", "aks-a", mc, nil)
+			return err
+		},
+		status: 400, code: "InvalidParameter",
+		message: "autoUpgradeProfile.nodeOSUpgradeChannel",
+	}, {
 		name: "a PUT without a location",
 		do: func(e *env) error {
 			mc := e.getCluster("rg-a", "aks-a")
@@ -267,6 +277,22 @@ func (e *env) upgradeCluster(rg, name, v string) (*pollerOf[armcontainerservice.
 		return nil, err
 	}
 	return &pollerOf[armcontainerservice.ManagedClustersClientCreateOrUpdateResponse]{p}, nil
+}
+
+// A PUT that changes the channels changes them, and AKS stops acting on
+// its own.
+func TestPutSetsChannels(t *testing.T) {
+	e := newEnv(t, "small.yaml", func(sc *Scenario) { sc.Subscriptions[0].Clusters[0].NodeOSUpgradeChannel = "NodeImage" })
+	mc := e.getCluster("rg-a", "aks-a")
+	mc.Properties.AutoUpgradeProfile.NodeOSUpgradeChannel = ptr(armcontainerservice.NodeOSUpgradeChannelNone)
+	mc.Properties.AutoUpgradeProfile.UpgradeChannel = ptr(armcontainerservice.UpgradeChannelNone)
+	if _, err := e.clusters().BeginCreateOrUpdate(context.Background(), "rg-a", "aks-a", mc, nil); err != nil {
+		t.Fatal(err)
+	}
+	got := e.getCluster("rg-a", "aks-a").Properties.AutoUpgradeProfile
+	if deref(got.NodeOSUpgradeChannel) != armcontainerservice.NodeOSUpgradeChannelNone || deref(got.UpgradeChannel) != armcontainerservice.UpgradeChannelNone {
+		t.Errorf("channels after the PUT: %s, %s", deref(got.UpgradeChannel), deref(got.NodeOSUpgradeChannel))
+	}
 }
 
 func TestMinorAliasResolvesToNewestPatch(t *testing.T) {

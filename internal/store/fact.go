@@ -20,6 +20,10 @@ type Fact struct {
 	Transitions []Transition
 	// Run, when set, is a cluster's run (SetRun's rules).
 	Run *Run
+	// Notes are audit entries of changes the store keeps nothing else of
+	// (what the engine changed in Azure itself); each is appended (Log's
+	// rules) and counts as a change.
+	Notes []AuditEntry
 	// Events report the fact. Each is stored unless one with its key is
 	// (PutEvent's rules); but when the fact has other parts and none of
 	// them changes anything, no event is stored either: a fact recorded
@@ -30,7 +34,7 @@ type Fact struct {
 // Validate reports whether every part of f can be recorded, and that f
 // has a part.
 func (f Fact) Validate() error {
-	if f.Fleet == nil && f.Step == nil && len(f.Transitions) == 0 && f.Run == nil && len(f.Events) == 0 {
+	if f.Fleet == nil && f.Step == nil && len(f.Transitions) == 0 && f.Run == nil && len(f.Notes) == 0 && len(f.Events) == 0 {
 		return invalid("a fact needs something to record")
 	}
 	if f.Step != nil {
@@ -45,6 +49,11 @@ func (f Fact) Validate() error {
 	}
 	if f.Run != nil {
 		if err := f.Run.Validate(); err != nil {
+			return err
+		}
+	}
+	for _, n := range f.Notes {
+		if err := n.Validate(); err != nil {
 			return err
 		}
 	}
@@ -72,11 +81,12 @@ type FactTx interface {
 	UpdateStep(ctx context.Context, s StepRecord) (changed bool, err error)
 	Apply(ctx context.Context, t Transition) (changed bool, err error)
 	SetRun(ctx context.Context, r Run) (changed bool, err error)
+	Log(ctx context.Context, e AuditEntry) error
 	PutEvent(ctx context.Context, e Event) (inserted bool, err error)
 }
 
 // WriteFact writes f's parts through tx with Record's rules: the fleet,
-// the step's change, the transitions, the run, and then the events,
+// the step's change, the transitions, the run, the notes, and then the events,
 // unless f had other parts and none of them changed anything. The
 // implementation runs it inside one transaction, validated (f.Validate)
 // before, and commits when it returns no error.
@@ -112,6 +122,12 @@ func WriteFact(ctx context.Context, tx FactTx, f Fact) (Recorded, error) {
 			return Recorded{}, fmt.Errorf("run: %w", err)
 		}
 		out.Changed = out.Changed || changed
+	}
+	for _, n := range f.Notes {
+		parts, out.Changed = true, true
+		if err := tx.Log(ctx, n); err != nil {
+			return Recorded{}, fmt.Errorf("note: %w", err)
+		}
 	}
 	if parts && !out.Changed {
 		return out, nil

@@ -48,6 +48,8 @@ func (t factTx) Apply(ctx context.Context, tr store.Transition) (bool, error) {
 
 func (t factTx) SetRun(ctx context.Context, r store.Run) (bool, error) { return setRunTx(ctx, t.tx, r) }
 
+func (t factTx) Log(ctx context.Context, e store.AuditEntry) error { return insertAudit(ctx, t.tx, e) }
+
 func (t factTx) PutEvent(ctx context.Context, e store.Event) (bool, error) {
 	return putEventTx(ctx, t.tx, e)
 }

@@ -2,6 +2,7 @@ package storetest
 
 import (
 	"errors"
+	"slices"
 	"testing"
 	"time"
 
@@ -15,6 +16,42 @@ func testRecord(t *testing.T, open Opener) {
 	t.Run("TellsOnce", func(t *testing.T) { testRecordTellsOnce(t, open) })
 	t.Run("FleetWithEvents", func(t *testing.T) { testRecordFleet(t, open) })
 	t.Run("Invalid", func(t *testing.T) { testRecordInvalid(t, open) })
+	t.Run("NotesWithTheirEvent", func(t *testing.T) { testRecordNotes(t, open) })
+}
+
+// testRecordNotes: a note and the event that tells it are written
+// together, or, when a part fails, neither is.
+func testRecordNotes(t *testing.T, open Opener) {
+	s := open(t)
+	ctx := t.Context()
+	a := clusterID("aks-prod-01")
+	note := store.AuditEntry{At: at(hours(1)), Actor: store.ActorEngine, Kind: "channels", Stage: "prod", Cluster: a,
+		Message: "set the node OS channel from NodeImage to None"}
+	ev := engineEvent("channels/aks-prod-01", aksupgrade.EventChannelsSet, 1)
+	step := mustBegin(t, s, controlPlane(a, at(0)))
+	bad := step
+	bad.ID += 1000 // unknown: the step part fails, and the note with it
+	bad.State, bad.UpdatedAt = store.StepSucceeded, at(hours(1))
+	if _, err := s.Record(ctx, store.Fact{Step: &bad, Notes: []store.AuditEntry{note}, Events: []store.Event{ev}}); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("Record with an unknown step = %v, want ErrNotFound", err)
+	}
+	if got, err := s.Audit(ctx, store.AuditQuery{Cluster: a}); err != nil || slices.ContainsFunc(got, func(e store.AuditEntry) bool { return e.Kind == "channels" }) {
+		t.Fatalf("audit after a failed fact = %+v, %v; want no note", got, err)
+	}
+	got, err := s.Record(ctx, store.Fact{Notes: []store.AuditEntry{note}, Events: []store.Event{ev}})
+	if err != nil || !got.Changed || got.Events != 1 {
+		t.Fatalf("Record = %+v, %v; want a change and one event", got, err)
+	}
+	entries, err := s.Audit(ctx, store.AuditQuery{Cluster: a})
+	if err != nil || !slices.ContainsFunc(entries, func(e store.AuditEntry) bool { return e.Kind == "channels" && e.Message == note.Message }) {
+		t.Errorf("audit = %+v, %v; want the note", entries, err)
+	}
+	if evs, err := s.Events(ctx, 0); err != nil || len(evs) != 1 || evs[0].Type != aksupgrade.EventChannelsSet {
+		t.Errorf("events = %+v, %v; want the channels event", evs, err)
+	}
+	if _, err := s.Record(ctx, store.Fact{Notes: []store.AuditEntry{{Kind: "channels"}}}); !errors.Is(err, store.ErrInvalid) {
+		t.Errorf("a note without time or actor: %v, want ErrInvalid", err)
+	}
 }
 
 // engineEvent is an event of the engine's about stage and target.
