@@ -187,7 +187,7 @@ var (
 	unmanaged = desc("clusters_unmanaged",
 		"Clusters no stage of the policy selects; aksupgrade leaves them alone.")
 	conflict = desc("clusters_conflict",
-		"Clusters that AKS upgrades by itself (an auto-upgrade channel is set); aksupgrade does not touch them.")
+		"Clusters that AKS upgrades by itself (an auto-upgrade channel, or a node OS channel that reimages); aksupgrade does not touch them.")
 	unplaced = desc("clusters_unplaced",
 		"Clusters the policy cannot place, such as one selected by two stages.")
 )
@@ -203,6 +203,8 @@ var clusterStates = []planner.ClusterState{
 	planner.ClusterBlocked,
 	planner.ClusterHalted,
 	planner.ClusterConflict,
+	planner.ClusterHeld,
+	planner.ClusterGated,
 }
 
 func (planCollector) Describe(ch chan<- *prometheus.Desc) {

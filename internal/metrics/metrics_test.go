@@ -240,7 +240,7 @@ func TestPlan(t *testing.T) {
 	}
 	// Every state of every stage is there, at zero when no cluster is in it.
 	for _, stage := range []string{"dev", "prod"} {
-		for _, st := range []string{"upToDate", "starting", "upgrading", "waiting", "awaitingApproval", "blocked", "halted", "conflict"} {
+		for _, st := range []string{"upToDate", "starting", "upgrading", "waiting", "awaitingApproval", "blocked", "halted", "conflict", "held", "gated"} {
 			want["aksupgrade_clusters{stage="+stage+",state="+st+"}"] = 0
 		}
 	}

@@ -96,6 +96,11 @@ func (s *stageRun) laterStageKube(m *member) *job {
 		return s.prepare(&job{m: m, target: &goal.target, goal: goal.target.Version, state: ClusterBlocked,
 			reason: fmt.Sprintf("no %d.%d version is proven in %s yet, and %s cannot skip a minor to reach %s", m.low.Major, m.low.Minor+1, s.prev(), m.low.MinorString(), goal.target.Version)})
 	}
+	if other, ok := otherPlan(m, hop.v); ok && hop != coming {
+		// The stage's rollout does not wait for it: it is held, not
+		// behind.
+		return &job{m: m, state: ClusterHeld, reason: s.held(m, hop.v, other)}
+	}
 	j := s.kubeHop(m, hop.v, goal.v)
 	switch {
 	case !m.cat.Has(hop.v, m.filter):
@@ -211,6 +216,35 @@ func unavailable(m *member, v version.Version) string {
 		return fmt.Sprintf("%s is offered in %s, but not to this cluster (support plan %s%s)", v, m.c.Location, m.filter.Plan(), previewNote(m, v))
 	}
 	return v.String() + " is not yet available in " + m.c.Location
+}
+
+// otherPlan is the support plan that offers v in the cluster's region when
+// the cluster's own plan does not.
+func otherPlan(m *member, v version.Version) (string, bool) {
+	if m.cat.Has(v, m.filter) {
+		return "", false
+	}
+	for _, plan := range []string{aksupgrade.SupportPlanOfficial, aksupgrade.SupportPlanLTS} {
+		if plan != m.filter.Plan() && m.cat.Has(v, version.Filter{AllowPreview: m.filter.AllowPreview, SupportPlan: plan}) {
+			return plan, true
+		}
+	}
+	return "", false
+}
+
+// held says why a cluster stays where it is on its support plan, and the
+// one change that would let it follow the stage.
+func (s *stageRun) held(m *member, v version.Version, other string) string {
+	stays := m.cp.MinorString()
+	if s.p.in.Calendar != nil {
+		stays += ", " + s.p.support(m)
+	}
+	change := "az aks update --k8s-support-plan " + other
+	if other == aksupgrade.SupportPlanLTS {
+		change = "az aks update --tier premium --k8s-support-plan " + other + " (LTS needs the Premium tier)"
+	}
+	return fmt.Sprintf("held: %s is not offered on support plan %s in %s, so the cluster stays on %s and the stage does not wait for it; to follow the stage, move it to %s (%s)",
+		v, m.filter.Plan(), m.c.Location, stays, other, change)
 }
 
 func previewNote(m *member, v version.Version) string {

@@ -158,6 +158,10 @@ const (
 	ClusterGated    ClusterState = "gated"
 	ClusterHalted   ClusterState = "halted"
 	ClusterConflict ClusterState = "conflict"
+	// ClusterHeld: its support plan does not offer what the stage rolls
+	// out (an LTS cluster, a version that is not LTS); it stays where it
+	// is, and the stage does not wait for it.
+	ClusterHeld ClusterState = "held"
 )
 
 // ClusterPlan is one cluster's next step and when it is expected.

@@ -520,7 +520,7 @@ func TestUnavailableForSupportPlan(t *testing.T) {
 	lts.SupportPlan = aksupgrade.SupportPlanLTS
 	res := Plan(Input{Now: t0, Policy: pol, Catalogs: map[string]*version.Catalog{"westeurope": c}, Clusters: []aksupgrade.Cluster{lts},
 		History: aksupgrade.History{Rollouts: []aksupgrade.Rollout{provenIn(k8s("1.31.4"), t0.Add(-time.Hour), "sandbox")}}})
-	mustContain(t, clusterPlan(t, res, "dev-1").Reason, "1.31.4 is offered in westeurope, but not to this cluster (support plan AKSLongTermSupport)")
+	mustContain(t, clusterPlan(t, res, "dev-1").Reason, "held: 1.31.4 is not offered on support plan AKSLongTermSupport in westeurope")
 }
 
 func TestAzureMaintenanceIsAvoided(t *testing.T) {

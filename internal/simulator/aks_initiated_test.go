@@ -137,3 +137,23 @@ func TestAKSForcesAnUpgradeOutOfTheSupportWindow(t *testing.T) {
 		t.Errorf("after a week: control plane %s, system pool %s; want both forced to 1.30.10", c.KubernetesVersion, c.NodePools[0].KubernetesVersion)
 	}
 }
+
+// When the community support of 1.30 ends, an LTS cluster on 1.30 (which
+// LTS still covers) is not told its support is ending; others are.
+func TestSupportEndingSkipsLTSClusters(t *testing.T) {
+	e := newEnv(t, "small.yaml", func(sc *Scenario) {
+		a := &sc.Subscriptions[0].Clusters[0] // aks-a, 1.30.9 in westeurope, which offers 1.30 on LTS
+		a.Tier, a.SupportPlan = "Premium", "AKSLongTermSupport"
+		sc.Timeline = append(sc.Timeline, TimelineEntry{After: Duration(time.Hour), Region: "westeurope", SupportEnding: "1.30"})
+	})
+	e.clock.Advance(2 * time.Hour)
+	var told []string
+	for _, ev := range e.sim.Events() {
+		if ev.Type == EventClusterSupportEnding {
+			told = append(told, ev.Subject)
+		}
+	}
+	if strings.Join(told, " ") != "aks-stopped" {
+		t.Errorf("ClusterSupportEnding for %v, want aks-stopped only (aks-a is on LTS)", told)
+	}
+}

@@ -247,7 +247,14 @@ func (s *Simulator) supportEvents(typ, minor string, r *regionState, at time.Tim
 	if err != nil {
 		return // checked by New
 	}
+	ms := r.minor(m)
 	for _, c := range s.clustersIn(r) {
+		// An LTS cluster on a minor LTS still covers is not leaving
+		// support when the community version does (unverified: inferred
+		// from the LTS calendar, learn.microsoft.com/azure/aks/long-term-support).
+		if c.supportPlan == aksupgrade.SupportPlanLTS && ms != nil && slices.Contains(ms.plans, aksupgrade.SupportPlanLTS) {
+			continue
+		}
 		if mustVersion(c.version).SameMinor(m) {
 			s.publishCluster(typ, c, at, clusterSupportData{KubernetesVersion: c.version})
 			s.publishEOL(c, m, r, at)

@@ -219,6 +219,11 @@ func checkCluster(field string, c Cluster, regions map[string]*regionState) []pr
 	}
 	oneOf(".tier", c.Tier, tiers)
 	oneOf(".supportPlan", c.SupportPlan, supportPlans)
+	if c.SupportPlan == aksupgrade.SupportPlanLTS && c.Tier != "Premium" {
+		// "LTS is only available in the Premium tier"
+		// (learn.microsoft.com/azure/aks/long-term-support).
+		add(".supportPlan", "found %s on tier %q, want tier Premium: AKS offers long-term support only on the Premium tier", c.SupportPlan, orDefault(c.Tier, tiers[0]))
+	}
 	oneOf(".autoUpgradeChannel", c.AutoUpgradeChannel, upgradeChannels)
 	oneOf(".nodeOSUpgradeChannel", c.NodeOSUpgradeChannel, nodeOSChannels)
 	oneOf(".powerState", c.PowerState, powerStates)

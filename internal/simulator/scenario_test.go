@@ -64,6 +64,10 @@ func TestParseScenarioErrors(t *testing.T) {
 		yaml: minimal + "timeline:\n  - after: 2d\n    region: westeurope\n    addPatch: 1.31.5\n    remove: 1.31.4\n",
 		want: []string{`s.yaml:18:5: timeline[0]: an entry makes exactly one change (addPatch, addMinor, remove, ga, setDefault, nodeImage or supportEnding), found 2`},
 	}, {
+		name: "LTS without the Premium tier",
+		yaml: strings.Replace(minimal, "        location: westeurope", "        location: westeurope\n        supportPlan: AKSLongTermSupport", 1),
+		want: []string{`s.yaml:8:22: subscriptions[0].clusters[0].supportPlan: found AKSLongTermSupport on tier "Free", want tier Premium: AKS offers long-term support only on the Premium tier`},
+	}, {
 		name: "fault target",
 		yaml: minimal + "faults:\n  - kind: drainFailure\n    cluster: aks-z\n",
 		want: []string{`s.yaml:19:14: faults[0].cluster: no cluster of the scenario matches the fault's target`},
