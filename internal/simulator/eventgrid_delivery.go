@@ -106,7 +106,7 @@ func (s *Simulator) Deliveries() []Delivery {
 func (s *Simulator) enqueue(ev Event) {
 	queued := false
 	for _, es := range s.grid.subs {
-		if es.state != subFailed && es.takes(ev.Type) {
+		if es.state != subFailed && es.takes(ev) {
 			es.pending = append(es.pending, ev)
 			queued = true
 		}
@@ -227,16 +227,25 @@ func (s *Simulator) dueJobs(now time.Time) []job {
 		case subSucceeded:
 			for len(es.pending) > 0 {
 				n := min(len(es.pending), es.MaxEventsPerBatch)
-				es.batches = append(es.batches, &batch{events: slices.Clone(es.pending[:n]), due: now})
+				b := &batch{events: slices.Clone(es.pending[:n]), due: now}
+				if late := b.events[n-1].Time.Add(es.Delay.D()); late.After(now) {
+					b.due = late
+				}
+				es.batches = append(es.batches, b)
 				es.pending = es.pending[n:]
 			}
 			es.pending = nil
+			var due []job
 			for _, b := range es.batches {
 				if !b.busy && !b.due.After(now) {
 					b.busy = true
-					jobs = append(jobs, job{sub: es, b: b, attempt: b.attempts + 1})
+					due = append(due, job{sub: es, b: b, attempt: b.attempts + 1})
 				}
 			}
+			if es.OutOfOrder {
+				slices.Reverse(due)
+			}
+			jobs = append(jobs, due...)
 		}
 	}
 	return jobs
@@ -317,6 +326,9 @@ func (s *Simulator) recordDelivery(j job, at time.Time, status int, err error) b
 	}
 	if d.Outcome != outcomeRetry {
 		es.removeBatch(b)
+	}
+	if d.Outcome == outcomeDelivered && es.Duplicates && !b.again {
+		es.batches = append(es.batches, &batch{events: b.events, due: at, again: true})
 	}
 	s.grid.deliveries = append(s.grid.deliveries, d)
 	s.log.Info("event delivery", "subscription", es.Name, "attempt", j.attempt, "status", status, "outcome", d.Outcome, "events", len(b.events))

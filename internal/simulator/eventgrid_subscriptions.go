@@ -43,6 +43,24 @@ type EventSubscription struct {
 	// Types filters the event types delivered (includedEventTypes);
 	// empty: all.
 	Types []string `yaml:"types,omitempty" json:"types,omitempty"`
+	// Topic is the source of the subscription's system topic: a managed
+	// cluster's resource ID (topic type Microsoft.ContainerService.
+	// ManagedClusters: AKS's events are per cluster, one system topic
+	// each) or /subscriptions/{id} (Azure Resource Notifications'
+	// ContainerServiceEventResources: ScheduledEventEmitted). Empty:
+	// every topic, a shortcut of the simulator's that Azure has no
+	// equivalent of.
+	Topic string `yaml:"topic,omitempty" json:"topic,omitempty"`
+	// Duplicates, OutOfOrder and Delay make the subscription's deliveries
+	// what Event Grid's at-least-once delivery allows: every batch
+	// delivered twice, batches due together sent newest first, and every
+	// batch sent Delay after its events were published
+	// (learn.microsoft.com/azure/event-grid/delivery-and-retry: "Event
+	// Grid ... might deliver the same event more than once" and does not
+	// guarantee order).
+	Duplicates bool     `yaml:"duplicates,omitempty" json:"duplicates,omitempty"`
+	OutOfOrder bool     `yaml:"outOfOrder,omitempty" json:"outOfOrder,omitempty"`
+	Delay      Duration `yaml:"delay,omitempty" json:"delay,omitempty"`
 }
 
 // EventSubscriptionStatus is an event subscription as the simulator holds
@@ -117,6 +135,12 @@ func (e *EventSubscription) check(field string) []problem {
 			add(".headers", "%q: a value is at most 4096 bytes", k)
 		}
 	}
+	if e.Topic != "" && !strings.HasPrefix(strings.ToLower(e.Topic), "/subscriptions/") {
+		add(".topic", "found %q, want a managed cluster's resource ID or /subscriptions/{id}", e.Topic)
+	}
+	if e.Delay < 0 {
+		add(".delay", "found %s, want a duration of zero or more", e.Delay.D())
+	}
 	for i, t := range e.Types {
 		if !slices.ContainsFunc(EventTypes(), func(known string) bool { return strings.EqualFold(known, t) }) {
 			add(".types["+strconv.Itoa(i)+"]", "found %q, want one of %s", t, strings.Join(EventTypes(), ", "))
@@ -149,10 +173,17 @@ type batch struct {
 	attempts int
 	due      time.Time
 	busy     bool
+	// again: the batch is a duplicate, not itself duplicated.
+	again bool
 }
 
-func (es *eventSub) takes(typ string) bool {
-	return len(es.Types) == 0 || slices.ContainsFunc(es.Types, func(t string) bool { return strings.EqualFold(t, typ) })
+// takes reports whether the subscription delivers ev: of a type it
+// includes, from its topic.
+func (es *eventSub) takes(ev Event) bool {
+	if len(es.Types) > 0 && !slices.ContainsFunc(es.Types, func(t string) bool { return strings.EqualFold(t, ev.Type) }) {
+		return false
+	}
+	return es.Topic == "" || strings.EqualFold(strings.TrimRight(es.Topic, "/"), ev.Source)
 }
 
 func (es *eventSub) removeBatch(b *batch) {
