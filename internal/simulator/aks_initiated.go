@@ -24,11 +24,15 @@ package simulator
 //     channel.
 //   - Forced upgrades out of the support window, whatever the channels:
 //     "When a cluster in an n-3 version is about to drop to n-4, AKS
-//     automatically upgrades the cluster to n-2" (same page). The
-//     simulator does it for clusters whose minor the timeline removes,
+//     automatically upgrades the cluster to n-2" (same page), and "AKS
+//     automatically upgrades any cluster that stays on an unsupported
+//     Kubernetes version after its 60-day platform support grace period
+//     ends" (AKS release notes 2026-10-25, from June 2027). The simulator
+//     does it for clusters whose minor the timeline removes,
 //     forcedUpgradeAfter later, inside aksManagedAutoUpgradeSchedule when
-//     set; the delay is unverified, and clusters already out of support
-//     when the scenario starts are left to the operator.
+//     set, into the oldest supported minor; clusters already out of
+//     support when the scenario starts are left to the operator
+//     (unverified: when their grace period began is unknown).
 
 import (
 	"time"
@@ -38,8 +42,8 @@ import (
 )
 
 // forcedUpgradeAfter is how long after its minor leaves the catalogue AKS
-// upgrades a cluster by force (unverified).
-const forcedUpgradeAfter = 7 * 24 * time.Hour
+// upgrades a cluster by force: the 60-day platform support grace period.
+const forcedUpgradeAfter = 60 * 24 * time.Hour
 
 // Node OS and cluster auto-upgrade channels that make AKS act.
 const (

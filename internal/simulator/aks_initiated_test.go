@@ -122,19 +122,20 @@ func TestAKSAutoUpgradeChannels(t *testing.T) {
 	}
 }
 
-// When the timeline removes a cluster's minor, AKS upgrades it by force a
-// week later into the oldest supported minor, whatever its channels.
+// When the timeline removes a cluster's minor, AKS upgrades it by force
+// after the 60-day grace period, into the oldest supported minor,
+// whatever its channels.
 func TestAKSForcesAnUpgradeOutOfTheSupportWindow(t *testing.T) {
 	e := aksWorld(t, func(c *Cluster) { c.KubernetesVersion, c.NodeOSUpgradeChannel = "1.29.14", "None" },
 		TimelineEntry{After: Duration(24 * time.Hour), Region: "westeurope", Remove: "1.29"})
-	e.clock.Advance(24*time.Hour + 6*24*time.Hour)
+	e.clock.Advance(24*time.Hour + 59*24*time.Hour)
 	if v := e.only().KubernetesVersion; v != "1.29.14" {
-		t.Fatalf("six days after 1.29 left: %s, want no forced upgrade yet", v)
+		t.Fatalf("59 days after 1.29 left: %s, want no forced upgrade yet", v)
 	}
 	e.clock.Advance(2 * 24 * time.Hour)
 	c := e.only()
 	if c.KubernetesVersion != "1.30.10" || c.NodePools[0].KubernetesVersion != "1.30.10" {
-		t.Errorf("after a week: control plane %s, system pool %s; want both forced to 1.30.10", c.KubernetesVersion, c.NodePools[0].KubernetesVersion)
+		t.Errorf("after 60 days: control plane %s, system pool %s; want both forced to 1.30.10", c.KubernetesVersion, c.NodePools[0].KubernetesVersion)
 	}
 }
 

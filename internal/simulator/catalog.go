@@ -222,11 +222,25 @@ func imageFamily(image string) (family string, ok bool) {
 	return image[:i], true
 }
 
-// defaultImageFamily is the node image family AKS gives an OS SKU.
-func defaultImageFamily(osType, osSKU string) string {
+// defaultImageFamily is the node image family AKS gives an OS SKU at
+// Kubernetes version k. The unversioned SKUs follow the Kubernetes
+// version: "Ubuntu 22.04 is the default for Kubernetes versions 1.25 to
+// 1.34. Ubuntu 24.04 is the default for Kubernetes versions 1.35+"
+// (learn.microsoft.com/azure/aks/upgrade-os-version); Azure Linux 3.0 from
+// Kubernetes 1.32 (the same page; the exact minor is unverified). A
+// versioned SKU (Ubuntu2204, Ubuntu2404, Windows2019, Windows2022) keeps
+// its OS.
+func defaultImageFamily(osType, osSKU string, k version.Version) string {
 	switch strings.ToLower(osSKU) {
 	case "azurelinux", "cblmariner", "mariner":
+		if k.Major == 1 && k.Minor >= 32 {
+			return "AKSAzureLinux-V3gen2"
+		}
 		return "AKSAzureLinux-V2gen2"
+	case "ubuntu2204":
+		return "AKSUbuntu-2204gen2containerd"
+	case "ubuntu2404":
+		return "AKSUbuntu-2404gen2containerd"
 	case "windows2019":
 		return "AKSWindows-2019-containerd"
 	case "windows2022":
@@ -235,7 +249,28 @@ func defaultImageFamily(osType, osSKU string) string {
 	if strings.EqualFold(osType, "Windows") {
 		return "AKSWindows-2022-containerd"
 	}
+	if k.Major == 1 && k.Minor >= 35 {
+		return "AKSUbuntu-2404gen2containerd"
+	}
 	return "AKSUbuntu-2204gen2containerd"
+}
+
+// osSupports returns why an OS SKU cannot run Kubernetes version k, or "".
+// Windows Server 2019 is not offered from Kubernetes 1.33 (AKS retired it;
+// learn.microsoft.com/azure/aks/upgrade-os-version); Ubuntu2204 stops at
+// 1.34 (unverified: inferred from 24.04 becoming the default at 1.35).
+func osSupports(osSKU string, k version.Version) string {
+	switch strings.ToLower(osSKU) {
+	case "windows2019":
+		if k.Major == 1 && k.Minor >= 33 {
+			return "Windows Server 2019 is not supported on Kubernetes 1.33 and later; move the pool's workloads to a Windows2022 pool"
+		}
+	case "ubuntu2204":
+		if k.Major == 1 && k.Minor >= 35 {
+			return "OS SKU Ubuntu2204 is not supported on Kubernetes 1.35 and later; use OS SKU Ubuntu (24.04 from 1.35) or Ubuntu2404"
+		}
+	}
+	return ""
 }
 
 // publish adds a node image release; it becomes its family's latest.

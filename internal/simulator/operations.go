@@ -97,7 +97,7 @@ func (s *Simulator) startPool(kind opKind, p *poolState, to string, now time.Tim
 	op.end = now.Add(op.total)
 	if kind == opNodePool {
 		op.from = p.version
-		op.image = s.latestImage(p)
+		op.image = s.imageFor(p, to)
 		p.target = to
 		p.provisioning = stateUpgrading
 	} else {
@@ -134,7 +134,7 @@ func (s *Simulator) startCluster(c *clusterState, to string, moving []*poolState
 	}
 	for _, p := range moving {
 		op.total += (s.durations.nodeBatch + time.Duration(p.soak)*time.Minute) * time.Duration(p.batches())
-		op.moves = append(op.moves, poolMove{pool: p, image: s.latestImage(p)})
+		op.moves = append(op.moves, poolMove{pool: p, image: s.imageFor(p, to)})
 		p.target = to
 		p.provisioning = stateUpgrading
 	}

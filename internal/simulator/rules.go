@@ -82,7 +82,19 @@ func (s *Simulator) checkCluster(c *clusterState, to version.Version) *armError 
 	case !slices.Contains(ups, to):
 		return errUpgradeNotAllowed(from, to, ups)
 	}
+	for _, p := range c.pools {
+		if why := osSupports(p.osSKU, to); why != "" {
+			return errOSNotSupported(p, why)
+		}
+	}
 	return nil
+}
+
+// errOSNotSupported refuses to move a pool to a Kubernetes version its
+// OS SKU does not run on. Code and wording unverified.
+func errOSNotSupported(p *poolState, why string) *armError {
+	return &armError{status: http.StatusBadRequest, code: "OperationNotAllowed",
+		message: fmt.Sprintf("Agent pool %s (osSKU %s) cannot be upgraded: %s.", p.name, p.osSKU, why)}
 }
 
 // errControlPlaneOnlyOutOfSupport refuses to upgrade the control plane
@@ -110,6 +122,9 @@ func (s *Simulator) checkPool(p *poolState, to version.Version) *armError {
 		return errVersionNotSupported(p.cluster.name, to)
 	case from.MinorsBehind(to) > 1:
 		return errUpgradeNotAllowed(from, to, s.poolUpgrades(p))
+	}
+	if why := osSupports(p.osSKU, to); why != "" {
+		return errOSNotSupported(p, why)
 	}
 	return nil
 }

@@ -36,7 +36,7 @@ var (
 	powerStates       = []string{"Running", "Stopped"}
 	poolModes         = []string{"User", "System"}
 	osTypes           = []string{"Linux", "Windows"}
-	linuxSKUs         = []string{"Ubuntu", "AzureLinux"}
+	linuxSKUs         = []string{"Ubuntu", "AzureLinux", "Ubuntu2204", "Ubuntu2404"}
 	windowsSKUs       = []string{"Windows2022", "Windows2019"}
 	maintenanceFields = []string{"default", "autoUpgradeSchedule", "nodeOSUpgradeSchedule"}
 )
@@ -291,7 +291,7 @@ func checkCluster(field string, c Cluster, regions map[string]*regionState) []pr
 				add(pf+".nodeImageVersion", "found %q, want FAMILY-RELEASE, such as AKSUbuntu-2204gen2containerd-202501.12.0", p.NodeImageVersion)
 			}
 		} else if region != nil {
-			if fam := defaultImageFamily(p.OSType, p.OSSKU); region.latestImage(fam) == "" {
+			if fam := defaultImageFamily(p.OSType, p.OSSKU, poolVersion(c, p)); region.latestImage(fam) == "" {
 				add(pf+".nodeImageVersion", "region %s publishes no %s image at the start; set nodeImageVersion or add one to its nodeImages", region.name, fam)
 			}
 		}
@@ -393,4 +393,14 @@ func problemsError(ps []problem) error {
 		fmt.Fprintf(&b, "scenario: %s: %s", p.field, p.msg)
 	}
 	return fmt.Errorf("%s", b.String())
+}
+
+// poolVersion is the pool's Kubernetes version as written, defaulting to
+// the cluster's; the zero version when neither parses (reported apart).
+func poolVersion(c Cluster, p NodePool) version.Version {
+	v, err := version.Parse(orDefault(p.KubernetesVersion, c.KubernetesVersion))
+	if err != nil {
+		return version.Version{}
+	}
+	return v
 }

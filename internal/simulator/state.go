@@ -157,7 +157,7 @@ func (s *Simulator) newCluster(sub *subState, c Cluster) *clusterState {
 		}
 		ps.target = ps.version
 		if ps.image == "" {
-			ps.image = region.latestImage(defaultImageFamily(ps.osType, ps.osSKU))
+			ps.image = region.latestImage(defaultImageFamily(ps.osType, ps.osSKU, mustVersion(ps.version)))
 		}
 		if u := p.UpgradeSettings; u != nil {
 			ps.maxSurge = orDefault(u.MaxSurge, ps.maxSurge)
@@ -262,6 +262,17 @@ func (s *Simulator) latestImage(p *poolState) string {
 		return img
 	}
 	return p.image
+}
+
+// imageFor is the node image a Kubernetes upgrade of p to version to gives
+// it: the newest of the family its OS SKU has at to, which may be another
+// OS than it runs now; the pool's own family's newest when the region
+// publishes none of that family.
+func (s *Simulator) imageFor(p *poolState, to string) string {
+	if img := s.region(p.cluster).latestImage(defaultImageFamily(p.osType, p.osSKU, mustVersion(to))); img != "" {
+		return img
+	}
+	return s.latestImage(p)
 }
 
 // surgeNodes is how many nodes a batch of the pool upgrades at once.
