@@ -14,8 +14,10 @@ type TargetKind string
 const (
 	// TargetKubernetes is a Kubernetes version of control plane and pools.
 	TargetKubernetes TargetKind = "kubernetes"
-	// TargetNodeImage is a node image release ("202501.12.0"), the part of
-	// a pool's node image version after its last '-'.
+	// TargetNodeImage is a node image version, OS family and release
+	// ("AKSUbuntu-2204gen2containerd-202501.12.0"), as AKS reports a
+	// pool's nodeImageVersion: each OS family's image is proven on its
+	// own.
 	TargetNodeImage TargetKind = "nodeImage"
 )
 
@@ -25,11 +27,19 @@ type Target struct {
 	Version string     `json:"version"`
 }
 
+// String writes a target for people: "1.31.4", "node image 202502.03.0
+// (Ubuntu-2204gen2)" (the release, then the OS family without AKS's
+// "AKS" prefix and "containerd" suffix).
 func (t Target) String() string {
-	if t.Kind == TargetNodeImage {
+	if t.Kind != TargetNodeImage {
+		return t.Version
+	}
+	i := strings.LastIndexByte(t.Version, '-')
+	if i <= 0 {
 		return "node image " + t.Version
 	}
-	return t.Version
+	fam := strings.TrimSuffix(strings.TrimSuffix(strings.TrimPrefix(t.Version[:i], "AKS"), "containerd"), "-")
+	return "node image " + t.Version[i+1:] + " (" + fam + ")"
 }
 
 // UpdateKind classifies a single upgrade for approval rules.
@@ -119,15 +129,19 @@ func (h *History) Progress(stage string, t Target) *StageProgress {
 }
 
 // ParseTarget reads a target as people write it: "1.31.4" is a
-// Kubernetes version; "nodeImage:202502.03.0", "node image 202502.03.0",
-// or a bare release whose first number is a date ("202502.03.0") is a
-// node image release.
+// Kubernetes version; "nodeImage:AKSUbuntu-2204gen2containerd-202502.03.0",
+// "node image ...", or a bare node image version
+// ("AKSUbuntu-2204gen2containerd-202502.03.0") is a node image; so is a
+// bare release whose first number is a date ("202502.03.0").
 func ParseTarget(s string) (Target, error) {
 	s = strings.TrimSpace(s)
 	for _, p := range []string{"nodeImage:", "nodeimage:", "node image ", "node-image:"} {
 		if rest, ok := strings.CutPrefix(s, p); ok {
 			return Target{Kind: TargetNodeImage, Version: strings.TrimSpace(rest)}, nil
 		}
+	}
+	if i := strings.LastIndexByte(s, '-'); i > 0 && i < len(s)-1 && s[i+1] >= '0' && s[i+1] <= '9' && strings.HasPrefix(s, "AKS") {
+		return Target{Kind: TargetNodeImage, Version: s}, nil
 	}
 	parts := strings.Split(strings.TrimPrefix(s, "v"), ".")
 	if len(parts) != 3 {

@@ -16,6 +16,8 @@ func TestParseTarget(t *testing.T) {
 		{in: "202502.03.0", want: Target{TargetNodeImage, "202502.03.0"}},
 		{in: "nodeImage:202502.03.0", want: Target{TargetNodeImage, "202502.03.0"}},
 		{in: "node image 202502.03.0", want: Target{TargetNodeImage, "202502.03.0"}},
+		{in: "AKSUbuntu-2204gen2containerd-202502.03.0", want: Target{TargetNodeImage, "AKSUbuntu-2204gen2containerd-202502.03.0"}},
+		{in: "nodeImage:AKSAzureLinux-V3gen2-202502.03.0", want: Target{TargetNodeImage, "AKSAzureLinux-V3gen2-202502.03.0"}},
 		{in: "1.31", bad: true},
 		{in: "latest", bad: true},
 	} {
@@ -42,5 +44,18 @@ func TestTargetUnmarshalJSON(t *testing.T) {
 	var bad Target
 	if err := json.Unmarshal([]byte(`"latest"`), &bad); err == nil {
 		t.Errorf("Unmarshal(\"latest\") = %v, want an error", bad)
+	}
+}
+
+func TestNodeImageTargetString(t *testing.T) {
+	for in, want := range map[string]string{
+		"AKSUbuntu-2204gen2containerd-202502.03.0":     "node image 202502.03.0 (Ubuntu-2204gen2)",
+		"AKSAzureLinux-V3gen2-202502.03.0":             "node image 202502.03.0 (AzureLinux-V3gen2)",
+		"AKSWindows-2022-containerd-20348.3207.250224": "node image 20348.3207.250224 (Windows-2022)",
+		"202502.03.0": "node image 202502.03.0",
+	} {
+		if got := (Target{TargetNodeImage, in}).String(); got != want {
+			t.Errorf("String(%s) = %q, want %q", in, got, want)
+		}
 	}
 }

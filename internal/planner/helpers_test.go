@@ -138,7 +138,7 @@ func provenIn(target aksupgrade.Target, when time.Time, stages ...string) aksupg
 }
 
 // baseImage is the node image release every test cluster starts on.
-const baseImage = "202501.12.0"
+const baseImage = "AKSUbuntu-2204gen2containerd-202501.12.0"
 
 // actionsOf lists the plan's actions as short strings, for comparison,
 // leaving out the records of baseImage, which every stage runs from the

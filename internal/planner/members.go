@@ -101,10 +101,11 @@ func (p *planner) member(c *aksupgrade.Cluster) *member {
 	m.images = make([]poolImage, len(c.NodePools))
 	for i := range c.NodePools {
 		im := &m.images[i]
-		im.current, im.latest = release(c.NodePools[i].NodeImageVersion), release(c.NodePools[i].LatestNodeImageVersion)
-		im.behind = im.latest != "" && compareVersionStrings(im.current, im.latest) < 0
-		if im.current != "" && (m.lowImage == "" || compareVersionStrings(im.current, m.lowImage) < 0) {
-			m.lowImage = im.current
+		im.current, im.latest = c.NodePools[i].NodeImageVersion, c.NodePools[i].LatestNodeImageVersion
+		im.behind = im.latest != "" && im.latest != im.current &&
+			(family(im.latest) != family(im.current) || compareImages(im.current, im.latest) < 0)
+		if r := release(im.current); r != "" && (m.lowImage == "" || compareVersionStrings(r, m.lowImage) < 0) {
+			m.lowImage = r
 		}
 	}
 	m.pools = make([]version.Version, len(c.NodePools))
@@ -165,7 +166,7 @@ type supportKey struct {
 	plan  string
 }
 
-// poolImage is a pool's node image release and the newest AKS offers it.
+// poolImage is a pool's node image version and the newest AKS offers it.
 type poolImage struct {
 	current, latest string
 	behind          bool

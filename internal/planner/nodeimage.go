@@ -16,6 +16,26 @@ func release(image string) string {
 	return image[strings.LastIndexByte(image, '-')+1:]
 }
 
+// family returns the OS family part of a node image version: the text
+// before its last '-' ("AKSUbuntu-2204gen2containerd").
+func family(image string) string {
+	if i := strings.LastIndexByte(image, '-'); i > 0 {
+		return image[:i]
+	}
+	return ""
+}
+
+// compareImages orders node image versions by family, then release. A
+// node image target is a whole version, family and release: Ubuntu 22.04
+// and 24.04 images of one weekly release are different targets, each
+// proven on the pools that run it.
+func compareImages(a, b string) int {
+	if c := strings.Compare(family(a), family(b)); c != 0 {
+		return c
+	}
+	return compareVersionStrings(release(a), release(b))
+}
+
 // nodeImageJob returns the cluster's next node image upgrade: the first
 // pool (system pools first) whose latest image is newer than its own.
 // AKS moves a pool to its latest image only, so a later stage waits until

@@ -176,6 +176,9 @@ func compareTargets(a, b aksupgrade.Target) int {
 	if a.Kind != b.Kind {
 		return cmp.Compare(kindOrder(a.Kind), kindOrder(b.Kind))
 	}
+	if a.Kind == aksupgrade.TargetNodeImage {
+		return compareImages(a.Version, b.Version)
+	}
 	return compareVersionStrings(a.Version, b.Version)
 }
 

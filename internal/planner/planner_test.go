@@ -420,12 +420,36 @@ func TestNodeImagesFollowStages(t *testing.T) {
 	res := Plan(Input{Now: t0, Policy: pol, Catalogs: cats, Clusters: clusters,
 		History: aksupgrade.History{Rollouts: []aksupgrade.Rollout{provenIn(k8s("1.31.4"), t0.Add(-48*time.Hour), "sandbox", "dev", "test", "prod")}}})
 	got := actionsOf(res)
-	want := []string{"recordStarted sandbox 202502.03.0", "upgradeNodeImage sandbox sbx-1/system AKSUbuntu-2204gen2containerd-202501.12.0->AKSUbuntu-2204gen2containerd-202502.03.0"}
+	want := []string{"recordStarted sandbox AKSUbuntu-2204gen2containerd-202502.03.0", "upgradeNodeImage sandbox sbx-1/system AKSUbuntu-2204gen2containerd-202501.12.0->AKSUbuntu-2204gen2containerd-202502.03.0"}
 	if d := cmp.Diff(want, got); d != "" {
 		t.Errorf("actions (-want +got):\n%s", d)
 	}
 	dev := clusterPlan(t, res, "dev-1")
-	mustContain(t, dev.Reason, "node image 202502.03.0 not yet proven in sandbox")
+	mustContain(t, dev.Reason, "node image 202502.03.0 (Ubuntu-2204gen2) not yet proven in sandbox")
+}
+
+// A node image is proven per OS family: the Ubuntu image of a weekly
+// release proven in sandbox does not let dev's Azure Linux pools take the
+// Azure Linux image of the same release.
+func TestNodeImagesAreProvenPerOSFamily(t *testing.T) {
+	pol := fourStages(t, "")
+	cats := catalogs(t, twoRegions)
+	const ubuntu, azl = "AKSUbuntu-2204gen2containerd-202502.03.0", "AKSAzureLinux-V2gen2-202502.03.0"
+	dev := cl("dev-1", "dev", "westeurope", "1.31.4")
+	for i := range dev.NodePools {
+		dev.NodePools[i].NodeImageVersion, dev.NodePools[i].LatestNodeImageVersion = "AKSAzureLinux-V2gen2-202501.12.0", azl
+	}
+	history := aksupgrade.History{Rollouts: []aksupgrade.Rollout{
+		provenIn(k8s("1.31.4"), t0.Add(-48*time.Hour), "sandbox", "dev", "test", "prod"),
+		provenIn(aksupgrade.Target{Kind: aksupgrade.TargetNodeImage, Version: ubuntu}, t0.Add(-time.Hour), "sandbox"),
+	}}
+	res := Plan(Input{Now: t0, Policy: pol, Catalogs: cats, Clusters: []aksupgrade.Cluster{dev}, History: history})
+	for _, a := range res.Actions {
+		if a.Kind == ActionUpgradeNodeImage {
+			t.Errorf("%s %s/%s to %s: only the Ubuntu image is proven in sandbox", a.Kind, aksupgrade.ClusterName(a.Cluster), a.Pool, a.To)
+		}
+	}
+	mustContain(t, clusterPlan(t, res, "dev-1").Reason, "node image 202502.03.0 (AzureLinux-V2gen2) is not proven in sandbox")
 }
 
 func TestPlanIsPureAndOrderIndependent(t *testing.T) {
