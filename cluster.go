@@ -38,6 +38,9 @@ type Cluster struct {
 	// DetailsAt is when the pools' latest node images (their upgrade
 	// profiles) and AutoUpgradeWindow were last read; zero when never.
 	DetailsAt time.Time `json:"detailsAt,omitzero"`
+	// Fleet is the cluster's Azure Kubernetes Fleet Manager membership;
+	// nil when it is a member of no fleet aksupgrade can read.
+	Fleet *FleetMembership `json:"fleet,omitempty"`
 }
 
 // NodePool is an agent pool of a cluster.
@@ -105,6 +108,26 @@ func (c *Cluster) AutoUpgradeEnabled() bool {
 // API 2023-06-01) and SecurityPatch.
 func (c *Cluster) NodeOSReimages() bool {
 	return strings.EqualFold(c.NodeOSUpgradeChannel, "NodeImage") || strings.EqualFold(c.NodeOSUpgradeChannel, "SecurityPatch")
+}
+
+// FleetMembership is a cluster's membership of an Azure Kubernetes Fleet
+// Manager fleet, and what the fleet upgrades on its own.
+type FleetMembership struct {
+	ClusterID string `json:"clusterId"`
+	// Fleet is the fleet's resource ID, Member the member's name.
+	Fleet  string `json:"fleet"`
+	Member string `json:"member"`
+	// AutoUpgradeProfiles are the fleet's enabled auto-upgrade profiles,
+	// as "name (channel)".
+	AutoUpgradeProfiles []string `json:"autoUpgradeProfiles,omitempty"`
+	// UpdateRuns are the fleet's update runs not yet finished that
+	// upgrade this member, as "name (state)".
+	UpdateRuns []string `json:"updateRuns,omitempty"`
+}
+
+// Upgrades reports whether the fleet upgrades the member by itself.
+func (m *FleetMembership) Upgrades() bool {
+	return m != nil && (len(m.AutoUpgradeProfiles) > 0 || len(m.UpdateRuns) > 0)
 }
 
 // Channels are a cluster's AKS upgrade channels (its autoUpgradeProfile);

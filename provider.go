@@ -16,6 +16,10 @@ type Provider interface {
 	Clusters(ctx context.Context, subscriptions []string) ([]Cluster, error)
 	// Cluster reads one cluster again, with its node pools.
 	Cluster(ctx context.Context, id string) (Cluster, error)
+	// FleetMemberships lists the Azure Kubernetes Fleet Manager
+	// memberships of the subscriptions' fleets, with each fleet's enabled
+	// auto-upgrade profiles and unfinished update runs.
+	FleetMemberships(ctx context.Context, subscriptions []string) ([]FleetMembership, error)
 	// MaintenanceWindows fills in AutoUpgradeWindow of each cluster from
 	// its planned maintenance configurations.
 	MaintenanceWindows(ctx context.Context, clusters []Cluster) error

@@ -94,6 +94,9 @@ func Discover(ctx context.Context, p aksupgrade.Provider, pol *policy.Policy, no
 		windowed []int
 		stale    []StaleDetails
 	)
+	if err := fleetMembers(ctx, p, subs, clusters, before); err != nil {
+		stale = append(stale, StaleDetails{Cluster: "(Fleet Manager memberships)", Err: err})
+	}
 	for i := range clusters {
 		c := &clusters[i]
 		si, _ := pol.StageOf(c)
@@ -152,6 +155,30 @@ func Discover(ctx context.Context, p aksupgrade.Provider, pol *policy.Policy, no
 		return store.Fleet{}, nil, err
 	}
 	return store.Fleet{At: now, Clusters: clusters, Catalogs: cats}, stale, nil
+}
+
+// fleetMembers sets each cluster's Azure Kubernetes Fleet Manager
+// membership. Reading fleets may fail (the identity may not read them):
+// then each cluster keeps the membership read before, and the error is
+// returned for the caller to report, not to stop on.
+func fleetMembers(ctx context.Context, p aksupgrade.Provider, subs []string, clusters []aksupgrade.Cluster, before map[string]*aksupgrade.Cluster) error {
+	ms, err := p.FleetMemberships(ctx, subs)
+	if err != nil {
+		for i := range clusters {
+			if old := before[aksupgrade.NormalizeID(clusters[i].ID)]; old != nil {
+				clusters[i].Fleet = old.Fleet
+			}
+		}
+		return err
+	}
+	by := make(map[string]*aksupgrade.FleetMembership, len(ms))
+	for i := range ms {
+		by[aksupgrade.NormalizeID(ms[i].ClusterID)] = &ms[i]
+	}
+	for i := range clusters {
+		clusters[i].Fleet = by[aksupgrade.NormalizeID(clusters[i].ID)]
+	}
+	return nil
 }
 
 // detailsDue reports whether c's details are to be read: never read, read

@@ -68,3 +68,24 @@ func TestEstimateUsesThePoolsOwnUpgradeSettings(t *testing.T) {
 		t.Errorf("maxSurge 50%%, soak 5m: %s, want %s", got, want)
 	}
 }
+
+// A member of a Fleet Manager fleet that upgrades it (an enabled
+// auto-upgrade profile, an unfinished update run) is a conflict; a member
+// of a fleet that upgrades nothing is managed.
+func TestFleetManagerMemberIsAConflict(t *testing.T) {
+	cats := catalogs(t, map[string][]string{"westeurope": {"1.31.4", "1.31.5"}})
+	fleet := "/subscriptions/" + sub + "/resourceGroups/rg-fleet/providers/Microsoft.ContainerService/fleets/fleet-1"
+	c := cl("sbx-1", "sandbox", "westeurope", "1.31.4")
+	c.Fleet = &aksupgrade.FleetMembership{ClusterID: c.ID, Fleet: fleet, Member: "sbx-1", UpdateRuns: []string{"run-1 (Running)"}}
+	res := Plan(Input{Now: t0, Policy: sandboxOnly(t, 2), Catalogs: cats, Clusters: []aksupgrade.Cluster{c}})
+	if len(res.Conflicts) != 1 || !strings.Contains(res.Conflicts[0].Reason, "fleet fleet-1, whose update runs run-1 (Running) upgrade it") {
+		t.Errorf("conflicts %+v", res.Conflicts)
+	}
+	if len(res.Actions) != 0 {
+		t.Errorf("actions %v on a cluster Fleet Manager upgrades", actionsOf(res))
+	}
+	c.Fleet.UpdateRuns = nil
+	if res := Plan(Input{Now: t0, Policy: sandboxOnly(t, 2), Catalogs: cats, Clusters: []aksupgrade.Cluster{c}}); len(res.Conflicts) != 0 {
+		t.Errorf("a member of a fleet that upgrades nothing: conflicts %+v", res.Conflicts)
+	}
+}

@@ -64,6 +64,9 @@ func (p *planner) assign() [][]*member {
 		case c.AutoUpgradeEnabled():
 			p.out.Conflicts = append(p.out.Conflicts, note(c, fmt.Sprintf("AKS auto-upgrade channel is %q: AKS upgrades it on its own schedule; set the channel to none to let stage %q manage it (az aks update --auto-upgrade-channel none, or channels.takeOver: true in the policy)", c.AutoUpgradeChannel, p.in.Policy.Stages[si].Name)))
 			p.conflicts[si] = append(p.conflicts[si], c)
+		case c.Fleet.Upgrades():
+			p.out.Conflicts = append(p.out.Conflicts, note(c, fleetConflict(c.Fleet, p.in.Policy.Stages[si].Name)))
+			p.conflicts[si] = append(p.conflicts[si], c)
 		case c.NodeOSReimages() && p.in.Policy.NodeImage.Channel != policy.NodeImageNone:
 			p.out.Conflicts = append(p.out.Conflicts, note(c, fmt.Sprintf("AKS node OS upgrade channel is %q: AKS reimages its nodes with images no earlier stage proved; set it to None or Unmanaged to let stage %q manage node images (az aks update --node-os-upgrade-channel None, or channels.takeOver: true in the policy), or set nodeImage.channel: none in the policy to leave node images to AKS", c.NodeOSUpgradeChannel, p.in.Policy.Stages[si].Name)))
 			p.conflicts[si] = append(p.conflicts[si], c)
@@ -74,6 +77,20 @@ func (p *planner) assign() [][]*member {
 		}
 	}
 	return stages
+}
+
+// fleetConflict says what Azure Kubernetes Fleet Manager upgrades on its
+// own and what would let the stage manage the cluster.
+func fleetConflict(m *aksupgrade.FleetMembership, stage string) string {
+	var what []string
+	if len(m.AutoUpgradeProfiles) > 0 {
+		what = append(what, "auto-upgrade profiles "+strings.Join(m.AutoUpgradeProfiles, ", "))
+	}
+	if len(m.UpdateRuns) > 0 {
+		what = append(what, "update runs "+strings.Join(m.UpdateRuns, ", "))
+	}
+	return fmt.Sprintf("member %s of Azure Kubernetes Fleet Manager fleet %s, whose %s upgrade it; disable those profiles and stop those runs (az fleet autoupgradeprofile, az fleet updaterun stop) or remove the member, to let stage %q manage it",
+		m.Member, aksupgrade.ClusterName(m.Fleet), strings.Join(what, " and "), stage)
 }
 
 func note(c *aksupgrade.Cluster, reason string) ClusterNote {

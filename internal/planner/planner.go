@@ -226,5 +226,8 @@ func conflictReason(c *aksupgrade.Cluster) string {
 	if c.AutoUpgradeEnabled() {
 		return "AKS auto-upgrade is enabled (channel " + c.AutoUpgradeChannel + "); not managed until it is set to none"
 	}
+	if c.Fleet.Upgrades() {
+		return "Azure Kubernetes Fleet Manager upgrades it (fleet " + aksupgrade.ClusterName(c.Fleet.Fleet) + "); not managed while it does"
+	}
 	return "AKS reimages its nodes (node OS channel " + c.NodeOSUpgradeChannel + "); not managed until it is set to None or Unmanaged"
 }

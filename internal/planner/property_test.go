@@ -521,5 +521,5 @@ func (s *simulation) apply(res *Result) {
 // upgradedByAKS reports whether the cluster is a conflict: AKS upgrades
 // it, or reimages nodes the policy would manage.
 func upgradedByAKS(p *policy.Policy, c *aksupgrade.Cluster) bool {
-	return c.AutoUpgradeEnabled() || (c.NodeOSReimages() && p.NodeImage.Channel != policy.NodeImageNone)
+	return c.AutoUpgradeEnabled() || c.Fleet.Upgrades() || (c.NodeOSReimages() && p.NodeImage.Channel != policy.NodeImageNone)
 }

@@ -296,9 +296,9 @@ func errMissingAPIVersion() *armError {
 		message: "The api-version query parameter (?api-version=) is required for all requests."}
 }
 
-func errUnsupportedAPIVersion(got, typ string) *armError {
+func errUnsupportedAPIVersion(got, typ, want string) *armError {
 	return &armError{status: http.StatusBadRequest, code: "NoRegisteredProviderFound",
-		message: fmt.Sprintf("No registered resource provider found for API version '%s' and type '%s'. The supported api-versions are '%s'.", got, typ, apiVersion)}
+		message: fmt.Sprintf("No registered resource provider found for API version '%s' and type '%s'. The supported api-versions are '%s'.", got, typ, want)}
 }
 
 func errSubscriptionNotFound(id string) *armError {

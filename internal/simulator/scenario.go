@@ -68,6 +68,8 @@ type Subscription struct {
 	// Name is the display name (default: the ID).
 	Name     string    `yaml:"name,omitempty" json:"name,omitempty"`
 	Clusters []Cluster `yaml:"clusters,omitempty" json:"clusters,omitempty"`
+	// Fleets are Azure Kubernetes Fleet Manager fleets (fleets.go).
+	Fleets []Fleet `yaml:"fleets,omitempty" json:"fleets,omitempty"`
 }
 
 // Cluster is an AKS managed cluster as the scenario starts it.

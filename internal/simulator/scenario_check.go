@@ -134,6 +134,9 @@ func (sc *Scenario) check() []problem {
 			seen[key] = true
 			ps = append(ps, checkCluster(cf, c, atStart)...)
 		}
+		for j := range s.Fleets {
+			ps = append(ps, s.Fleets[j].check(fmt.Sprintf("%s.fleets[%d]", field, j), sc)...)
+		}
 	}
 	if len(sc.Subscriptions) == 0 {
 		add("subscriptions", "the scenario needs at least one subscription")

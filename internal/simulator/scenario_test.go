@@ -68,6 +68,13 @@ func TestParseScenarioErrors(t *testing.T) {
 		yaml: strings.Replace(minimal, "        location: westeurope", "        location: westeurope\n        supportPlan: AKSLongTermSupport", 1),
 		want: []string{`s.yaml:8:22: subscriptions[0].clusters[0].supportPlan: found AKSLongTermSupport on tier "Free", want tier Premium: AKS offers long-term support only on the Premium tier`},
 	}, {
+		name: "fleet member and update run state",
+		yaml: strings.Replace(minimal, "    clusters:\n", "    fleets:\n      - {name: f, resourceGroup: rg, location: westeurope, members: [aks-z], updateRuns: [{name: r, state: Busy}]}\n    clusters:\n", 1),
+		want: []string{
+			`s.yaml:5:70: subscriptions[0].fleets[0].members[0]: found "aks-z", want a cluster of the scenario`,
+			`s.yaml:5:108: subscriptions[0].fleets[0].updateRuns[0].state: found "Busy", want one of NotStarted, Running, Stopping, Stopped, Skipped, Failed, Pending, Completed`,
+		},
+	}, {
 		name: "fault target",
 		yaml: minimal + "faults:\n  - kind: drainFailure\n    cluster: aks-z\n",
 		want: []string{`s.yaml:19:14: faults[0].cluster: no cluster of the scenario matches the fault's target`},

@@ -32,10 +32,20 @@ type route struct {
 	write  bool
 	bucket bucketKind
 	typ    string // resource type, for api-version errors; "" outside Microsoft.ContainerService
+	// version is the api-version the route takes (default apiVersion).
+	version string
 	// name is the operation as AKS's throttling messages name it
 	// (unverified: only PutManagedClusterHandler is documented).
 	name    string
 	handler func(*call)
+}
+
+// apiVersion is the api-version the route takes.
+func (rt *route) apiVersion() string {
+	if rt.version != "" {
+		return rt.version
+	}
+	return apiVersion
 }
 
 // handlerName is the route's name in a throttling message.
@@ -79,6 +89,7 @@ const (
 	clusterPath = "/subscriptions/{sub}/resourcegroups/{rg}/providers/microsoft.containerservice/managedclusters/{cluster}"
 	poolPath    = clusterPath + "/agentpools/{pool}"
 	locPath     = "/subscriptions/{sub}/providers/microsoft.containerservice/locations/{loc}"
+	fleetPath   = "/subscriptions/{sub}/resourcegroups/{rg}/providers/microsoft.containerservice/fleets/{fleet}"
 )
 
 func (s *Simulator) routes() http.Handler {
@@ -104,6 +115,11 @@ func (s *Simulator) routes() http.Handler {
 		{method: http.MethodGet, segs: split(locPath + "/kubernetesversions"), typ: "locations/kubernetesVersions", bucket: bucketOther, name: "ListKubernetesVersionsHandler.GET", handler: s.listVersions},
 		{method: http.MethodGet, segs: split(locPath + "/operations/{op}"), typ: "locations/operations", bucket: bucketOpStatus, handler: s.getOperation},
 		{method: http.MethodGet, segs: split(locPath + "/operationresults/{op}"), typ: "locations/operationresults", bucket: bucketOpStatus, handler: s.getOperationResult},
+		// Azure Kubernetes Fleet Manager (fleets.go).
+		{method: http.MethodGet, segs: split("/subscriptions/{sub}/providers/microsoft.containerservice/fleets"), typ: "fleets", version: fleetAPIVersion, handler: s.listFleets},
+		{method: http.MethodGet, segs: split(fleetPath + "/members"), typ: "fleets/members", version: fleetAPIVersion, handler: s.listFleetMembers},
+		{method: http.MethodGet, segs: split(fleetPath + "/autoupgradeprofiles"), typ: "fleets/autoUpgradeProfiles", version: fleetAPIVersion, handler: s.listFleetAutoUpgradeProfiles},
+		{method: http.MethodGet, segs: split(fleetPath + "/updateruns"), typ: "fleets/updateRuns", version: fleetAPIVersion, handler: s.listFleetUpdateRuns},
 		// Microsoft.Compute (compute.go): any api-version.
 		{method: http.MethodGet, segs: split(computeLocPath + "/usages"), handler: s.listComputeUsages},
 		{method: http.MethodGet, segs: split(computeLocPath + "/vmsizes"), handler: s.listComputeVMSizes},
@@ -232,8 +248,8 @@ func (s *Simulator) serveARM(table []route, w http.ResponseWriter, r *http.Reque
 	case !methodOK:
 		writeError(rec, &armError{status: http.StatusMethodNotAllowed, code: "MethodNotAllowed", message: "The requested resource does not support http method '" + r.Method + "'."})
 		return
-	case rt.typ != "" && got != apiVersion:
-		writeError(rec, errUnsupportedAPIVersion(got, "Microsoft.ContainerService/"+rt.typ))
+	case rt.typ != "" && got != rt.apiVersion():
+		writeError(rec, errUnsupportedAPIVersion(got, "Microsoft.ContainerService/"+rt.typ, rt.apiVersion()))
 		return
 	}
 	c := &call{w: rec, r: r, now: now, m: m, body: body, base: baseURL(r)}

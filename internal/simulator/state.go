@@ -6,6 +6,7 @@ import (
 	"github.com/Azure/azure-sdk-for-go/sdk/resourcemanager/containerservice/armcontainerservice/v6"
 	"github.com/aksupgrade/aksupgrade/internal/window"
 	"maps"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -34,6 +35,7 @@ var configNames = []string{configDefault, configAutoUpgrade, configNodeOS}
 type subState struct {
 	id, name string
 	clusters []*clusterState
+	fleets   []Fleet
 }
 
 // clusterState is a managed cluster. version is currentKubernetesVersion,
@@ -91,7 +93,7 @@ func (c *clusterState) id() string { return clusterID(c.sub.id, c.rg, c.name) }
 func (p *poolState) id() string { return p.cluster.id() + "/agentPools/" + p.name }
 
 func (s *Simulator) newSubscription(sc Subscription) *subState {
-	sub := &subState{id: sc.ID, name: sc.Name}
+	sub := &subState{id: sc.ID, name: sc.Name, fleets: slices.Clone(sc.Fleets)}
 	if sub.name == "" {
 		sub.name = sc.ID
 	}
