@@ -103,7 +103,10 @@ func (e *Engine) issue(ctx context.Context, now time.Time, a planner.Action, f *
 	if err := e.held(); err != nil {
 		return false, err
 	}
-	if !a.Continues {
+	// A step that moves the control plane starts a new upgrade even on a
+	// cluster whose pools are still behind from the last one (the planner
+	// says it continues): its preflight gates run too.
+	if !a.Continues || kind == aksupgrade.StepControlPlane || kind == aksupgrade.StepCluster {
 		if ok, err := e.preflight(ctx, now, a, f); err != nil || !ok {
 			return false, err
 		}
