@@ -102,7 +102,7 @@ func TestPlanLive(t *testing.T) {
 	if err := json.Unmarshal([]byte(out), &res); err != nil {
 		t.Fatal(err)
 	}
-	if len(res.Stages) != 4 || len(res.Stages[3].Clusters) != 5 {
+	if len(res.Stages) != 4 || len(res.Stages[3].Clusters) != 6 {
 		t.Fatalf("plan of the live fleet: %d stages", len(res.Stages))
 	}
 	// The history came from the database: 1.31.5 is proven in sandbox.

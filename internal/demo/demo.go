@@ -26,6 +26,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/aksupgrade/aksupgrade/examples"
 	"github.com/aksupgrade/aksupgrade/internal/app"
 	"github.com/aksupgrade/aksupgrade/internal/clock"
 	"github.com/aksupgrade/aksupgrade/internal/notify"
@@ -33,9 +34,6 @@ import (
 	"github.com/aksupgrade/aksupgrade/internal/policy"
 	"github.com/aksupgrade/aksupgrade/internal/simulator"
 )
-
-//go:embed scenario.yaml
-var scenarioYAML []byte
 
 //go:embed policy.yaml
 var policyYAML []byte
@@ -64,7 +62,7 @@ const DefaultSpeed = 5400
 // Scenario and Policy are the demo's built-in files, for people who want
 // to run the same story by hand. The policy probes the simulator at
 // SimulatorURL, where `aksupgrade simulator` listens by default.
-func Scenario() []byte { return scenarioYAML }
+func Scenario() []byte { return examples.Scenario }
 func Policy() []byte   { return policyYAML }
 
 // SimulatorURL is the simulator's address in Policy.
@@ -89,7 +87,7 @@ func Run(ctx context.Context, o Options) (*Summary, error) {
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
-	sc, err := simulator.ParseScenario("demo scenario", scenarioYAML)
+	sc, err := simulator.ParseScenario("examples/scenario.yaml", examples.Scenario)
 	if err != nil {
 		return nil, err
 	}

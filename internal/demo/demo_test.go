@@ -44,6 +44,11 @@ func TestDemoStory(t *testing.T) {
 		"APPROVAL NEEDED: awaiting approval for minor upgrade 1.31 → 1.32 (1.32.3) in prod",
 		"1.32.3 approved for prod by demo",
 		"1.32.3 proven in prod",
+		// sbx-weu-02 is out of support: one whole-cluster upgrade takes
+		// it back, into 1.30.
+		"sbx-weu-02 in sandbox towards 1.30.10: done: verified: 1.30.10 on the control plane and every pool",
+		// prod-neu-03 has AKS's patch channel on: a conflict, left alone.
+		"CONFLICT prod-neu-03: AKS auto-upgrade channel is \"patch\"",
 		"✉ [INFO ] Rollout of 1.31.5 started in sandbox",    // a notification, as the console receiver prints it
 		"✉ [WARN ] 1.32.3 waits for approval to enter prod", // the approval-needed notification
 	} {

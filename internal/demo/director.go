@@ -80,6 +80,9 @@ func (d *director) play(ctx context.Context) (*Summary, error) {
 			return nil, err
 		}
 		d.track(res)
+		for _, c := range res.Conflicts {
+			d.prompt("conflict/"+c.Cluster, "CONFLICT %s: %s. aksupgrade leaves it alone (with channels.takeOver: true in the policy it would set the channel itself).", c.Name, c.Reason)
+		}
 		if err := d.act(ctx, res, hist); err != nil {
 			return nil, err
 		}
@@ -93,7 +96,7 @@ func (d *director) play(ctx context.Context) (*Summary, error) {
 			return d.summary(ctx, now, hist)
 		}
 		if now.Sub(d.start) > d.o.Limit {
-			return nil, fmt.Errorf("%w (%s)", errLimit, d.o.Limit)
+			return nil, fmt.Errorf("%w (%s); still open: %s", errLimit, d.o.Limit, unfinished(res))
 		}
 	}
 }
@@ -193,6 +196,30 @@ func (d *director) track(res *planner.Result) {
 
 // finished: a day in (the minor is out), nothing left to do, every target
 // proven everywhere it went.
+// unfinished says what keeps the story from its end.
+func unfinished(res *planner.Result) string {
+	var open []string
+	if len(res.Actions) > 0 {
+		open = append(open, fmt.Sprintf("%d actions", len(res.Actions)))
+	}
+	for _, st := range res.Stages {
+		if st.Halted != "" {
+			open = append(open, st.Name+" halted")
+		}
+		for _, c := range st.Clusters {
+			if c.State != planner.ClusterUpToDate && c.State != planner.ClusterConflict && c.State != planner.ClusterHeld {
+				open = append(open, fmt.Sprintf("%s %s (%s)", c.Name, c.State, c.Reason))
+			}
+		}
+		for _, t := range st.Targets {
+			if t.State != planner.TargetProven && t.State != planner.TargetSuperseded {
+				open = append(open, fmt.Sprintf("%s in %s %s", t.Target, st.Name, t.State))
+			}
+		}
+	}
+	return strings.Join(open, "; ")
+}
+
 func (d *director) finished(now time.Time, res *planner.Result) bool {
 	if now.Sub(d.start) < 25*time.Hour || len(res.Actions) > 0 {
 		return false
@@ -202,12 +229,13 @@ func (d *director) finished(now time.Time, res *planner.Result) bool {
 			return false
 		}
 		for _, c := range st.Clusters {
-			if c.State != planner.ClusterUpToDate {
+			// A conflict or a held cluster is not the stage's to finish.
+			if c.State != planner.ClusterUpToDate && c.State != planner.ClusterConflict && c.State != planner.ClusterHeld {
 				return false
 			}
 		}
 		for _, t := range st.Targets {
-			if t.State != planner.TargetProven {
+			if t.State != planner.TargetProven && t.State != planner.TargetSuperseded {
 				return false
 			}
 		}

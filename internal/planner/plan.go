@@ -127,6 +127,10 @@ const (
 	TargetProven   TargetState = "proven"
 	TargetApproval TargetState = "awaitingApproval"
 	TargetHalted   TargetState = "halted"
+	// TargetSuperseded: reached, but every cluster that ran it moved on
+	// to a newer version before its soak ended, and none wants it: it can
+	// no longer be proven in the stage, and nothing waits for it.
+	TargetSuperseded TargetState = "superseded"
 )
 
 // TargetPlan is a target in a stage, with its projected milestones.

@@ -44,3 +44,19 @@ func TestOutOfSupportClusterRecoversInOneStep(t *testing.T) {
 		}
 	})
 }
+
+// A target reached in a stage whose clusters all moved on to a newer
+// version before its soak ended is superseded: nothing waits for it, and
+// it is not shown as soaking for ever.
+func TestReachedTargetEveryoneLeftIsSuperseded(t *testing.T) {
+	cats := catalogs(t, map[string][]string{"westeurope": {"1.31.4", "1.31.5"}})
+	c := cl("sbx-1", "sandbox", "westeurope", "1.31.5")
+	history := aksupgrade.History{Rollouts: []aksupgrade.Rollout{{Target: k8s("1.31.4"),
+		Stages: []aksupgrade.StageProgress{{Stage: "sandbox", StartedAt: at(t0.Add(-3 * time.Hour)), ReachedAt: at(t0.Add(-2 * time.Hour))}}}}}
+	res := Plan(Input{Now: t0, Policy: sandboxOnly(t, 2), Catalogs: cats, Clusters: []aksupgrade.Cluster{c}, History: history})
+	for _, tp := range res.Stages[0].Targets {
+		if tp.Target == k8s("1.31.4") && tp.State != TargetSuperseded {
+			t.Errorf("1.31.4 in sandbox: %s, want superseded", tp.State)
+		}
+	}
+}

@@ -283,6 +283,8 @@ func (ts *targetState) plan(s *stageRun) TargetPlan {
 		tp.State = TargetProven
 	case s.halt != nil:
 		tp.State, tp.Reason = TargetHalted, haltText(s.halt)
+	case ts.isReached() && len(ts.holders) == 0 && ts.wanters == 0:
+		tp.State, tp.Reason = TargetSuperseded, "every cluster that ran it moved on to a newer version before its soak ended"
 	case ts.isReached():
 		tp.State = TargetSoaking
 	case approval:
