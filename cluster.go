@@ -38,6 +38,11 @@ type Cluster struct {
 	// DetailsAt is when the pools' latest node images (their upgrade
 	// profiles) and AutoUpgradeWindow were last read; zero when never.
 	DetailsAt time.Time `json:"detailsAt,omitzero"`
+	// Upgrades are the control plane versions the cluster's own upgrade
+	// profile offers, read with the details of a cluster on the LTS plan
+	// (only there does it list more than the catalogue: the next LTS
+	// version, skipping minors); nil otherwise.
+	Upgrades []string `json:"upgrades,omitempty"`
 	// Fleet is the cluster's Azure Kubernetes Fleet Manager membership;
 	// nil when it is a member of no fleet aksupgrade can read.
 	Fleet *FleetMembership `json:"fleet,omitempty"`

@@ -24,7 +24,8 @@ type Provider interface {
 	// its planned maintenance configurations.
 	MaintenanceWindows(ctx context.Context, clusters []Cluster) error
 	// NodeImages fills in LatestNodeImageVersion of each pool of c from
-	// the pools' upgrade profiles.
+	// the pools' upgrade profiles, and, for a cluster on the LTS plan,
+	// Upgrades from the cluster's own upgrade profile.
 	NodeImages(ctx context.Context, c *Cluster) error
 	// Catalog returns the version catalogue of a region, as seen from a
 	// subscription.

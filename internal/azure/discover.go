@@ -3,6 +3,7 @@ package azure
 import (
 	"context"
 	"fmt"
+	"strings"
 	"sync"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/resourcemanager/containerservice/armcontainerservice/v6"
@@ -154,11 +155,26 @@ func (p *Provider) autoUpgradeWindow(ctx context.Context, c *aksupgrade.Cluster)
 }
 
 // NodeImages fills in LatestNodeImageVersion of each pool of c from the
-// pools' upgrade profiles.
+// pools' upgrade profiles, and, on the LTS plan, Upgrades from the
+// cluster's own upgrade profile.
 func (p *Provider) NodeImages(ctx context.Context, c *aksupgrade.Cluster) error {
 	ctx, ref, f, err := p.forCluster(ctx, c.ID)
 	if err != nil {
 		return err
+	}
+	if strings.EqualFold(c.SupportPlan, aksupgrade.SupportPlanLTS) {
+		prof, err := f.NewManagedClustersClient().GetUpgradeProfile(ctx, ref.resourceGroup, ref.name, nil)
+		if err != nil {
+			return fmt.Errorf("upgrade profile of %s: %w", c.ID, p.classify(err))
+		}
+		c.Upgrades = nil
+		if pp := prof.Properties; pp != nil && pp.ControlPlaneProfile != nil {
+			for _, u := range pp.ControlPlaneProfile.Upgrades {
+				if u != nil && u.KubernetesVersion != nil {
+					c.Upgrades = append(c.Upgrades, *u.KubernetesVersion)
+				}
+			}
+		}
 	}
 	pools := f.NewAgentPoolsClient()
 	for i := range c.NodePools {

@@ -3,6 +3,7 @@ package azure
 import (
 	"context"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 
@@ -85,4 +86,44 @@ func TestSimulatorClusterPutIsWhatTheCLISends(t *testing.T) {
 		_, err := e.p.Start(context.Background(), aksupgrade.Step{Kind: aksupgrade.StepControlPlane, ClusterID: testID, Version: "1.31.4"})
 		wantCode(t, err, aksupgrade.ErrDeprecatedAPI)
 	})
+}
+
+// On the LTS plan the cluster's own upgrade profile offers the next LTS
+// version beyond the next minor: discovery reads it (Upgrades), AKS takes
+// the jump as one whole-cluster upgrade and refuses it for the control
+// plane alone.
+func TestSimulatorLTSToTheNextLTS(t *testing.T) {
+	sc := scenarioWith(t, func(c *simulator.Cluster) {
+		c.KubernetesVersion, c.Tier, c.SupportPlan = "1.30.10", "Premium", "AKSLongTermSupport"
+	})
+	for i := range sc.Regions {
+		if sc.Regions[i].Name == "westeurope" {
+			for j := range sc.Regions[i].KubernetesVersions {
+				if v := &sc.Regions[i].KubernetesVersions[j]; v.Version == "1.32" {
+					v.SupportPlans = []string{"KubernetesOfficial", "AKSLongTermSupport"}
+				}
+			}
+		}
+	}
+	e := newSimEnv(t, sc)
+	ctx := context.Background()
+	c := e.cluster(testID)
+	if err := e.p.NodeImages(ctx, &c); err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Contains(c.Upgrades, "1.32.1") {
+		t.Fatalf("upgrades of an LTS 1.30 cluster %v, want the next LTS version 1.32.1 among them", c.Upgrades)
+	}
+	_, err := e.p.Start(ctx, aksupgrade.Step{Kind: aksupgrade.StepControlPlane, ClusterID: testID, Version: "1.32.1"})
+	wantCode(t, err, aksupgrade.ErrVersionNotAvailable)
+	op, err := e.p.Start(ctx, aksupgrade.Step{Kind: aksupgrade.StepCluster, ClusterID: testID, Version: "1.32.1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st := e.await(e.p, op); st.State != aksupgrade.OperationSucceeded {
+		t.Fatalf("status %+v", st)
+	}
+	if got := e.cluster(testID); got.KubernetesVersion != "1.32.1" || got.NodePools[0].KubernetesVersion != "1.32.1" {
+		t.Errorf("after the jump: %s, pool %s", got.KubernetesVersion, got.NodePools[0].KubernetesVersion)
+	}
 }

@@ -182,13 +182,15 @@ func fleetMembers(ctx context.Context, p aksupgrade.Provider, subs []string, clu
 }
 
 // detailsDue reports whether c's details are to be read: never read, read
-// interval ago or more, or its pools changed since old (the latest image
-// of a pool depends on its version, OS and current image).
+// interval ago or more, or its control plane or pools changed since old
+// (the latest image of a pool depends on its version, OS and current
+// image; the upgrades the cluster's profile offers on the control
+// plane's version).
 func detailsDue(c, old *aksupgrade.Cluster, now time.Time, interval time.Duration) bool {
 	if interval <= 0 || old == nil || old.DetailsAt.IsZero() || now.Sub(old.DetailsAt) >= interval {
 		return true
 	}
-	if len(c.NodePools) != len(old.NodePools) {
+	if len(c.NodePools) != len(old.NodePools) || c.KubernetesVersion != old.KubernetesVersion {
 		return true
 	}
 	for i, np := range c.NodePools {
@@ -224,7 +226,7 @@ func carryOver(c *aksupgrade.Cluster, prev *aksupgrade.Cluster) {
 	if prev == nil {
 		return
 	}
-	c.AutoUpgradeWindow, c.DetailsAt = prev.AutoUpgradeWindow, prev.DetailsAt
+	c.AutoUpgradeWindow, c.DetailsAt, c.Upgrades = prev.AutoUpgradeWindow, prev.DetailsAt, prev.Upgrades
 	for pi := range c.NodePools {
 		for _, pp := range prev.NodePools {
 			if pp.Name == c.NodePools[pi].Name {

@@ -47,6 +47,9 @@ func (s *stageRun) firstStageKube(m *member) *job {
 		return nil
 	}
 	hop, err := version.NextHop(m.cat, m.low, goal, m.filter)
+	if skip, ok := m.skipTowards(goal); ok {
+		hop, err = skip, nil // the cluster's profile offers the jump (LTS to the next LTS)
+	}
 	if err != nil {
 		return &job{m: m, state: ClusterBlocked, reason: err.Error()}
 	}
@@ -74,7 +77,7 @@ func (s *stageRun) laterStageKube(m *member) *job {
 		if goal == nil {
 			goal = ts
 		}
-		if v.Minor > m.nextMinor() {
+		if !m.reaches(v) {
 			continue
 		}
 		switch {
@@ -106,7 +109,7 @@ func (s *stageRun) laterStageKube(m *member) *job {
 	case !m.cat.Has(hop.v, m.filter):
 		j.state, j.reason = ClusterWaiting, unavailable(m, hop.v)
 		return s.prepare(j)
-	case !m.cat.DirectUpgrade(m.low, hop.v) && !(m.recovering && hop.v.SameMinor(m.recovery)):
+	case !m.cat.DirectUpgrade(m.low, hop.v) && !(m.recovering && hop.v.SameMinor(m.recovery)) && !m.skipsTo(hop.v):
 		j.state, j.reason = ClusterBlocked, fmt.Sprintf("AKS offers no direct upgrade from %s to %s in %s", m.low, hop.v, m.c.Location)
 		return s.prepare(j)
 	}
@@ -148,7 +151,9 @@ func (s *stageRun) kubeHop(m *member, hop, goal version.Version) *job {
 	}
 	c := m.c
 	switch {
-	case m.recovering:
+	case m.recovering || hop.Minor > m.low.Minor+1:
+		// Out of support, or LTS to the next LTS: the control plane and
+		// every pool in one operation.
 		j.step = Action{Kind: ActionUpgradeCluster, From: m.lowText, To: t.Version}
 	case m.cp.Less(hop):
 		j.step = Action{Kind: ActionUpgradeControlPlane, From: m.c.KubernetesVersion, To: t.Version}

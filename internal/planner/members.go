@@ -33,6 +33,9 @@ type member struct {
 	// plane (recovering).
 	recovery   version.Version
 	recovering bool
+	// skips are the versions beyond the next minor that the cluster's own
+	// upgrade profile offers (LTS to the next LTS), ascending.
+	skips []version.Version
 }
 
 // NormalizeLocation returns the comparable form of an Azure region name:
@@ -140,16 +143,43 @@ func (p *planner) member(c *aksupgrade.Cluster) *member {
 	if m.cat != nil {
 		m.recovery, m.recovering = m.cat.RecoveryMinor(m.low, m.filter)
 	}
+	if m.low == m.cp && m.cat != nil {
+		for _, u := range c.Upgrades {
+			if v, err := version.Parse(u); err == nil && v.Major == m.low.Major && v.Minor > m.low.Minor+1 && m.cat.Has(v, m.filter) {
+				m.skips = append(m.skips, v)
+			}
+		}
+		slices.SortFunc(m.skips, version.Version.Compare)
+	}
 	return m
 }
 
-// nextMinor is the newest minor the cluster's next hop may reach: the
-// one after its lowest, or the minor it recovers into.
-func (m *member) nextMinor() int {
-	if m.recovering {
-		return m.recovery.Minor
+// skipsTo reports whether the cluster's own upgrade profile offers v
+// beyond the next minor.
+func (m *member) skipsTo(v version.Version) bool { return slices.Contains(m.skips, v) }
+
+// skipTowards returns the newest version beyond the next minor that the
+// cluster's profile offers, not newer than goal.
+func (m *member) skipTowards(goal version.Version) (version.Version, bool) {
+	for i := len(m.skips) - 1; i >= 0; i-- {
+		if !goal.Less(m.skips[i]) {
+			return m.skips[i], true
+		}
 	}
-	return m.low.Minor + 1
+	return version.Version{}, false
+}
+
+// reaches reports whether the cluster's next hop may be v: in its lowest
+// minor or the next one, in the minor it recovers into, or a version its
+// own upgrade profile offers beyond (LTS to the next LTS).
+func (m *member) reaches(v version.Version) bool {
+	switch {
+	case v.Minor <= m.low.Minor+1:
+		return true
+	case m.recovering:
+		return v.Minor <= m.recovery.Minor
+	}
+	return m.skipsTo(v)
 }
 
 // midUpgrade reports whether the control plane has moved ahead of a pool:

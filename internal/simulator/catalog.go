@@ -157,6 +157,35 @@ func (r *regionState) upgradesFrom(v version.Version) []version.Version {
 	return out
 }
 
+// ltsUpgradesFrom lists what a cluster on the LTS plan on v may upgrade to
+// in one step: upgradesFrom, and every patch of the next minor after the
+// next that the region offers on LTS, when v's minor is offered on LTS
+// too: "you can upgrade from one LTS version directly to the next LTS
+// version" (learn.microsoft.com/azure/aks/long-term-support; which minors
+// count as "the next LTS version" is modelled as the next LTS-offered minor
+// beyond the next, unverified).
+func (r *regionState) ltsUpgradesFrom(v version.Version) []version.Version {
+	out := r.upgradesFrom(v)
+	if m := r.minor(v); m == nil || !slices.Contains(m.plans, aksupgrade.SupportPlanLTS) {
+		return out
+	}
+	for _, m := range r.minors {
+		if m.minor.Major == v.Major && m.minor.Minor > v.Minor+1 && slices.Contains(m.plans, aksupgrade.SupportPlanLTS) && !m.preview {
+			return append(out, m.patches...)
+		}
+	}
+	return out
+}
+
+// clusterUpgrades is what the cluster's own upgrade profile offers its
+// control plane: the LTS path too on the LTS plan.
+func (s *Simulator) clusterUpgrades(c *clusterState) []version.Version {
+	if c.supportPlan == aksupgrade.SupportPlanLTS {
+		return s.region(c).ltsUpgradesFrom(mustVersion(c.version))
+	}
+	return s.region(c).upgradesFrom(mustVersion(c.version))
+}
+
 // recoveryMinor is the minor a cluster on v re-enters support by, or nil
 // when v's minor is listed or newer than the oldest minor listed.
 func (r *regionState) recoveryMinor(v version.Version) *minorState {

@@ -170,7 +170,7 @@ func (s *Simulator) encodeUpgradeProfile(c *clusterState) *armcontainerservice.M
 		ControlPlaneProfile: &armcontainerservice.ManagedClusterPoolUpgradeProfile{
 			KubernetesVersion: to.Ptr(c.version),
 			OSType:            to.Ptr(armcontainerservice.OSTypeLinux),
-			Upgrades:          upgradeItems(r.upgradesFrom(mustVersion(c.version)), r),
+			Upgrades:          upgradeItems(s.clusterUpgrades(c), r),
 		},
 	}
 	for _, p := range c.pools {
@@ -319,6 +319,12 @@ func (s *Simulator) snapshot(now time.Time) aksupgrade.Snapshot {
 				AutoUpgradeChannel:   c.autoUpgrade,
 				NodeOSUpgradeChannel: c.nodeOSUpgrade,
 				NodePools:            []aksupgrade.NodePool{},
+			}
+			if c.supportPlan == aksupgrade.SupportPlanLTS {
+				// What discovery reads from the cluster's upgrade profile.
+				for _, v := range s.clusterUpgrades(c) {
+					dc.Upgrades = append(dc.Upgrades, v.String())
+				}
 			}
 			if w := c.windows[configAutoUpgrade]; w != nil {
 				wc := *w

@@ -72,7 +72,7 @@ func (s *Simulator) checkControlPlane(c *clusterState, to version.Version) *armE
 func (s *Simulator) checkCluster(c *clusterState, to version.Version) *armError {
 	from := mustVersion(c.version)
 	r := s.region(c)
-	switch ups := r.upgradesFrom(from); {
+	switch ups := s.clusterUpgrades(c); {
 	case to.Less(from):
 		return errUpgradeNotAllowed(from, to, ups)
 	case to == from:
