@@ -10,6 +10,7 @@ import (
 	"github.com/aksupgrade/aksupgrade/internal/planner"
 	"github.com/aksupgrade/aksupgrade/internal/policy"
 	"github.com/aksupgrade/aksupgrade/internal/store"
+	"github.com/aksupgrade/aksupgrade/internal/window"
 )
 
 // AuditKindChannels is the audit kind of a change of a cluster's AKS
@@ -20,6 +21,11 @@ const AuditKindChannels = "channels"
 // in conflict, when the policy says so (channels.takeOver): the change in
 // Azure first, then in one write the fleet as it now is, the audit note
 // and the event that tells it. It reports whether a cluster changed.
+//
+// It does so only inside the cluster's stage window: AKS says a node OS
+// channel change "triggers a reimage, leading to rolling nodes"
+// (learn.microsoft.com/azure/aks/auto-upgrade-node-os-image), which is an
+// upgrade in all but name.
 //
 // A crash between the two leaves the channels set without their note;
 // the next discovery reads them back and nothing is set twice.
@@ -37,7 +43,7 @@ func (e *Engine) takeOver(ctx context.Context, now time.Time, res *planner.Resul
 		c := &f.Clusters[i]
 		si, _ := pol.StageOf(c)
 		want := wantChannels(pol, c)
-		if si < 0 || want == (aksupgrade.Channels{}) || !c.Idle() || c.Stopped() {
+		if si < 0 || want == (aksupgrade.Channels{}) || !c.Idle() || c.Stopped() || !windowOpen(pol.Stages[si], c, now) {
 			continue
 		}
 		if err := e.held(); err != nil {
@@ -68,6 +74,27 @@ func (e *Engine) takeOver(ctx context.Context, now time.Time, res *planner.Resul
 		acted = true
 	}
 	return acted, nil
+}
+
+// windowOpen reports whether the stage's window (or, for fromCluster, the
+// cluster's aksManagedAutoUpgradeSchedule) is open at now.
+func windowOpen(st policy.Stage, c *aksupgrade.Cluster, now time.Time) bool {
+	sched := st.Window.Schedule
+	if st.Window.FromCluster {
+		if c.AutoUpgradeWindow == nil {
+			return false
+		}
+		s, err := window.Compile(*c.AutoUpgradeWindow)
+		if err != nil {
+			return false // the plan says why the cluster's window cannot be used
+		}
+		sched = s
+	}
+	if sched == nil {
+		return false
+	}
+	_, open := sched.Open(now)
+	return open
 }
 
 // wantChannels is what the policy has aksupgrade set on c: the

@@ -6,10 +6,12 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/aksupgrade/aksupgrade"
 	"github.com/aksupgrade/aksupgrade/internal/engine"
 	"github.com/aksupgrade/aksupgrade/internal/planner"
+	"github.com/aksupgrade/aksupgrade/internal/policy"
 	"github.com/aksupgrade/aksupgrade/internal/store"
 )
 
@@ -141,4 +143,45 @@ func stageCluster(res *planner.Result, name string) planner.ClusterState {
 		}
 	}
 	return ""
+}
+
+// A channel change makes AKS roll the nodes, so the takeover waits for the
+// stage's window: outside it nothing is set, inside it the channels are.
+func TestTakeOverWaitsForTheWindow(t *testing.T) {
+	h := channelsWorld(t, "channels: {takeOver: true}\n")
+	raw, err := os.ReadFile("testdata/policy.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc := strings.Replace(string(raw), "stages:\n", "channels: {takeOver: true}\nstages:\n", 1)
+	doc = strings.Replace(doc, `    window: {schedule: {daily: {intervalDays: 1}}, durationHours: 24, startTime: "00:00"}
+    maxParallel: 2
+    soak: 12h
+  - name: dev`, `    window: {name: sandbox-noon, schedule: {daily: {intervalDays: 1}}, durationHours: 4, startTime: "12:00"}
+    maxParallel: 2
+    soak: 12h
+  - name: dev`, 1)
+	if h.pol, err = policy.Parse("policy.yaml", []byte(doc)); err != nil {
+		t.Fatal(err)
+	}
+	h.restart()
+	ctx := context.Background()
+	channel := func() string {
+		for _, c := range h.sim.Fleet().Clusters {
+			if c.Name == "sbx-weu" {
+				return c.NodeOSUpgradeChannel
+			}
+		}
+		return ""
+	}
+	if _, err := h.eng.Step(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if ch := channel(); ch != "NodeImage" {
+		t.Fatalf("at 00:00, outside sandbox's 12:00 window: channel %s, want it left as it is", ch)
+	}
+	h.run(h.clk.Now().Add(12*time.Hour+time.Minute), nil, nil)
+	if ch := channel(); ch != "None" {
+		t.Errorf("in the window: channel %s, want None", ch)
+	}
 }
