@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"golang.org/x/term"
 	"os"
 	"time"
 
@@ -29,6 +30,9 @@ It ends with a summary.`,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			o.Out = e.stdout
 			o.Live = !plain && isTerminal(e.stdout)
+			if f, ok := e.stdout.(*os.File); ok && o.Live {
+				o.Size = func() (int, int, error) { return term.GetSize(int(f.Fd())) }
+			}
 			began := time.Now()
 			s, err := demo.Run(cmd.Context(), o)
 			if err != nil {

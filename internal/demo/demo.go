@@ -45,6 +45,9 @@ type Options struct {
 	// Out receives the live view (Live) or plain lines.
 	Out  io.Writer
 	Live bool
+	// Size reports the terminal's columns and rows, for the live view;
+	// nil: 120 by 40.
+	Size func() (cols, rows int, err error)
 	// Pause is how long (real time) the demo lets a prompt stand before it
 	// acts on it itself.
 	Pause time.Duration

@@ -2,60 +2,45 @@ package demo
 
 import (
 	"fmt"
-	"strings"
-	"text/tabwriter"
 	"time"
 
 	"github.com/aksupgrade/aksupgrade"
 	"github.com/aksupgrade/aksupgrade/internal/planner"
 )
 
-// render redraws the live view in place: simulated time, stages ×
-// clusters with versions and states, rollouts per stage, latest events.
+// render redraws the live view in place, fitted to the terminal's size
+// (read again at each redraw, so a resize shows at the next one).
 func (d *director) render(now time.Time, res *planner.Result, hist aksupgrade.History) {
-	var b strings.Builder
-	b.WriteString("\x1b[H\x1b[2J")
-	fmt.Fprintf(&b, "aksupgrade demo   simulated %s (%s)   %gx   ARM requests: %d\n\n", fmtSim(now), elapsed(now.Sub(d.start)), d.o.Speed, len(d.sim.Requests()))
-	tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "STAGE\tCLUSTER\tREGION\tVERSION\tSTATE\tNEXT / REASON")
+	f := frame{Header: fmt.Sprintf("aksupgrade demo   simulated %s (%s)   %gx   ARM requests: %d", fmtSim(now), elapsed(now.Sub(d.start)), d.o.Speed, len(d.sim.Requests()))}
 	for _, st := range res.Stages {
-		name := st.Name
-		if st.Halted != "" {
-			name += " (HALTED)"
-		}
-		for i, c := range st.Clusters {
-			if i > 0 {
-				name = ""
-			}
-			reason := clip(c.Reason, 100)
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", name, c.Name, c.Location, c.Current, c.State, reason)
-		}
+		f.Stages = append(f.Stages, frameStage{Name: st.Name, Halted: st.Halted, Clusters: st.Clusters})
 	}
-	_ = tw.Flush() // into b, a strings.Builder: it cannot fail
 	if len(hist.Rollouts) > 0 {
-		b.WriteString("\n")
-		tw = tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
-		fmt.Fprint(tw, "ROLLOUT")
+		head := []string{"ROLLOUT"}
 		for _, st := range res.Stages {
-			fmt.Fprint(tw, "\t", strings.ToUpper(st.Name))
+			head = append(head, st.Name)
 		}
-		fmt.Fprintln(tw)
+		f.Rollouts = append(f.Rollouts, head)
 		for _, r := range hist.Rollouts {
-			fmt.Fprint(tw, r.Target.String())
+			row := []string{r.Target.String()}
 			for _, st := range res.Stages {
-				fmt.Fprint(tw, "\t", d.progress(r, st.Name))
+				row = append(row, d.progress(r, st.Name))
 			}
-			fmt.Fprintln(tw)
+			f.Rollouts = append(f.Rollouts, row)
 		}
-		_ = tw.Flush() // into b, a strings.Builder: it cannot fail
 	}
-	b.WriteString("\nEVENTS\n")
+	cols, rows := 120, 40
+	if d.o.Size != nil {
+		if c, r, err := d.o.Size(); err == nil && c > 0 && r > 0 {
+			cols, rows = c, r
+		}
+	}
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	for _, e := range d.events {
-		b.WriteString("  " + clip(strings.ReplaceAll(e, "\n", " "), 170) + "\n")
-	}
-	d.write(b.String())
+	f.Events = append(f.Events, d.events...)
+	// Home and clear, then exactly the terminal's rows, the last without a
+	// newline: nothing scrolls.
+	d.write("\x1b[H\x1b[2J" + fit(f, cols, rows))
 }
 
 func (d *director) progress(r aksupgrade.Rollout, stage string) string {
@@ -77,13 +62,4 @@ func (d *director) progress(r aksupgrade.Rollout, stage string) string {
 		}
 	}
 	return "-"
-}
-
-// clip shortens s to at most n runes.
-func clip(s string, n int) string {
-	r := []rune(s)
-	if len(r) <= n {
-		return s
-	}
-	return string(r[:n-1]) + "…"
 }
