@@ -65,10 +65,7 @@ func unfinishedRun(state string) bool {
 // per subscription one list of fleets, then per fleet its members,
 // auto-upgrade profiles and update runs.
 func (p *Provider) FleetMemberships(ctx context.Context, subscriptions []string) ([]aksupgrade.FleetMembership, error) {
-	c, err := arm.NewClient("aksupgrade/fleets", "v1.0.0", p.cred, &p.options)
-	if err != nil {
-		return nil, errorf(aksupgrade.ErrInternal, err.Error())
-	}
+	c := p.fleets
 	var out []aksupgrade.FleetMembership
 	for _, sub := range subscriptions {
 		sctx := withSubscription(ctx, sub)

@@ -54,7 +54,9 @@ type Provider struct {
 	endpoint string
 
 	subs *armsubscriptions.Client
-	lim  *limiter
+	// fleets reads the Fleet Manager API (fleets.go).
+	fleets *arm.Client
+	lim    *limiter
 
 	mu      sync.Mutex
 	clients map[string]*armcontainerservice.ClientFactory
@@ -113,6 +115,10 @@ func New(o Options) (*Provider, error) {
 	if err != nil {
 		return nil, fmt.Errorf("subscriptions client: %w", err)
 	}
+	fleets, err := arm.NewClient("aksupgrade/fleets", "v1.0.0", cred, &opts)
+	if err != nil {
+		return nil, fmt.Errorf("fleets client: %w", err)
+	}
 	return &Provider{
 		cred:     cred,
 		options:  opts,
@@ -120,6 +126,7 @@ func New(o Options) (*Provider, error) {
 		log:      log,
 		endpoint: t.endpoint,
 		subs:     subs,
+		fleets:   fleets,
 		lim:      lim,
 		clients:  map[string]*armcontainerservice.ClientFactory{},
 	}, nil

@@ -10,7 +10,6 @@ import (
 	"github.com/aksupgrade/aksupgrade/internal/planner"
 	"github.com/aksupgrade/aksupgrade/internal/policy"
 	"github.com/aksupgrade/aksupgrade/internal/store"
-	"github.com/aksupgrade/aksupgrade/internal/window"
 )
 
 // AuditKindChannels is the audit kind of a change of a cluster's AKS
@@ -43,7 +42,7 @@ func (e *Engine) takeOver(ctx context.Context, now time.Time, res *planner.Resul
 		c := &f.Clusters[i]
 		si, _ := pol.StageOf(c)
 		want := wantChannels(pol, c)
-		if si < 0 || want == (aksupgrade.Channels{}) || !c.Idle() || c.Stopped() || !windowOpen(pol.Stages[si], c, now) {
+		if si < 0 || want == (aksupgrade.Channels{}) || !c.Idle() || c.Stopped() || !windowOpen(&pol.Stages[si], c, now) {
 			continue
 		}
 		if err := e.held(); err != nil {
@@ -76,20 +75,11 @@ func (e *Engine) takeOver(ctx context.Context, now time.Time, res *planner.Resul
 	return acted, nil
 }
 
-// windowOpen reports whether the stage's window (or, for fromCluster, the
-// cluster's aksManagedAutoUpgradeSchedule) is open at now.
-func windowOpen(st policy.Stage, c *aksupgrade.Cluster, now time.Time) bool {
-	sched := st.Window.Schedule
-	if st.Window.FromCluster {
-		if c.AutoUpgradeWindow == nil {
-			return false
-		}
-		s, err := window.Compile(*c.AutoUpgradeWindow)
-		if err != nil {
-			return false // the plan says why the cluster's window cannot be used
-		}
-		sched = s
-	}
+// windowOpen reports whether the cluster's window in stage st is open at
+// now (planner.WindowOf: the stage's, or the cluster's own for fromCluster;
+// a cluster without a usable one never opens, and the plan says why).
+func windowOpen(st *policy.Stage, c *aksupgrade.Cluster, now time.Time) bool {
+	sched, _ := planner.WindowOf(st, c)
 	if sched == nil {
 		return false
 	}

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/aksupgrade/aksupgrade"
+	"github.com/aksupgrade/aksupgrade/internal/policy"
 	"github.com/aksupgrade/aksupgrade/internal/window"
 )
 
@@ -268,14 +269,21 @@ func (s *stageRun) soakGate(j *job, finished map[*targetState]bool) (time.Time, 
 // windowOf returns the schedule that gates the cluster: the stage's own,
 // or the cluster's aksManagedAutoUpgradeSchedule.
 func (s *stageRun) windowOf(m *member) (*window.Schedule, string) {
-	w := &s.st.Window
+	return WindowOf(s.st, m.c)
+}
+
+// WindowOf returns the schedule that gates cluster c in stage st: the
+// stage's own window, or, for a fromCluster stage, the cluster's
+// aksManagedAutoUpgradeSchedule; nil, with why, when there is none to use.
+func WindowOf(st *policy.Stage, c *aksupgrade.Cluster) (*window.Schedule, string) {
+	w := &st.Window
 	if !w.FromCluster {
 		return w.Schedule, ""
 	}
-	if m.c.AutoUpgradeWindow == nil {
-		return nil, "stage " + s.st.Name + " uses each cluster's aksManagedAutoUpgradeSchedule, and this cluster has none: add one, or give the stage a window"
+	if c.AutoUpgradeWindow == nil {
+		return nil, "stage " + st.Name + " uses each cluster's aksManagedAutoUpgradeSchedule, and this cluster has none: add one, or give the stage a window"
 	}
-	sched, err := window.Compile(*m.c.AutoUpgradeWindow)
+	sched, err := window.Compile(*c.AutoUpgradeWindow)
 	if err != nil {
 		return nil, "the cluster's aksManagedAutoUpgradeSchedule cannot be used: " + strings.ReplaceAll(err.Error(), "\n", "; ")
 	}
