@@ -11,18 +11,29 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files under testdata/")
 
-// run executes the CLI in-process, as main does.
+// run executes the CLI in-process, as main does, with times shown in
+// Europe/Oslo where no stage's window gives a zone.
 func run(t *testing.T, args ...string) (code int, stdout, stderr string) {
 	t.Helper()
 	var out, errOut bytes.Buffer
-	code = Run(context.Background(), args, &out, &errOut)
+	code = Run(context.Background(), args, &out, &errOut, WithZone(oslo(t)))
 	return code, out.String(), errOut.String()
+}
+
+func oslo(t *testing.T) *time.Location {
+	t.Helper()
+	loc, err := time.LoadLocation("Europe/Oslo")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return loc
 }
 
 func golden(t *testing.T, name, got string) {
@@ -146,6 +157,11 @@ func TestWindowNext(t *testing.T) {
 	}
 	if d := cmp.Diff(want, got); d != "" {
 		t.Errorf("occurrences (-want +got):\n%s", d)
+	}
+	// For people: in the window's zone, its length in hours and minutes.
+	code, out, errOut = run(t, "window", "next", "--window", "testdata/window.yaml", "--after", "2026-03-03T03:00:00Z", "--count", "1")
+	if want := "Tue 3 Mar 2026 02:00 CET  →  Tue 3 Mar 2026 06:00 CET  (4h 00m)\n"; code != ExitOK || out != want {
+		t.Errorf("window next: exit %d, %q %q; want %q", code, out, errOut, want)
 	}
 	code, _, errOut = run(t, "window", "next", "--window", "testdata/window-bad.yaml")
 	if code != ExitFailure || !strings.Contains(errOut, "testdata/window-bad.yaml:3:16: durationHours: found 2, allowed 4 to 24") {

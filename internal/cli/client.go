@@ -42,8 +42,10 @@ type remote struct {
 }
 
 func (rm *remote) flags(fs *pflag.FlagSet) {
-	fs.StringVar(&rm.server, "server", envOr("AKSUPGRADE_SERVER", DefaultServer), "URL of `aksupgrade serve` (env AKSUPGRADE_SERVER)")
-	fs.StringVar(&rm.tokenFile, "token-file", "", "file holding the API token (else env AKSUPGRADE_TOKEN; see `aksupgrade token new`)")
+	// pflag shows a `quoted` word of the help as the flag's value name:
+	// URL and FILE, so that the rest reads as a sentence.
+	fs.StringVar(&rm.server, "server", envOr("AKSUPGRADE_SERVER", DefaultServer), "the `URL` of the aksupgrade server to talk to ('aksupgrade serve'), also set by env AKSUPGRADE_SERVER")
+	fs.StringVar(&rm.tokenFile, "token-file", "", "the `FILE` holding your API token from 'aksupgrade token new', instead of env AKSUPGRADE_TOKEN")
 	fs.StringVar(&rm.entraScope, "entra-scope", envOr("AKSUPGRADE_ENTRA_SCOPE", ""), "sign in with Microsoft Entra ID for this scope, e.g. api://aksupgrade/.default (env AKSUPGRADE_ENTRA_SCOPE)")
 }
 
@@ -141,6 +143,3 @@ func (c *client) do(ctx context.Context, method, path string, body, out any) err
 	}
 	return json.Unmarshal(data, out)
 }
-
-// who is the person an operator action is recorded as: --by, else the
-// login name.

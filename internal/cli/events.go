@@ -49,7 +49,7 @@ func newEvents(e *env) *cobra.Command {
 			tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
 			fmt.Fprintln(tw, "TIME\tSOURCE\tTYPE\tSUMMARY")
 			for _, ev := range evs {
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", ev.Time.Format("2006-01-02 15:04"), sourceLabel(ev.Key.Source), ev.Type.Short(), aksupgrade.Printable(ev.Summary))
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", humanTime(ev.Time, e.zone), sourceLabel(ev.Key.Source), ev.Type.Short(), aksupgrade.Printable(ev.Summary))
 			}
 			if err := tw.Flush(); err != nil {
 				return err
@@ -59,7 +59,7 @@ func newEvents(e *env) *cobra.Command {
 		},
 	}
 	rm.flags(list.Flags())
-	list.Flags().StringVarP(&output, "output", "o", "table", "output format: table or json")
+	list.Flags().StringVarP(&output, "output", "o", "table", "output format: table, or json (the API's GET /api/v1/events)")
 	list.Flags().IntVar(&limit, "limit", 50, "how many events")
 	cmd.AddCommand(list)
 	return cmd

@@ -78,7 +78,7 @@ the version catalogue of each region, and the rollout history), or, without
 				enc.SetIndent("", "  ")
 				return enc.Encode(res)
 			}
-			return writePlan(e.stdout, res, pol)
+			return writePlan(e.stdout, res, pol, e.zone)
 		},
 	}
 	f := cmd.Flags()

@@ -14,11 +14,12 @@ import (
 )
 
 // writePlan prints a plan for a terminal: actions first, then each stage's
-// targets and clusters, then what the plan leaves alone. The text is drawn
-// in memory and written in one go.
-func writePlan(w io.Writer, res *planner.Result, pol *policy.Policy) error {
+// targets and clusters, then what the plan leaves alone. A stage's times
+// are in the zone of its window, others in zone. The text is drawn in
+// memory and written in one go.
+func writePlan(w io.Writer, res *planner.Result, pol *policy.Policy, zone *time.Location) error {
 	var b bytes.Buffer
-	fmt.Fprintf(&b, "Plan at %s\n\n", res.Now.Format("Mon 2006-01-02 15:04 -07:00"))
+	fmt.Fprintf(&b, "Plan at %s\n\n", longTime(res.Now, zone))
 	fmt.Fprintln(&b, "ACTIONS NOW")
 	if len(res.Actions) == 0 {
 		fmt.Fprintln(&b, "  none")
@@ -43,7 +44,7 @@ func writePlan(w io.Writer, res *planner.Result, pol *policy.Policy) error {
 		return err
 	}
 	for i, st := range res.Stages {
-		loc := stageLocation(pol, i)
+		loc := stageLocation(pol, i, zone)
 		fmt.Fprintf(&b, "\nSTAGE %d %s   window %s", i+1, st.Name, st.Window)
 		if st.Halted != "" {
 			fmt.Fprintf(&b, "   HALTED: %s", st.Halted)
@@ -54,7 +55,7 @@ func writePlan(w io.Writer, res *planner.Result, pol *policy.Policy) error {
 			tw = tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
 			fmt.Fprintln(tw, "  TARGET\tSTATE\tHAVE\tTO GO\tREACHED\tPROVEN\t")
 			for _, t := range st.Targets {
-				fmt.Fprintf(tw, "  %s\t%s\t%d\t%d\t%s\t%s\t%s\n", t.Target, t.State, t.Done, t.Pending, when(t.ReachedAt, loc), when(t.ProvenAt, loc), t.Reason)
+				fmt.Fprintf(tw, "  %s\t%s\t%d\t%d\t%s\t%s\t%s\n", t.Target, t.State, t.Done, t.Pending, whenOrDash(t.ReachedAt, loc), whenOrDash(t.ProvenAt, loc), t.Reason)
 			}
 			if err := tw.Flush(); err != nil {
 				return err
@@ -67,15 +68,8 @@ func writePlan(w io.Writer, res *planner.Result, pol *policy.Policy) error {
 		tw = tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
 		fmt.Fprintln(tw, "  CLUSTER\tLOCATION\tCURRENT\tSUPPORT\tTARGET\tSTATE\tSTART\tFINISH\tREASON")
 		for _, c := range st.Clusters {
-			target := "-"
-			if c.Target != nil {
-				target = c.Target.String()
-				if c.Goal != "" {
-					target += " (→ " + c.Goal + ")"
-				}
-			}
-			fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", c.Name, c.Location, c.Current, shortSupport(c.Support), target, c.State,
-				when(c.EarliestStart, loc), when(c.ExpectedFinish, loc), c.Reason)
+			fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", c.Name, c.Location, c.Current, shortSupport(c.Support), clusterTarget(c), c.State,
+				whenOrDash(c.EarliestStart, loc), whenOrDash(c.ExpectedFinish, loc), c.Reason)
 		}
 		if err := tw.Flush(); err != nil {
 			return err
@@ -98,18 +92,13 @@ func writePlan(w io.Writer, res *planner.Result, pol *policy.Policy) error {
 	return err
 }
 
-func stageLocation(pol *policy.Policy, i int) *time.Location {
+// stageLocation is the zone of stage i's window, or zone for a stage that
+// takes each cluster's own window.
+func stageLocation(pol *policy.Policy, i int, zone *time.Location) *time.Location {
 	if s := pol.Stages[i].Window.Schedule; s != nil {
 		return s.Location()
 	}
-	return time.UTC
-}
-
-func when(t *time.Time, loc *time.Location) string {
-	if t == nil {
-		return "-"
-	}
-	return t.In(loc).Format("Mon 01-02 15:04")
+	return zone
 }
 
 // shortSupport fits a support status in a table column.

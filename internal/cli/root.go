@@ -39,11 +39,14 @@ type env struct {
 	// version is the release the binary was stamped with ("" in a
 	// development build).
 	version string
+	// zone is where times are shown when no stage's window gives a zone
+	// (WithZone; the process's local zone by default).
+	zone *time.Location
 }
 
 // Run executes the command line args and returns the process exit code.
 func Run(ctx context.Context, args []string, stdout, stderr io.Writer, opts ...Option) int {
-	e := &env{stdout: stdout, stderr: stderr, now: time.Now}
+	e := &env{stdout: stdout, stderr: stderr, now: time.Now, zone: time.Local}
 	for _, o := range opts {
 		o(e)
 	}

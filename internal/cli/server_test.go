@@ -16,10 +16,11 @@ import (
 	"github.com/aksupgrade/aksupgrade/internal/simulator"
 )
 
-// TestCommandsAgainstServer runs status and rollout against a running
-// application, as a person at a terminal would: alice, an operator, with
-// her token in a file; victor, a viewer.
-func TestCommandsAgainstServer(t *testing.T) {
+// people starts the application with two people's API tokens in
+// files: alice, an operator, and victor, a viewer. It returns the
+// --server flag and each one's --token-file flag.
+func people(t *testing.T) (env *apptest.Env, srv, asAlice, asVictor string) {
+	t.Helper()
 	dir := t.TempDir()
 	aliceSecret, aliceLine, err := auth.NewToken("alice", auth.Operator)
 	if err != nil {
@@ -39,15 +40,22 @@ func TestCommandsAgainstServer(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	env := apptest.Start(t, func(o *app.Options) { o.Auth = tokens })
+	env = apptest.Start(t, func(o *app.Options) { o.Auth = tokens })
+	return env, "--server=" + env.API.URL, "--token-file=" + aliceFile, "--token-file=" + victorFile
+}
+
+// TestCommandsAgainstServer runs status and rollout against a running
+// application, as a person at a terminal would: alice, an operator, with
+// her token in a file; victor, a viewer.
+func TestCommandsAgainstServer(t *testing.T) {
+	env, srv, asAlice, asVictor := people(t)
 	env.Run(t, 32*time.Hour) // 1.31.5 through sandbox; dev halted by dev-weu-01's probe
-	srv, asAlice, asVictor := "--server="+env.API.URL, "--token-file="+aliceFile, "--token-file="+victorFile
 
 	code, out, errOut := run(t, "status", srv, asVictor)
 	if code != ExitOK {
 		t.Fatalf("status: exit %d: %s", code, errOut)
 	}
-	for _, want := range []string{"STAGE sandbox", "STAGE prod", "HALTED: postflight gates failed on dev-weu-01 after its upgrade to 1.31.5: probe shop-web", "dev-weu-01", "ROLLOUTS", "proven"} {
+	for _, want := range []string{"STAGE sandbox", "STAGE prod", "STAGE dev   window anytime   halted: postflight gates failed on dev-weu-01 after its upgrade to 1.31.5: probe shop-web", "dev-weu-01", "ROLLOUTS", "proven"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("status does not show %q:\n%s", want, out)
 		}
@@ -64,12 +72,12 @@ func TestCommandsAgainstServer(t *testing.T) {
 	}{
 		{[]string{"rollout", "list", srv, asVictor}, ExitOK, "1.31.5"},
 		{[]string{"rollout", "list", srv}, ExitFailure, "send a valid token"},
-		{[]string{"rollout", "show", "1.31.5", srv, asVictor}, ExitOK, "halted on dev-weu-01: postflight gates failed"},
+		{[]string{"rollout", "show", "1.31.5", srv, asVictor}, ExitOK, "halted on dev-weu-01 at Mon 2 Jun 12:14 CEST: postflight gates failed"},
 		{[]string{"rollout", "approve", "1.31.5", srv, asAlice}, ExitUsage, "say which stage: --stage NAME"},
 		{[]string{"rollout", "approve", "1.31.5", "--stage", "dev", srv, asAlice}, ExitFailure, "nothing in stage dev awaits approval"},
 		{[]string{"rollout", "pause", "9.9.9", srv, asAlice}, ExitFailure, "no rollout of 9.9.9"},
 		{[]string{"rollout", "retry", "--stage", "dev", srv, asVictor}, ExitFailure, "victor is a viewer; this needs the operator role"},
-		{[]string{"rollout", "retry", "--stage", "dev", "--by", "mallory", srv, asAlice}, ExitOK, "Stage dev: retried, recorded as alice."},
+		{[]string{"rollout", "retry", "--stage", "dev", "--by", "mallory", srv, asAlice}, ExitOK, "Retried stage dev (by alice): its halt is lifted."},
 		{[]string{"rollout", "retry", "--stage", "dev", srv, asAlice}, ExitFailure, "stage dev is not halted"},
 		{[]string{"rollout", "list", "--server=http://127.0.0.1:1"}, ExitFailure, "cannot reach the aksupgrade server"},
 		{[]string{"events", "list", "--limit", "500", srv, asVictor}, ExitOK, "NewKubernetesVersionAvailable  AKS announced Kubernetes versions for sbx-weu-01: newest 1.32.3, stable 1.31.5"},

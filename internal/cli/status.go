@@ -2,7 +2,6 @@ package cli
 
 import (
 	"bytes"
-	"encoding/json"
 	"fmt"
 	"io"
 	"strings"
@@ -25,8 +24,10 @@ func newStatus(e *env) *cobra.Command {
 		Use:   "status",
 		Short: "Show the fleet by stage and every rollout's progress, from a running server",
 		Long: `status asks a running 'aksupgrade serve' for the fleet by stage: each
-cluster's versions, where its upgrade stands, the reason of any wait and when
-it may start; then each rollout's progress through the stages.`,
+cluster's versions, its next target, where its upgrade stands, the reason of
+any wait and when it may start; each stage's approvals, pauses, aborts and
+halts; then each rollout's progress through the stages. It says how long ago
+the fleet was observed. Times are in the local zone.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if err := checkOutput(output, "table", "json"); err != nil {
@@ -41,29 +42,31 @@ it may start; then each rollout's progress through the stages.`,
 				return err
 			}
 			if output == "json" {
-				enc := json.NewEncoder(e.stdout)
-				enc.SetIndent("", "  ")
-				return enc.Encode(st)
+				return encodeJSON(e, st)
 			}
-			return writeStatus(e.stdout, &st)
+			return writeStatus(e.stdout, &st, e.zone)
 		},
 	}
 	rm.flags(cmd.Flags())
-	cmd.Flags().StringVarP(&output, "output", "o", "table", "output format: table or json")
+	cmd.Flags().StringVarP(&output, "output", "o", "table", "output format: table, or json (the API's GET /api/v1/status)")
 	return cmd
 }
 
-// writeStatus prints a server's status for a terminal. The text is drawn
-// in memory and written in one go.
-func writeStatus(w io.Writer, st *server.Status) error {
+// writeStatus prints a server's status for a terminal, times in loc.
+// What people did (approvals, pauses, aborts, halts) comes from the
+// rollouts as stored now, not from the plan, which may be older. The text
+// is drawn in memory and written in one go.
+func writeStatus(w io.Writer, st *server.Status, loc *time.Location) error {
 	var b bytes.Buffer
-	fmt.Fprintf(&b, "Status at %s", st.Now.Format("Mon 2006-01-02 15:04 -07:00"))
+	fmt.Fprintf(&b, "Status at %s", longTime(st.Now, loc))
 	if st.FleetAt != nil {
-		fmt.Fprintf(&b, " (fleet observed %s)", st.FleetAt.Format("15:04"))
+		fmt.Fprintf(&b, " (fleet observed %s)", ago(st.Now, *st.FleetAt))
+	} else {
+		fmt.Fprint(&b, " (the fleet has not been observed yet)")
 	}
 	fmt.Fprintln(&b)
 	if st.EngineErr != "" && st.EngineErrAt != nil {
-		fmt.Fprintf(&b, "\nThe engine's last step failed at %s: %s\n", st.EngineErrAt.Format("Mon 2006-01-02 15:04 -07:00"), aksupgrade.Printable(st.EngineErr))
+		fmt.Fprintf(&b, "\nThe engine's last step failed at %s: %s\n", longTime(*st.EngineErrAt, loc), aksupgrade.Printable(st.EngineErr))
 	}
 	if st.PlanErr != "" {
 		fmt.Fprintf(&b, "\nThe engine cannot plan: %s\n", st.PlanErr)
@@ -79,12 +82,12 @@ func writeStatus(w io.Writer, st *server.Status) error {
 	}
 	for _, sp := range st.Plan.Stages {
 		fmt.Fprintf(&b, "\nSTAGE %s   window %s", sp.Name, sp.Window)
-		if sp.Halted != "" {
-			fmt.Fprintf(&b, "   HALTED: %s", aksupgrade.Printable(sp.Halted))
+		for _, n := range stageNotes(sp, st.Rollouts) {
+			fmt.Fprintf(&b, "   %s", aksupgrade.Printable(n))
 		}
 		fmt.Fprintln(&b)
 		tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
-		fmt.Fprintln(tw, "  CLUSTER\tVERSION\tNODE IMAGE\tSTEP\tSTATE\tNEXT\tREASON")
+		fmt.Fprintln(tw, "  CLUSTER\tVERSION\tNODE IMAGE\tTARGET\tSTEP\tSTATE\tNEXT\tREASON")
 		for _, c := range sp.Clusters {
 			step := "-"
 			if r, ok := runs[strings.ToLower(c.Cluster)]; ok {
@@ -92,9 +95,9 @@ func writeStatus(w io.Writer, st *server.Status) error {
 			}
 			next := "-"
 			if c.EarliestStart != nil && c.EarliestStart.After(st.Now) {
-				next = c.EarliestStart.Format("Mon 01-02 15:04")
+				next = humanTime(*c.EarliestStart, loc)
 			}
-			fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\t%s\t%s\t%s\n", c.Name, c.Current, orDash(c.NodeImage), step, c.State, next, aksupgrade.Printable(c.Reason))
+			fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", c.Name, c.Current, orDash(c.NodeImage), clusterTarget(c), step, c.State, next, aksupgrade.Printable(c.Reason))
 		}
 		if err := tw.Flush(); err != nil {
 			return err
@@ -110,13 +113,11 @@ func writeStatus(w io.Writer, st *server.Status) error {
 		fmt.Fprintln(tw, header)
 		for _, r := range st.Rollouts {
 			line := "  " + r.Target.String()
-			if r.Aborted != nil {
-				line += " (aborted)"
-			} else if r.Paused != nil {
-				line += " (paused)"
+			if m := rolloutMark(r); m != "" {
+				line += " (" + aksupgrade.Printable(m) + ")"
 			}
 			for _, sp := range st.Plan.Stages {
-				line += "\t" + stageProgressText(r, sp.Name)
+				line += "\t" + aksupgrade.Printable(stageProgressText(r, sp.Name, awaitsApproval(st.Plan, sp.Name, r), loc))
 			}
 			fmt.Fprintln(tw, line)
 		}
@@ -127,7 +128,7 @@ func writeStatus(w io.Writer, st *server.Status) error {
 	if len(st.Maintenance) > 0 {
 		fmt.Fprintln(&b, "\nAZURE PLANNED MAINTENANCE (no upgrade is started into it)")
 		for _, m := range st.Maintenance {
-			fmt.Fprintf(&b, "  %s  %s  %s to %s  %s\n", aksupgrade.ClusterName(m.ClusterID), m.Status, m.Start.Format("Mon 01-02 15:04"), m.End.Format("Mon 01-02 15:04"), m.Description)
+			fmt.Fprintf(&b, "  %s  %s  %s to %s  %s\n", aksupgrade.ClusterName(m.ClusterID), m.Status, humanTime(m.Start, loc), humanTime(m.End, loc), m.Description)
 		}
 	}
 	if len(st.Notices) > 0 {
@@ -139,33 +140,11 @@ func writeStatus(w io.Writer, st *server.Status) error {
 	if len(st.Steps) > 0 {
 		fmt.Fprintln(&b, "\nOPERATIONS IN FLIGHT")
 		for _, s := range st.Steps {
-			fmt.Fprintf(&b, "  %s %s %s since %s\n", aksupgrade.ClusterName(s.Step.ClusterID), describeStep(s.Step), s.State, s.StartedAt.Format("15:04"))
+			fmt.Fprintf(&b, "  %s %s %s since %s (%s)\n", aksupgrade.ClusterName(s.Step.ClusterID), describeStep(s.Step), s.State, humanTime(s.StartedAt, loc), humanDuration(st.Now.Sub(s.StartedAt)))
 		}
 	}
 	_, err := b.WriteTo(w)
 	return err
-}
-
-func stageProgressText(r aksupgrade.Rollout, stage string) string {
-	for _, sp := range r.Stages {
-		if sp.Stage != stage {
-			continue
-		}
-		day := func(t *time.Time) string { return t.Format("01-02 15:04") }
-		switch {
-		case sp.Halt != nil:
-			return "HALTED"
-		case sp.ProvenAt != nil:
-			return "proven " + day(sp.ProvenAt)
-		case sp.ReachedAt != nil:
-			return "soaking since " + day(sp.ReachedAt)
-		case sp.StartedAt != nil:
-			return "rolling since " + day(sp.StartedAt)
-		case sp.Approval != nil:
-			return "approved by " + sp.Approval.By
-		}
-	}
-	return "-"
 }
 
 func describeStep(s aksupgrade.Step) string {

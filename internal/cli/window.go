@@ -56,7 +56,8 @@ func newWindow(e *env) *cobra.Command {
 			}
 			var b bytes.Buffer
 			for _, o := range occ {
-				fmt.Fprintf(&b, "%s  →  %s  (%s)\n", o.Start.Format("Mon 2006-01-02 15:04 -07:00"), o.End.Format("Mon 2006-01-02 15:04 -07:00"), o.End.Sub(o.Start))
+				// In the window's own zone.
+				fmt.Fprintf(&b, "%s  →  %s  (%s)\n", longTime(o.Start, sched.Location()), longTime(o.End, sched.Location()), humanDuration(o.End.Sub(o.Start)))
 			}
 			if _, err := b.WriteTo(e.stdout); err != nil {
 				return err

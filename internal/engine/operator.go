@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/aksupgrade/aksupgrade"
 	"github.com/aksupgrade/aksupgrade/internal/planner"
@@ -18,13 +19,22 @@ import (
 // make sense gets an *aksupgrade.Error (ErrNotFound for an unknown stage
 // or rollout, ErrConflict for an action that does not apply to the
 // rollout's state now, ErrInvalid for a policy that cannot replace the
-// one in force) and changes
-// nothing.
+// one in force) and changes nothing. An action done already (approving
+// an approved target, pausing a paused rollout, aborting an aborted one)
+// gets ErrAlreadyDone, whose message says who did it and when, and
+// changes nothing either: a caller may take it as success.
 
 // Approve lets target into stage where a person's approval is required.
 func (e *Engine) Approve(ctx context.Context, stage string, t aksupgrade.Target, by string) error {
 	if err := e.checkStage(stage); err != nil {
 		return err
+	}
+	hist, err := e.o.Store.History(ctx)
+	if err != nil {
+		return err
+	}
+	if p := hist.Progress(stage, t); p != nil && p.Approval != nil {
+		return alreadyDone("already approved by %s at %s: %s may enter stage %s", p.Approval.By, e.humanTime(p.Approval.At, stage), t, stage)
 	}
 	res, _ := e.LastPlan()
 	waiting := awaitingApproval(res, stage)
@@ -66,19 +76,24 @@ func (e *Engine) Pause(ctx context.Context, t aksupgrade.Target, by, reason stri
 	case r.Aborted != nil:
 		return conflict("the rollout of %s was aborted by %s; it cannot be paused", t, r.Aborted.By)
 	case r.Paused != nil:
-		return conflict("the rollout of %s is already paused (by %s)", t, r.Paused.By)
+		return alreadyDone("already paused by %s at %s%s: the rollout of %s starts nothing new until it is resumed", r.Paused.By, e.humanTime(r.Paused.At, ""), quotedReason(r.Paused.Reason), t)
 	}
 	return e.apply(ctx, store.Transition{Kind: store.TransitionPaused, Target: t, Actor: by, Reason: reason})
 }
 
-// Resume lets a paused rollout go on.
+// Resume lets a paused rollout go on. An aborted rollout stays aborted:
+// resuming it is refused, paused or not.
 func (e *Engine) Resume(ctx context.Context, t aksupgrade.Target, by string) error {
 	r, err := e.rollout(ctx, t)
 	if err != nil {
 		return err
 	}
-	if r.Paused == nil {
-		return conflict("the rollout of %s is not paused", t)
+	switch {
+	case r.Aborted != nil:
+		return conflict("the rollout of %s was aborted by %s at %s%s; an aborted rollout cannot be resumed: no stage receives %s any more, and a newer version gets a rollout of its own",
+			t, r.Aborted.By, e.humanTime(r.Aborted.At, ""), quotedReason(r.Aborted.Reason), t)
+	case r.Paused == nil:
+		return conflict("the rollout of %s is not paused: there is nothing to resume", t)
 	}
 	return e.apply(ctx, store.Transition{Kind: store.TransitionResumed, Target: t, Actor: by})
 }
@@ -90,7 +105,7 @@ func (e *Engine) Abort(ctx context.Context, t aksupgrade.Target, by, reason stri
 		return err
 	}
 	if r.Aborted != nil {
-		return conflict("the rollout of %s was already aborted by %s", t, r.Aborted.By)
+		return alreadyDone("already aborted by %s at %s%s: no stage receives %s any more", r.Aborted.By, e.humanTime(r.Aborted.At, ""), quotedReason(r.Aborted.Reason), t)
 	}
 	return e.apply(ctx, store.Transition{Kind: store.TransitionAborted, Target: t, Actor: by, Reason: reason})
 }
@@ -216,6 +231,35 @@ func targetList(ts []aksupgrade.Target) string {
 // conflict is an action that does not apply to the rollout's state now.
 func conflict(format string, args ...any) error {
 	return &aksupgrade.Error{Code: aksupgrade.ErrConflict, Message: fmt.Sprintf(format, args...)}
+}
+
+// alreadyDone is an action that was done before: nothing is recorded
+// again.
+func alreadyDone(format string, args ...any) error {
+	return &aksupgrade.Error{Code: aksupgrade.ErrAlreadyDone, Message: fmt.Sprintf(format, args...)}
+}
+
+// quotedReason writes a mark's reason after its time: ` ("CVE triage")`,
+// or nothing when none was given.
+func quotedReason(reason string) string {
+	if reason == "" {
+		return ""
+	}
+	return fmt.Sprintf(" (%q)", reason)
+}
+
+// humanTime writes t for the people who read an action's answer, as
+// "Tue 10 Mar 21:00 CET": in the zone of stage's window when the stage
+// has a schedule of its own, else in UTC (the server's zone says nothing
+// to a caller elsewhere).
+func (e *Engine) humanTime(t time.Time, stage string) string {
+	loc := time.UTC
+	for _, s := range e.policy().Stages {
+		if s.Name == stage && s.Window.Schedule != nil {
+			loc = s.Window.Schedule.Location()
+		}
+	}
+	return t.In(loc).Format("Mon 2 Jan 15:04 MST")
 }
 
 func invalid(format string, args ...any) error {

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/aksupgrade/aksupgrade"
+	"github.com/aksupgrade/aksupgrade/internal/planner"
 	"github.com/aksupgrade/aksupgrade/internal/policy"
 	"github.com/aksupgrade/aksupgrade/internal/store"
 )
@@ -159,5 +160,87 @@ func TestLastError(t *testing.T) {
 	}
 	if _, err := h.eng.LastError(); err != nil {
 		t.Errorf("LastError after a good step = %v, want nil", err)
+	}
+}
+
+// TestRepeatedAndFinalActions: an action done already says who did it and
+// when, and records nothing again; an aborted rollout cannot be resumed.
+func TestRepeatedAndFinalActions(t *testing.T) {
+	h := newHarness(t, "testdata/scenario.yaml", "testdata/policy.yaml")
+	ctx := context.Background()
+	// Run until something awaits approval in prod, and approve it as
+	// alice.
+	var target aksupgrade.Target
+	var approvedAt time.Time
+	approve := func(res *planner.Result) {
+		for _, st := range res.Stages {
+			for _, c := range st.Clusters {
+				if approvedAt.IsZero() && st.Name == "prod" && c.State == planner.ClusterApproval && c.Target != nil {
+					if err := h.eng.Approve(ctx, "prod", *c.Target, "alice"); err != nil {
+						t.Fatal(err)
+					}
+					target, approvedAt = *c.Target, h.clk.Now()
+				}
+			}
+		}
+	}
+	for deadline := h.clk.Now().Add(10 * 24 * time.Hour); approvedAt.IsZero(); {
+		if !h.clk.Now().Before(deadline) {
+			t.Fatal("nothing awaited approval in prod within 10 days")
+		}
+		h.run(h.clk.Now().Add(6*time.Hour), approve, nil)
+	}
+	oslo, err := time.LoadLocation("Europe/Oslo")
+	if err != nil {
+		t.Fatal(err)
+	}
+	before, err := h.st.Audit(ctx, store.AuditQuery{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name string
+		do   func() error
+		code aksupgrade.ErrorCode
+		says string
+	}{
+		// In the zone of prod's window, Europe/Oslo.
+		{"approve twice", func() error { return h.eng.Approve(ctx, "prod", target, "bob") }, aksupgrade.ErrAlreadyDone,
+			"already approved by alice at " + approvedAt.In(oslo).Format("Mon 2 Jan 15:04 MST") + ": " + target.String() + " may enter stage prod"},
+		{"pause", func() error { return h.eng.Pause(ctx, target, "alice", "CVE triage") }, "", ""},
+		{"pause twice", func() error { return h.eng.Pause(ctx, target, "bob", "") }, aksupgrade.ErrAlreadyDone,
+			"already paused by alice at " + h.clk.Now().UTC().Format("Mon 2 Jan 15:04 MST") + ` ("CVE triage")`},
+		{"abort", func() error { return h.eng.Abort(ctx, target, "bob", "bad release") }, "", ""},
+		{"abort twice", func() error { return h.eng.Abort(ctx, target, "alice", "") }, aksupgrade.ErrAlreadyDone, `already aborted by bob at `},
+		{"resume after the abort", func() error { return h.eng.Resume(ctx, target, "alice") }, aksupgrade.ErrConflict,
+			"was aborted by bob at " + h.clk.Now().UTC().Format("Mon 2 Jan 15:04 MST") + ` ("bad release"); an aborted rollout cannot be resumed`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			err := tc.do()
+			if aksupgrade.Code(err) != tc.code || err != nil && !strings.Contains(err.Error(), tc.says) {
+				t.Fatalf("error %v, want %q saying %q", err, tc.code, tc.says)
+			}
+		})
+	}
+	after, err := h.st.Audit(ctx, store.AuditQuery{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var kinds []string
+	for _, a := range after[:len(after)-len(before)] {
+		kinds = append(kinds, a.Actor+" "+a.Kind)
+	}
+	// Newest first: only the pause and the abort were recorded.
+	if got := strings.Join(kinds, ","); got != "bob aborted,alice paused" {
+		t.Errorf("audit entries the actions added: %s", got)
+	}
+	hist, err := h.st.History(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range hist.Rollouts {
+		if r.Target == target && (r.Aborted == nil || r.Paused == nil) {
+			t.Errorf("the rollout of %s after the refused resume: paused %v, aborted %v; want both kept", target, r.Paused, r.Aborted)
+		}
 	}
 }

@@ -21,6 +21,7 @@ import (
 	"github.com/aksupgrade/aksupgrade"
 	"github.com/aksupgrade/aksupgrade/internal/auth"
 	"github.com/aksupgrade/aksupgrade/internal/engine"
+	"github.com/aksupgrade/aksupgrade/internal/eventlog"
 	"github.com/aksupgrade/aksupgrade/internal/lease"
 	"github.com/aksupgrade/aksupgrade/internal/notify"
 	"github.com/aksupgrade/aksupgrade/internal/planner"
@@ -329,75 +330,115 @@ type ActionRequest struct {
 }
 
 func (s *server) approve(w http.ResponseWriter, r *http.Request) {
-	s.act(w, r, true, func(ctx context.Context, t aksupgrade.Target, req ActionRequest) error {
+	s.act(w, r, true, func(ctx context.Context, t aksupgrade.Target, req ActionRequest) (string, error) {
 		if req.Stage == "" {
-			return badRequest("say which stage to approve the target for (\"stage\")")
+			return "", badRequest("say which stage to approve the target for (\"stage\")")
 		}
-		return s.o.Engine.Approve(ctx, req.Stage, t, actor(ctx))
+		return fmt.Sprintf("Approved %s for %s (by %s).", t, req.Stage, actor(ctx)), s.o.Engine.Approve(ctx, req.Stage, t, actor(ctx))
 	})
 }
 
 func (s *server) pause(w http.ResponseWriter, r *http.Request) {
-	s.act(w, r, true, func(ctx context.Context, t aksupgrade.Target, req ActionRequest) error {
-		return s.o.Engine.Pause(ctx, t, actor(ctx), req.Reason)
+	s.act(w, r, true, func(ctx context.Context, t aksupgrade.Target, req ActionRequest) (string, error) {
+		return fmt.Sprintf("Paused the rollout of %s (by %s)%s", t, actor(ctx), because(req.Reason)), s.o.Engine.Pause(ctx, t, actor(ctx), req.Reason)
 	})
 }
 
 func (s *server) resume(w http.ResponseWriter, r *http.Request) {
-	s.act(w, r, true, func(ctx context.Context, t aksupgrade.Target, req ActionRequest) error {
-		return s.o.Engine.Resume(ctx, t, actor(ctx))
+	s.act(w, r, true, func(ctx context.Context, t aksupgrade.Target, req ActionRequest) (string, error) {
+		return fmt.Sprintf("Resumed the rollout of %s (by %s).", t, actor(ctx)), s.o.Engine.Resume(ctx, t, actor(ctx))
 	})
 }
 
 func (s *server) abort(w http.ResponseWriter, r *http.Request) {
-	s.act(w, r, true, func(ctx context.Context, t aksupgrade.Target, req ActionRequest) error {
-		return s.o.Engine.Abort(ctx, t, actor(ctx), req.Reason)
+	s.act(w, r, true, func(ctx context.Context, t aksupgrade.Target, req ActionRequest) (string, error) {
+		return fmt.Sprintf("Aborted the rollout of %s (by %s)%s", t, actor(ctx), because(req.Reason)), s.o.Engine.Abort(ctx, t, actor(ctx), req.Reason)
 	})
 }
 
 func (s *server) retry(w http.ResponseWriter, r *http.Request) {
-	s.act(w, r, false, func(ctx context.Context, _ aksupgrade.Target, req ActionRequest) error {
-		return s.o.Engine.Retry(ctx, r.PathValue("stage"), actor(ctx))
+	s.act(w, r, false, func(ctx context.Context, _ aksupgrade.Target, req ActionRequest) (string, error) {
+		stage := r.PathValue("stage")
+		return fmt.Sprintf("Retried stage %s (by %s): its halt is lifted.", stage, actor(ctx)), s.o.Engine.Retry(ctx, stage, actor(ctx))
 	})
+}
+
+// because ends an action's sentence with its reason, when one was given:
+// `: "CVE triage".`
+func because(reason string) string {
+	if reason == "" {
+		return "."
+	}
+	return fmt.Sprintf(": %q.", reason)
 }
 
 // maxReason is the longest reason an action may give.
 const maxReason = 1000
 
-// ActionResult is the answer to an action that was recorded.
+// ActionResult is the answer (200) to an action that was recorded, or
+// that had been done already. The field names are part of the API.
 type ActionResult struct {
-	Result string `json:"result"` // "ok"
+	// Result is "ok" for both: an action repeated is no failure.
+	Result string `json:"result"`
 	// Actor is who the audit records as acting: the caller.
 	Actor string `json:"actor"`
+	// Message says for people, in a sentence, what happened: `Paused the
+	// rollout of 1.31.4 (by alice): "CVE triage".`, or, for an action done
+	// already, who did it and when: "Already approved by alice at Tue 10
+	// Mar 21:00 CET: 1.32.3 may enter stage prod."
+	Message string `json:"message"`
+	// Already is true when the action had been done before (approving an
+	// approved target, pausing a paused rollout, aborting an aborted one):
+	// nothing was recorded again.
+	Already bool `json:"already,omitempty"`
 }
 
 // act decodes an action request and runs it: it answers 200 with an
-// ActionResult once the action is recorded, or the error (see statusOf).
-// GET the rollout or the status to see what changed.
-func (s *server) act(w http.ResponseWriter, r *http.Request, withTarget bool, do func(context.Context, aksupgrade.Target, ActionRequest) error) {
-	if err := s.action(r, withTarget, do); err != nil {
+// ActionResult once the action is recorded or when it had been done
+// already (the engine's ErrAlreadyDone), or the error (see statusOf).
+// do returns the sentence that tells the action done. GET the rollout or
+// the status to see what changed.
+func (s *server) act(w http.ResponseWriter, r *http.Request, withTarget bool, do func(context.Context, aksupgrade.Target, ActionRequest) (string, error)) {
+	msg, err := s.action(r, withTarget, do)
+	var ae *aksupgrade.Error
+	switch {
+	case errors.As(err, &ae) && ae.Code == aksupgrade.ErrAlreadyDone:
+		writeJSON(w, http.StatusOK, ActionResult{Result: "ok", Actor: actor(r.Context()), Message: sentence(ae.Message), Already: true})
+	case err != nil:
 		s.fail(w, r, err)
-		return
+	default:
+		writeJSON(w, http.StatusOK, ActionResult{Result: "ok", Actor: actor(r.Context()), Message: msg})
 	}
-	writeJSON(w, http.StatusOK, ActionResult{Result: "ok", Actor: actor(r.Context())})
 }
 
-func (s *server) action(r *http.Request, withTarget bool, do func(context.Context, aksupgrade.Target, ActionRequest) error) error {
+// sentence makes a message a sentence: a capital first, a full stop
+// last.
+func sentence(msg string) string {
+	if msg == "" {
+		return msg
+	}
+	if !strings.HasSuffix(msg, ".") {
+		msg += "."
+	}
+	return strings.ToUpper(msg[:1]) + msg[1:]
+}
+
+func (s *server) action(r *http.Request, withTarget bool, do func(context.Context, aksupgrade.Target, ActionRequest) (string, error)) (string, error) {
 	var t aksupgrade.Target
 	if withTarget {
 		var err error
 		if t, err = target(r); err != nil {
-			return err
+			return "", err
 		}
 	}
 	var req ActionRequest
 	dec := json.NewDecoder(io.LimitReader(r.Body, 64<<10))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&req); err != nil && !errors.Is(err, io.EOF) {
-		return badRequest("the body must be a JSON object with stage or reason where they apply: %v", err)
+		return "", badRequest("the body must be a JSON object with stage or reason where they apply: %v", err)
 	}
 	if len(req.Reason) > maxReason {
-		return badRequest("the reason is %d bytes; at most %d, please", len(req.Reason), maxReason)
+		return "", badRequest("the reason is %d bytes; at most %d, please", len(req.Reason), maxReason)
 	}
 	// Kept as people will read it back in terminals: no escape
 	// sequences, no bidirectional overrides.
@@ -490,9 +531,15 @@ func (s *server) events(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, out)
 }
 
-// notices keeps, per cluster, its latest support event.
+// notices keeps, per cluster, its latest support event, as far as it
+// still holds for what the cluster runs now (see current): a cluster
+// upgraded past the minor an event named has no notice.
 func (s *server) notices(ctx context.Context) ([]Notice, error) {
 	evs, err := s.o.Store.Events(ctx, 2000)
+	if err != nil {
+		return nil, err
+	}
+	fleet, err := s.fleetNow(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -507,7 +554,10 @@ func (s *server) notices(ctx context.Context) ([]Notice, error) {
 			continue
 		}
 		seen[key] = true
-		out = append(out, Notice{Cluster: e.Subject, Type: string(e.Type), Time: e.Time, Summary: summarize(e)})
+		ev, _ := eventlog.Decode(e) // on error ev has no payload: it holds as it was, described by its type
+		if ev, ok := current(ev, fleet); ok {
+			out = append(out, Notice{Cluster: e.Subject, Type: string(e.Type), Time: e.Time, Summary: ev.Describe()})
+		}
 	}
 	return out, nil
 }

@@ -422,14 +422,16 @@ func TestActions(t *testing.T) {
 		state      string
 		path, body string
 		status     int
-		// msg is the error of a refused action; audit the entry an
-		// accepted one adds; check looks at what it recorded.
+		// msg is the error of a refused action; says the sentence an
+		// accepted one answers, audit the entry it adds; check looks at
+		// what it recorded.
 		msg   string
+		says  string
 		audit auditLine
 		check func(*testing.T, aksupgrade.Rollout)
 	}{
 		{name: "approve", state: "awaiting", path: "/api/v1/rollouts/1.31.5/approve", body: `{"stage": "prod", "by": "alice"}`,
-			status: http.StatusOK, audit: auditLine{"approved", "prod", "alice"},
+			status: http.StatusOK, says: "Approved 1.31.5 for prod (by alice).", audit: auditLine{"approved", "prod", "alice"},
 			check: func(t *testing.T, r aksupgrade.Rollout) {
 				if p := progress(r, "prod"); p == nil || p.Approval == nil || p.Approval.By != "alice" {
 					t.Errorf("prod progress %+v, want approved by alice", p)
@@ -453,47 +455,45 @@ func TestActions(t *testing.T) {
 			status: http.StatusBadRequest, msg: "the body must be a JSON object with stage or reason where they apply: json: cannot unmarshal array into Go value of type server.ActionRequest"},
 
 		{name: "pause", state: "awaiting", path: "/api/v1/rollouts/1.31.5/pause", body: `{"by": "alice", "reason": "change freeze"}`,
-			status: http.StatusOK, audit: auditLine{"paused", "", "alice"},
+			status: http.StatusOK, says: `Paused the rollout of 1.31.5 (by alice): "change freeze".`, audit: auditLine{"paused", "", "alice"},
 			check: func(t *testing.T, r aksupgrade.Rollout) {
 				if r.Paused == nil || r.Paused.By != "alice" || r.Paused.Reason != "change freeze" {
 					t.Errorf("paused %+v, want by alice for the change freeze", r.Paused)
 				}
 			}},
-		{name: "pause a paused rollout", state: "paused", path: "/api/v1/rollouts/1.31.5/pause", body: `{"by": "alice"}`,
-			status: http.StatusConflict, msg: "the rollout of 1.31.5 is already paused (by dave)"},
 		{name: "pause an aborted rollout", state: "aborted", path: "/api/v1/rollouts/1.31.5/pause", body: `{"by": "alice"}`,
 			status: http.StatusConflict, msg: "the rollout of 1.31.5 was aborted by dave; it cannot be paused"},
 		{name: "pause an unknown rollout", state: "awaiting", path: "/api/v1/rollouts/9.9.9/pause", body: `{"by": "alice"}`,
 			status: http.StatusNotFound, msg: "no rollout of 9.9.9; rollouts: 1.31.4, 1.31.5"},
 
 		{name: "resume", state: "paused", path: "/api/v1/rollouts/1.31.5/resume", body: `{"by": "bob"}`,
-			status: http.StatusOK, audit: auditLine{"resumed", "", "bob"},
+			status: http.StatusOK, says: "Resumed the rollout of 1.31.5 (by bob).", audit: auditLine{"resumed", "", "bob"},
 			check: func(t *testing.T, r aksupgrade.Rollout) {
 				if r.Paused != nil {
 					t.Errorf("still paused: %+v", r.Paused)
 				}
 			}},
 		{name: "resume a rollout not paused", state: "awaiting", path: "/api/v1/rollouts/1.31.5/resume", body: `{"by": "bob"}`,
-			status: http.StatusConflict, msg: "the rollout of 1.31.5 is not paused"},
+			status: http.StatusConflict, msg: "the rollout of 1.31.5 is not paused: there is nothing to resume"},
+		{name: "resume an aborted rollout", state: "aborted", path: "/api/v1/rollouts/1.31.5/resume", body: `{"by": "bob"}`,
+			status: http.StatusConflict, msg: `the rollout of 1.31.5 was aborted by dave at Mon 2 Jun 04:00 UTC ("bad release"); an aborted rollout cannot be resumed: no stage receives 1.31.5 any more, and a newer version gets a rollout of its own`},
 		{name: "resume an unknown rollout", state: "awaiting", path: "/api/v1/rollouts/1.30.9/resume", body: `{"by": "bob"}`,
 			status: http.StatusNotFound, msg: "no rollout of 1.30.9; rollouts: 1.31.4, 1.31.5"},
 
 		{name: "abort", state: "awaiting", path: "/api/v1/rollouts/1.31.5/abort", body: `{"by": "alice", "reason": "bad release"}`,
-			status: http.StatusOK, audit: auditLine{"aborted", "", "alice"},
+			status: http.StatusOK, says: `Aborted the rollout of 1.31.5 (by alice): "bad release".`, audit: auditLine{"aborted", "", "alice"},
 			check: func(t *testing.T, r aksupgrade.Rollout) {
 				if r.Aborted == nil || r.Aborted.By != "alice" || r.Aborted.Reason != "bad release" {
 					t.Errorf("aborted %+v, want by alice for the bad release", r.Aborted)
 				}
 			}},
-		{name: "abort an aborted rollout", state: "aborted", path: "/api/v1/rollouts/1.31.5/abort", body: `{"by": "alice"}`,
-			status: http.StatusConflict, msg: "the rollout of 1.31.5 was already aborted by dave"},
 		{name: "abort an unknown rollout", state: "awaiting", path: "/api/v1/rollouts/9.9.9/abort", body: `{"by": "alice"}`,
 			status: http.StatusNotFound, msg: "no rollout of 9.9.9; rollouts: 1.31.4, 1.31.5"},
 		{name: "abort a bad target", state: "awaiting", path: "/api/v1/rollouts/1.31.x/abort", body: `{"by": "alice"}`,
 			status: http.StatusBadRequest, msg: `target "1.31.x": want a Kubernetes version such as 1.31.4 or a node image release such as nodeImage:202502.03.0`},
 
 		{name: "retry", state: "halted", path: "/api/v1/stages/prod/retry", body: `{"by": "alice"}`,
-			status: http.StatusOK, audit: auditLine{"retried", "prod", "alice"},
+			status: http.StatusOK, says: "Retried stage prod (by alice): its halt is lifted.", audit: auditLine{"retried", "prod", "alice"},
 			check: func(t *testing.T, r aksupgrade.Rollout) {
 				if p := progress(r, "prod"); p == nil || p.Halt != nil {
 					t.Errorf("prod progress %+v, want its halt lifted", p)
@@ -529,7 +529,7 @@ func TestActions(t *testing.T) {
 			}
 			var ok server.ActionResult
 			a.decode(t, &ok)
-			if diff := cmp.Diff(server.ActionResult{Result: "ok", Actor: tc.audit.Actor}, ok); diff != "" {
+			if diff := cmp.Diff(server.ActionResult{Result: "ok", Actor: tc.audit.Actor, Message: tc.says}, ok); diff != "" {
 				t.Errorf("answer (-want +got):\n%s", diff)
 			}
 			if len(added) != 1 {
