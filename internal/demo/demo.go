@@ -1,13 +1,19 @@
 // Package demo is `aksupgrade demo`: the whole product on a laptop. It
 // starts the simulated Azure in-process on a loopback port, SQLite in a
-// temporary directory, and the engine on a scaled clock, then plays a
+// temporary directory, and the service (engine, notifier, API and
+// dashboard, Event Grid webhook) on a simulated clock, then plays a
 // story: a patch flows sandbox → dev → test → prod through windows and
 // soak; after its upgrade an application in dev stops answering its
 // probe, which halts dev before the patch goes further, and the demo
 // fixes it and retries; a new minor is kept from a test cluster that
 // still uses an API the minor removes, until the demo moves it off; the
 // minor waits for approval before prod, which the demo gives after a
-// pause. A live view shows it; a summary ends it.
+// pause. A live view (or plain lines) shows it; a summary ends it; the
+// service and the simulator then keep running until interrupted.
+//
+// The demo steps the engine, the notifier and Event Grid's deliveries
+// itself, on a clock that stands still while they work (see story.go),
+// so that a seed plays the same story at any speed.
 package demo
 
 import (
@@ -20,15 +26,12 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"os"
-	"path/filepath"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/aksupgrade/aksupgrade/examples"
 	"github.com/aksupgrade/aksupgrade/internal/app"
-	"github.com/aksupgrade/aksupgrade/internal/clock"
 	"github.com/aksupgrade/aksupgrade/internal/notify"
 	"github.com/aksupgrade/aksupgrade/internal/notify/console"
 	"github.com/aksupgrade/aksupgrade/internal/policy"
@@ -38,29 +41,45 @@ import (
 //go:embed policy.yaml
 var policyYAML []byte
 
-// Options configure a demo run.
+// Options configure a demo run. The zero value plays the story at the
+// default speed, prints plain lines to nowhere, and returns after the
+// summary.
 type Options struct {
-	// Speed is simulated seconds per real second.
+	// Speed is simulated seconds per real second, while nothing works.
 	Speed float64
-	// Out receives the live view (Live) or plain lines.
+	// Out receives the live view (Live) or plain lines, then the summary.
 	Out  io.Writer
 	Live bool
 	// Size reports the terminal's columns and rows, for the live view;
 	// nil: 120 by 40.
 	Size func() (cols, rows int, err error)
-	// Pause is how long (real time) the demo lets a prompt stand before it
-	// acts on it itself.
+	// Pause is how long (simulated time) the person in the story takes
+	// to act on a prompt: a halt, a gate, an approval. Default 4h.
 	Pause time.Duration
 	// Limit is how much simulated time the story may take before the demo
 	// gives up.
 	Limit time.Duration
 	// Logger receives the engine's logs; nil discards them.
 	Logger *slog.Logger
+	// Listen is the address of the service's API and dashboard, a
+	// loopback address; when it is taken, a free port on the same host.
+	// Empty: a free port on 127.0.0.1.
+	Listen string
+	// DB is the SQLite file the service keeps its state in; it must not
+	// exist yet. Empty: a file in a temporary directory, removed at the
+	// end.
+	DB string
+	// Keep keeps the service and the simulator running after the
+	// summary, until ctx ends.
+	Keep bool
 }
 
-// DefaultSpeed plays the story (about four simulated days) in well under
-// two minutes.
+// DefaultSpeed plays the story (about five simulated days) in about
+// eighty seconds.
 const DefaultSpeed = 5400
+
+// DefaultPause is how long the person in the story takes to act.
+const DefaultPause = 4 * time.Hour
 
 // Scenario and Policy are the demo's built-in files, for people who want
 // to run the same story by hand. The policy probes the simulator at
@@ -76,13 +95,14 @@ func PolicyFor(url string) []byte {
 	return bytes.ReplaceAll(policyYAML, []byte(SimulatorURL+"/"), []byte(strings.TrimSuffix(url, "/")+"/"))
 }
 
-// Run plays the demo and returns its summary.
+// Run plays the demo and returns its summary, once written to Out; with
+// Keep, once ctx ends after that.
 func Run(ctx context.Context, o Options) (*Summary, error) {
 	if o.Speed <= 0 {
 		o.Speed = DefaultSpeed
 	}
 	if o.Pause <= 0 {
-		o.Pause = 3 * time.Second
+		o.Pause = DefaultPause
 	}
 	if o.Limit <= 0 {
 		o.Limit = 10 * 24 * time.Hour
@@ -90,25 +110,26 @@ func Run(ctx context.Context, o Options) (*Summary, error) {
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
+	if o.Out == nil {
+		o.Out = io.Discard
+	}
+	if o.Listen == "" {
+		o.Listen = "127.0.0.1:0"
+	}
 	sc, err := simulator.ParseScenario("examples/scenario.yaml", examples.Scenario)
 	if err != nil {
 		return nil, err
 	}
-	clk := clock.NewScaled(sc.Start, o.Speed)
+	clk := newStoryClock(sc.Start, o.Speed)
 	sim, err := simulator.New(simulator.Options{Clock: clk, Scenario: sc})
 	if err != nil {
 		return nil, err
 	}
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("listen for the simulator: %w", err)
 	}
-	pol, err := policy.Parse("demo policy", PolicyFor("http://"+l.Addr().String()), notify.Vocabulary())
-	if err != nil {
-		_ = l.Close() // the demo fails with the policy's error
-		return nil, err
-	}
-	// The teardown below drops its errors: the simulator, the engine and
+	// The teardown below drops its errors: the simulator, the service and
 	// the database in a temporary directory are the demo's own and thrown
 	// away, and by then the story has been told or has failed with its
 	// own error.
@@ -121,53 +142,72 @@ func Run(ctx context.Context, o Options) (*Summary, error) {
 		_ = srv.Serve(l)
 	}()
 	defer func() { _ = srv.Close() }()
-
-	dir, err := os.MkdirTemp("", "aksupgrade-demo-")
+	pol, err := policy.Parse("demo policy", PolicyFor("http://"+l.Addr().String()), notify.Vocabulary())
 	if err != nil {
 		return nil, err
 	}
-	defer func() { _ = os.RemoveAll(dir) }()
+	db, err := database(o.DB)
+	if err != nil {
+		return nil, err
+	}
+	defer db.remove()
+	api, err := listen(o.Listen)
+	if err != nil {
+		return nil, err
+	}
 	// Notifications go to a console receiver whose lines join the story.
 	sink := &lineSink{}
 	terminal, err := console.New("terminal", console.Config{Out: sink})
 	if err != nil {
+		_ = api.Close() // the demo fails with the receiver's error
 		return nil, err
 	}
-	a, err := app.New(ctx, app.Options{Policy: pol, DBPath: filepath.Join(dir, "state.db"), ARMEndpoint: "http://" + l.Addr().String(),
-		Clock: clk, Logger: o.Logger, PollInterval: 2 * time.Minute, ObserveInterval: 30 * time.Minute,
-		Listen: "127.0.0.1:0", WebhookAnonymous: true,
-		Receivers: map[string]notify.Receiver{"terminal": terminal}, NotifyInterval: 5 * time.Minute})
+	a, err := app.New(ctx, app.Options{Policy: pol, DBPath: db.path, ARMEndpoint: "http://" + l.Addr().String(),
+		Clock: clk, Logger: o.Logger, PollInterval: pollEvery, ObserveInterval: observeEvery, WebhookAnonymous: true,
+		Receivers: map[string]notify.Receiver{"terminal": terminal}, NotifyInterval: notifyEvery})
 	if err != nil {
+		_ = api.Close() // the demo fails with the service's error
 		return nil, err
 	}
 	defer func() { _ = a.Stop(context.Background()) }()
-	if err := a.Start(ctx); err != nil {
-		return nil, err
+	// The service's API, dashboard and webhook, served here rather than by
+	// a.Start: the story steps the engine and the notifier itself.
+	wake := make(chan struct{}, 1)
+	web := serveApp(a.Handler(), wake)
+	go func() {
+		// Serve ends with http.ErrServerClosed when the demo closes it;
+		// any other end leaves the webhook unreachable, which the story
+		// tells as failed deliveries.
+		_ = web.Serve(api)
+	}()
+	defer func() { _ = web.Close() }()
+	at := linksOf(api.Addr().String())
+	if !o.Live {
+		if _, err := io.WriteString(o.Out, at.String()); err != nil {
+			return nil, fmt.Errorf("write the demo's output: %w", err)
+		}
 	}
 	// The simulator acts as Event Grid too: what it publishes reaches the
 	// service's webhook, handshake first, as from Azure.
-	delivering, cancel := context.WithCancel(ctx)
-	defer cancel()
-	sim.StartDelivery(delivering)
-	if _, err := sim.SubscribeContext(ctx, simulator.EventSubscription{Name: "aksupgrade-demo", Endpoint: "http://" + a.Addr() + "/webhooks/eventgrid",
+	if _, err := sim.SubscribeContext(ctx, simulator.EventSubscription{Name: "aksupgrade-demo", Endpoint: "http://" + api.Addr().String() + webhookPath,
 		Schema: simulator.SchemaEventGrid, MaxEventsPerBatch: 10}); err != nil {
 		return nil, fmt.Errorf("subscribe the webhook to the simulator's events: %w", err)
 	}
 
-	d := &director{o: o, app: a, sim: sim, clk: clk, pol: pol, start: sc.Start, prompts: map[string]time.Time{}, projected: map[string]time.Time{}}
-	sink.set(func(line string) { d.notified(line) })
-	return d.play(ctx)
+	t := &teller{clock: clk, start: sc.Start}
+	if !o.Live {
+		t.out = o.Out
+	}
+	d := newDirector(o, a, sim, clk, pol, sc.Start, t)
+	d.links = at
+	sink.set(d.notified)
+	d.say("aksupgrade demo: %d clusters in %d stages, simulated Azure at %g× real time (one simulated hour every %.1fs).",
+		len(sim.Fleet().Clusters), len(pol.Stages), o.Speed, 3600/o.Speed)
+	return d.play(ctx, wake)
 }
 
 // errLimit is returned when the story does not end within Options.Limit.
 var errLimit = errors.New("the demo did not finish within its simulated time limit")
-
-func fmtSim(t time.Time) string { return t.UTC().Format("Mon 01-02 15:04") }
-
-func elapsed(d time.Duration) string {
-	days := int(d / (24 * time.Hour))
-	return fmt.Sprintf("day %d %02d:%02d", days, int(d/time.Hour)%24, int(d/time.Minute)%60)
-}
 
 // lineSink hands each line written to it to a function, set once the
 // story's director exists.

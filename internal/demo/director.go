@@ -3,15 +3,12 @@ package demo
 import (
 	"context"
 	"fmt"
-	"io"
 	"slices"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/aksupgrade/aksupgrade"
 	"github.com/aksupgrade/aksupgrade/internal/app"
-	"github.com/aksupgrade/aksupgrade/internal/clock"
 	"github.com/aksupgrade/aksupgrade/internal/eventlog"
 	"github.com/aksupgrade/aksupgrade/internal/planner"
 	"github.com/aksupgrade/aksupgrade/internal/policy"
@@ -19,100 +16,100 @@ import (
 	"github.com/aksupgrade/aksupgrade/internal/store"
 )
 
-// director watches the running product and plays the person in the
-// story: it approves what waits for approval and fixes and retries what
-// halts, each after a pause, saying so.
+// director plays the person in the story: it watches the running
+// product after each of its steps, tells what happened, and approves
+// what waits for approval and fixes and retries what halts, each a pause
+// (simulated time) after it showed the prompt, saying so.
 type director struct {
 	o     Options
 	app   *app.App
 	sim   *simulator.Simulator
-	clk   *clock.Scaled
+	clk   *storyClock
 	pol   *policy.Policy
 	start time.Time
+	tell  *teller
+	// links says where the service answers.
+	links links
 
-	// prompts holds when (real time) each prompt was first shown.
+	// prompts holds when (simulated time) each prompt was shown; zero once
+	// acted on.
 	prompts map[string]time.Time
 	// projected holds each target's first projected proof in the last
-	// stage, and when it was made.
-	projected   map[string]time.Time
-	madeAt      map[string]time.Time
-	toldAudit   map[int64]bool
-	lastAuditAt time.Time
-	// mu guards events and the output: notifications arrive from another
-	// goroutine.
-	mu     sync.Mutex
-	events []string
-	// outErr is the first failure to write to Options.Out; play stops
-	// with it.
-	outErr error
+	// stage, and madeAt when it was made.
+	projected, madeAt map[string]time.Time
+	toldAudit         map[int64]bool
+	lastAuditAt       time.Time
 	// told holds the Event Grid and poller events already told; grouped
 	// the kinds of event already told at a time (Azure sends one per
 	// cluster: the story tells one).
 	told    map[store.EventKey]bool
 	grouped map[string]bool
+	// res and hist are what the last look saw, for the live view.
+	res  *planner.Result
+	hist aksupgrade.History
 }
 
-func (d *director) play(ctx context.Context) (*Summary, error) {
-	d.madeAt = map[string]time.Time{}
-	d.say("aksupgrade demo: %d clusters in %d stages, simulated Azure at %gx real time (one simulated hour every %.1fs).",
-		len(d.sim.Fleet().Clusters), len(d.pol.Stages), d.o.Speed, 3600/d.o.Speed)
-	tick := time.NewTicker(150 * time.Millisecond)
-	defer tick.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return nil, ctx.Err()
-		case <-tick.C:
+func newDirector(o Options, a *app.App, sim *simulator.Simulator, clk *storyClock, pol *policy.Policy, start time.Time, t *teller) *director {
+	return &director{o: o, app: a, sim: sim, clk: clk, pol: pol, start: start, tell: t,
+		prompts: map[string]time.Time{}, projected: map[string]time.Time{}, madeAt: map[string]time.Time{},
+		toldAudit: map[int64]bool{}, told: map[store.EventKey]bool{}, grouped: map[string]bool{}}
+}
+
+// look reads what the product did since the last look, tells it, and
+// acts where the person's pause has passed. It reports whether it acted
+// (the engine should step again at once) and whether the story has
+// ended.
+func (d *director) look(ctx context.Context) (acted, ended bool, err error) {
+	res, _ := d.app.Engine.LastPlan()
+	if res == nil {
+		return false, false, nil
+	}
+	hist, err := d.app.Store.History(ctx)
+	if err != nil {
+		return false, false, err
+	}
+	d.res, d.hist = res, hist
+	// Errors first, so that the first line to carry one shows it whole.
+	for _, st := range res.Stages {
+		if h := haltOf(hist, st.Name); h != nil {
+			d.tell.learn(h.Reason)
 		}
-		now := d.clk.Now()
-		res, _ := d.app.Engine.LastPlan()
-		if res == nil {
-			continue
-		}
-		hist, err := d.app.Store.History(ctx)
-		if err != nil {
-			return nil, err
-		}
-		if err := d.readAudit(ctx); err != nil {
-			return nil, err
-		}
-		if err := d.readEvents(ctx); err != nil {
-			return nil, err
-		}
-		d.track(res)
-		for _, c := range res.Conflicts {
-			d.prompt("conflict/"+c.Cluster, "CONFLICT %s: %s. aksupgrade leaves it alone (with channels.takeOver: true in the policy it would set the channel itself).", c.Name, c.Reason)
-		}
-		if err := d.act(ctx, res, hist); err != nil {
-			return nil, err
-		}
-		if d.o.Live {
-			d.render(now, res, hist)
-		}
-		if err := d.outputErr(); err != nil {
-			return nil, fmt.Errorf("write the demo's output: %w", err)
-		}
-		if d.finished(now, res) {
-			return d.summary(ctx, now, hist)
-		}
-		if now.Sub(d.start) > d.o.Limit {
-			return nil, fmt.Errorf("%w (%s); still open: %s", errLimit, d.o.Limit, unfinished(res))
+		for _, c := range st.Clusters {
+			if c.State == planner.ClusterGated || c.State == planner.ClusterHalted {
+				d.tell.learn(c.Reason)
+			}
 		}
 	}
+	if err := d.readAudit(ctx); err != nil {
+		return false, false, err
+	}
+	if err := d.readEvents(ctx); err != nil {
+		return false, false, err
+	}
+	d.track(res)
+	for _, c := range res.Conflicts {
+		d.prompt("conflict/"+c.Cluster, "CONFLICT %s: %s. aksupgrade leaves it alone (with channels.takeOver: true in the policy it would set the channel itself).", c.Name, c.Reason)
+	}
+	if acted, err = d.act(ctx, res, hist); err != nil {
+		return false, false, err
+	}
+	return acted, !acted && d.finished(d.clk.Now(), res), nil
 }
 
 // act is the person: fix and retry what halts, fix what the gates keep
 // waiting, and approve, each after a pause.
-func (d *director) act(ctx context.Context, res *planner.Result, hist aksupgrade.History) error {
+func (d *director) act(ctx context.Context, res *planner.Result, hist aksupgrade.History) (bool, error) {
+	acted := false
 	for _, st := range res.Stages {
 		if h := haltOf(hist, st.Name); h != nil {
 			key := fmt.Sprintf("halt/%s/%s", st.Name, h.At)
-			if d.prompt(key, "Stage %s HALTED: %s\n    A person would fix the cause, then run: aksupgrade rollout retry --stage %s. The demo does it in %s.",
-				st.Name, h.Reason, st.Name, d.o.Pause) {
+			if d.prompt(key, "Stage %s HALTED: %s\n    A person would fix the cause, then run: aksupgrade rollout retry --stage %s. The demo does it %s later.",
+				st.Name, h.Reason, st.Name, span(d.o.Pause)) {
 				d.say("%s, and retries stage %s.", d.fix(h.Cluster), st.Name)
 				if err := d.app.Engine.Retry(ctx, st.Name, "demo"); err != nil {
-					return err
+					return acted, err
 				}
+				acted = true
 			}
 		}
 		for _, c := range st.Clusters {
@@ -122,23 +119,25 @@ func (d *director) act(ctx context.Context, res *planner.Result, hist aksupgrade
 			switch c.State {
 			case planner.ClusterGated:
 				key := "gated/" + c.Cluster + "/" + c.Target.String()
-				if d.prompt(key, "%s WAITS, untouched, for %s: %s\n    A person would fix it; the gates look again by themselves. The demo fixes it in %s.",
-					c.Name, c.Target, c.Reason, d.o.Pause) {
+				if d.prompt(key, "%s WAITS, untouched, for %s: %s\n    A person would fix it; the gates look again by themselves. The demo fixes it %s later.",
+					c.Name, c.Target, c.Reason, span(d.o.Pause)) {
 					d.say("%s.", d.fix(c.Cluster))
+					acted = true
 				}
 			case planner.ClusterApproval:
 				key := "approve/" + st.Name + "/" + c.Target.String()
-				if d.prompt(key, "APPROVAL NEEDED: %s\n    The demo approves it itself in %s, as a person would with: aksupgrade rollout approve %s --stage %s",
-					c.Reason, d.o.Pause, c.Target, st.Name) {
+				if d.prompt(key, "APPROVAL NEEDED: %s\n    The demo approves it itself %s later, as a person would with: aksupgrade rollout approve %s --stage %s",
+					c.Reason, span(d.o.Pause), c.Target, st.Name) {
 					if err := d.app.Engine.Approve(ctx, st.Name, *c.Target, "demo"); err != nil {
-						return err
+						return acted, err
 					}
 					d.say("Approved %s for %s (recorded as \"demo\").", c.Target, st.Name)
+					acted = true
 				}
 			}
 		}
 	}
-	return nil
+	return acted, nil
 }
 
 // fix plays the person who removes the cause on a cluster: it clears the
@@ -166,19 +165,37 @@ func (d *director) fix(cluster string) string {
 	return strings.Join(did, "; ")
 }
 
-// prompt shows a prompt once and reports true once its pause has passed.
+// prompt shows a prompt once and reports true once, when its pause
+// (simulated time) has passed since.
 func (d *director) prompt(key, format string, args ...any) bool {
-	first, ok := d.prompts[key]
+	now := d.clk.Now()
+	shown, ok := d.prompts[key]
 	if !ok {
-		d.prompts[key] = time.Now()
+		d.prompts[key] = now
 		d.say(format, args...)
 		return false
 	}
-	if first.IsZero() || time.Since(first) < d.o.Pause {
+	if shown.IsZero() || now.Sub(shown) < d.o.Pause {
 		return false
 	}
 	d.prompts[key] = time.Time{} // acted on; never again
 	return true
+}
+
+// nextPrompt is when the earliest prompt not acted on yet is due, after
+// now; zero when none is.
+func (d *director) nextPrompt(now time.Time) time.Time {
+	var next time.Time
+	for _, shown := range d.prompts {
+		due := shown.Add(d.o.Pause)
+		if shown.IsZero() || !due.After(now) {
+			continue
+		}
+		if next.IsZero() || due.Before(next) {
+			next = due
+		}
+	}
+	return next
 }
 
 // track keeps each target's first projected proof in the last stage.
@@ -194,10 +211,11 @@ func (d *director) track(res *planner.Result) {
 	}
 }
 
-// finished: a day in (the minor is out), nothing left to do, every target
-// proven everywhere it went.
 // unfinished says what keeps the story from its end.
 func unfinished(res *planner.Result) string {
+	if res == nil {
+		return "the engine has not planned yet"
+	}
 	var open []string
 	if len(res.Actions) > 0 {
 		open = append(open, fmt.Sprintf("%d actions", len(res.Actions)))
@@ -220,6 +238,8 @@ func unfinished(res *planner.Result) string {
 	return strings.Join(open, "; ")
 }
 
+// finished: a day in (the minor is out), nothing left to do, every target
+// proven everywhere it went.
 func (d *director) finished(now time.Time, res *planner.Result) bool {
 	if now.Sub(d.start) < 25*time.Hour || len(res.Actions) > 0 {
 		return false
@@ -245,12 +265,9 @@ func (d *director) finished(now time.Time, res *planner.Result) bool {
 
 // readAudit turns new audit entries into lines of the story.
 func (d *director) readAudit(ctx context.Context) error {
-	// Everything since a little before the last entry told: under load
-	// many entries come between two looks, and an entry's time is when
-	// its writer looked at the clock, not when it was written.
-	if d.toldAudit == nil {
-		d.toldAudit = map[int64]bool{}
-	}
+	// Everything since a little before the last entry told: an entry's
+	// time is when its writer looked at the clock, which a step's waits
+	// may have moved on since.
 	entries, err := d.app.Store.Audit(ctx, store.AuditQuery{Since: d.lastAuditAt.Add(-6 * time.Hour)})
 	if err != nil {
 		return err
@@ -270,56 +287,21 @@ func (d *director) readAudit(ctx context.Context) error {
 		if e.Kind == store.AuditKindStep {
 			continue // a failed step is told by the halt it causes
 		}
-		d.event(e.At, e.Message)
+		d.tell.tell(e.Message)
 	}
 	return nil
 }
 
-func (d *director) event(at time.Time, msg string) {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	line := fmt.Sprintf("[%s] %s", elapsed(at.Sub(d.start)), msg)
-	d.events = append(d.events, line)
-	if len(d.events) > 12 {
-		d.events = d.events[len(d.events)-12:]
-	}
-	if !d.o.Live {
-		d.write(line + "\n")
-	}
-}
+// notified tells a line of a notification as the terminal receiver
+// wrote it.
+func (d *director) notified(line string) { d.tell.tell("  ✉ " + line) }
 
-// write writes s to Options.Out, unless a write failed before; d.mu must
-// be held.
-func (d *director) write(s string) {
-	if d.outErr == nil {
-		_, d.outErr = io.WriteString(d.o.Out, s)
-	}
-}
-
-// outputErr is the first failure to write to Options.Out, if any.
-func (d *director) outputErr() error {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	return d.outErr
-}
-
-// notified tells a line of a notification as the terminal receiver got
-// it. It is called from the notifier's goroutine.
-func (d *director) notified(line string) {
-	d.event(d.clk.Now(), "  ✉ "+line)
-}
-
-func (d *director) say(format string, args ...any) {
-	msg := fmt.Sprintf(format, args...)
-	d.event(d.clk.Now(), "» "+msg)
-}
+// say tells what the person in the story does.
+func (d *director) say(format string, args ...any) { d.tell.tell("» " + fmt.Sprintf(format, args...)) }
 
 // readEvents tells what Azure announced: Event Grid deliveries and what
 // polling found, once each, in a line.
 func (d *director) readEvents(ctx context.Context) error {
-	if d.told == nil {
-		d.told, d.grouped = map[store.EventKey]bool{}, map[string]bool{}
-	}
 	evs, err := d.app.Store.Events(ctx, 100)
 	if err != nil {
 		return err
@@ -338,7 +320,8 @@ func (d *director) readEvents(ctx context.Context) error {
 		if strings.HasPrefix(e.Key.Source, "aksupgrade/") {
 			from = "polling"
 		}
-		group := from + "|" + string(e.Type) + "|" + e.Time.Truncate(time.Minute).String()
+		// One line for what both Event Grid and polling found.
+		group := string(e.Type) + "|" + e.Time.Truncate(time.Minute).String()
 		if typed.Maintenance != nil {
 			group += "|" + typed.Maintenance.Status + "|" + typed.Cluster
 		}
@@ -350,7 +333,7 @@ func (d *director) readEvents(ctx context.Context) error {
 		if typed.Maintenance == nil {
 			line += " (and the other clusters there)"
 		}
-		d.event(e.Time, from+": "+line)
+		d.tell.tell(from + ": " + line)
 	}
 	return nil
 }

@@ -11,6 +11,8 @@ import (
 // frame is what the live view shows, before it is fitted to a terminal.
 type frame struct {
 	Header string
+	// Links says where the service's dashboard and API answer.
+	Links  string
 	Stages []frameStage
 	// Rollouts are rows of a table: a target, then its progress per
 	// stage, in the order of Stages.
@@ -24,17 +26,30 @@ type frameStage struct {
 	Clusters []planner.ClusterPlan
 }
 
+// Legends of the live view's parts that their own labels do not
+// explain.
+const (
+	stagesLegend   = "STAGE    CLUSTERS BY STATE"
+	rolloutsLegend = "ROLLOUTS per stage  rolling: upgrading · soaking: upgraded, in its soak · proven at · HALTED: stopped on a failure · -: not yet"
+	eventsLegend   = "EVENTS, newest last  [day D HH:MM]: simulated time since the start · » the demo, acting as a person · ✉ a notification sent"
+)
+
 // fit lays f out in exactly rows lines of at most cols characters,
-// never wrapping: the header; each stage's line (name, halt, its
-// clusters' states); the clusters that need a look first (halted, gated,
-// conflict, upgrading, waiting, then the rest) with as many columns as
-// fit, the reason cut at the terminal's edge; the rollouts; the newest
-// events. What does not fit is left out, least important first, and a
-// line says how much was.
+// never wrapping: the header and where the service answers; each
+// stage's line (name, halt, its clusters' states); the clusters that
+// need a look first (halted, gated, conflict, upgrading, waiting, then
+// the rest) with as many columns as fit, the reason cut at the
+// terminal's edge; the rollouts; the newest events, each part under a
+// line that says what it shows. What does not fit is left out, least
+// important first, and a line says how much was.
 func fit(f frame, cols, rows int) string {
 	cols, rows = max(cols, 40), max(rows, 8)
 	var top, clusters, bottom []string
-	top = append(top, cut(f.Header, cols), "")
+	top = append(top, cut(f.Header, cols))
+	if f.Links != "" {
+		top = append(top, cut(f.Links, cols))
+	}
+	top = append(top, stagesLegend)
 	for _, st := range f.Stages {
 		top = append(top, cut(stageLine(st), cols))
 	}
@@ -44,12 +59,12 @@ func fit(f frame, cols, rows int) string {
 	table := clusterTable(all, cols)
 
 	if len(f.Rollouts) > 0 {
-		bottom = append(bottom, "")
+		bottom = append(bottom, "", cut(rolloutsLegend, cols))
 		for _, l := range columns(f.Rollouts, 2) {
 			bottom = append(bottom, cut(l, cols))
 		}
 	}
-	events := []string{"", "EVENTS"}
+	events := []string{"", cut(eventsLegend, cols)}
 	for i := len(f.Events) - 1; i >= 0; i-- { // newest first when cut
 		events = append(events, cut("  "+strings.ReplaceAll(f.Events[i], "\n", " "), cols))
 	}

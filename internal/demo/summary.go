@@ -1,21 +1,24 @@
 package demo
 
 import (
-	"context"
 	"fmt"
 	"io"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
-
-	"github.com/aksupgrade/aksupgrade"
 )
 
 // Summary is what the demo ends with.
 type Summary struct {
-	// Proven lists, per stage, the targets proven there.
+	// Stages are the policy's stages, in order.
+	Stages []string
+	// Proven lists, per stage, the targets proven there, in the order
+	// they were.
 	Proven map[string][]string
-	// Makespan is the simulated time from the start to the last proof.
+	// Start is when the story began, and Makespan the simulated time from
+	// then to the last proof.
+	Start    time.Time
 	Makespan time.Duration
 	// Projections compare, per target, the planner's first projection of
 	// its proof in the last stage with what happened.
@@ -23,7 +26,7 @@ type Summary struct {
 	// Requests and Throttled count the ARM requests the simulator
 	// answered, and the 429s among them.
 	Requests, Throttled int
-	// Real is the wall-clock time the demo took.
+	// Real is the wall-clock time the story took.
 	Real time.Duration
 }
 
@@ -34,24 +37,36 @@ type Projection struct {
 	Projected, Actual time.Time
 }
 
-func (d *director) summary(ctx context.Context, now time.Time, hist aksupgrade.History) (*Summary, error) {
-	s := &Summary{Proven: map[string][]string{}}
-	lastStage := d.pol.Stages[len(d.pol.Stages)-1].Name
+func (d *director) summary(took time.Duration) *Summary {
+	s := &Summary{Proven: map[string][]string{}, Start: d.start, Real: took}
+	for _, st := range d.pol.Stages {
+		s.Stages = append(s.Stages, st.Name)
+	}
+	lastStage := s.Stages[len(s.Stages)-1]
+	type proof struct {
+		target string
+		at     time.Time
+	}
+	proofs := map[string][]proof{}
 	var last time.Time
-	for _, r := range hist.Rollouts {
+	for _, r := range d.hist.Rollouts {
 		for _, sp := range r.Stages {
 			if sp.ProvenAt == nil {
 				continue
 			}
-			s.Proven[sp.Stage] = append(s.Proven[sp.Stage], r.Target.String())
+			proofs[sp.Stage] = append(proofs[sp.Stage], proof{r.Target.String(), *sp.ProvenAt})
 			if sp.ProvenAt.After(last) {
 				last = *sp.ProvenAt
 			}
-			if sp.Stage == lastStage {
-				if p, ok := d.projected[r.Target.String()]; ok {
-					s.Projections = append(s.Projections, Projection{Target: r.Target.String(), MadeAt: d.madeAt[r.Target.String()], Projected: p, Actual: *sp.ProvenAt})
-				}
+			if p, ok := d.projected[r.Target.String()]; ok && sp.Stage == lastStage {
+				s.Projections = append(s.Projections, Projection{Target: r.Target.String(), MadeAt: d.madeAt[r.Target.String()], Projected: p, Actual: *sp.ProvenAt})
 			}
+		}
+	}
+	for st, ps := range proofs {
+		slices.SortStableFunc(ps, func(a, b proof) int { return a.at.Compare(b.at) })
+		for _, p := range ps {
+			s.Proven[st] = append(s.Proven[st], p.target)
 		}
 	}
 	s.Makespan = last.Sub(d.start)
@@ -61,23 +76,39 @@ func (d *director) summary(ctx context.Context, now time.Time, hist aksupgrade.H
 			s.Throttled++
 		}
 	}
-	return s, nil
+	return s
 }
 
 // Write prints the summary for people.
-func (s *Summary) Write(w io.Writer, stages []string, start time.Time) error {
+func (s *Summary) Write(w io.Writer) error {
 	var b strings.Builder
 	fmt.Fprintln(&b, "\nSUMMARY")
-	for _, st := range stages {
-		fmt.Fprintf(&b, "  %-8s proven: %v\n", st, s.Proven[st])
+	for _, st := range s.Stages {
+		proven := "nothing"
+		if len(s.Proven[st]) > 0 {
+			proven = strings.Join(s.Proven[st], ", ")
+		}
+		fmt.Fprintf(&b, "  %-8s proven: %s\n", st, proven)
 	}
-	fmt.Fprintf(&b, "  simulated makespan: %s (from the start to the last proof)\n", s.Makespan.Round(time.Minute))
+	fmt.Fprintf(&b, "  simulated makespan: %s, from the start (%s) to the last proof (%s)\n",
+		span(s.Makespan), fmtSim(s.Start), fmtSim(s.Start.Add(s.Makespan)))
 	for _, p := range s.Projections {
-		fmt.Fprintf(&b, "  %s in the last stage: projected %s (projection made %s), proven %s (%+.1fh)\n",
-			p.Target, fmtSim(p.Projected), fmtSim(p.MadeAt), fmtSim(p.Actual), p.Actual.Sub(p.Projected).Hours())
+		fmt.Fprintf(&b, "  %s in the last stage: projected %s (projection made %s), proven %s, %s\n",
+			p.Target, fmtSim(p.Projected), fmtSim(p.MadeAt), fmtSim(p.Actual), drift(p.Actual.Sub(p.Projected)))
 	}
 	fmt.Fprintf(&b, "  ARM requests: %d (%d throttled)\n", s.Requests, s.Throttled)
-	fmt.Fprintf(&b, "  real time: %s\n", s.Real.Round(100*time.Millisecond))
+	fmt.Fprintf(&b, "  real time: %s\n", span(s.Real))
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// drift says how far an outcome was from its projection.
+func drift(d time.Duration) string {
+	switch {
+	case d.Abs() < time.Minute:
+		return "as projected"
+	case d > 0:
+		return span(d) + " later than projected"
+	}
+	return span(-d) + " earlier than projected"
 }
