@@ -19,6 +19,7 @@ import (
 	"github.com/aksupgrade/aksupgrade/internal/auth"
 	"github.com/aksupgrade/aksupgrade/internal/azure"
 	"github.com/aksupgrade/aksupgrade/internal/clock"
+	"github.com/aksupgrade/aksupgrade/internal/dashboard"
 	"github.com/aksupgrade/aksupgrade/internal/engine"
 	"github.com/aksupgrade/aksupgrade/internal/eventgrid"
 	"github.com/aksupgrade/aksupgrade/internal/lease"
@@ -93,6 +94,9 @@ type Options struct {
 	Holder     string
 	LeaseTTL   time.Duration
 	LeaseClock aksupgrade.Clock
+	// LiveEvery is how often (real time) the dashboard's open pages are
+	// told of changes (default two seconds).
+	LiveEvery time.Duration
 }
 
 // App is a running aksupgrade.
@@ -127,7 +131,9 @@ type App struct {
 	listener  net.Listener
 	hookAddr  string
 	stopped   bool
-	notifier  *notify.Notifier
+	// endRequests cancels the context of the API's requests.
+	endRequests context.CancelFunc
+	notifier    *notify.Notifier
 }
 
 // New builds the application; nothing runs until Start.
@@ -252,6 +258,12 @@ func New(ctx context.Context, o Options) (*App, error) {
 		ms.Webhook = h.Stats
 	}
 	so.Metrics = metrics.Handler(ms)
+	_, anonymous := authn.(auth.Anonymous)
+	so.Dashboard, err = dashboard.New(dashboard.Options{Engine: eng, Store: a.Store, Clock: o.Clock, Logger: o.Logger,
+		Windows: stageWindows(pol), Zone: stageZone(pol), NotifyStats: so.NotifyStats, SignIn: !anonymous, LiveEvery: o.LiveEvery})
+	if err != nil {
+		return nil, errors.Join(err, a.closeStore())
+	}
 	a.handler = server.New(so)
 	return a, nil
 }
@@ -273,6 +285,10 @@ func (a *App) Start(ctx context.Context) error {
 		l = a.secure(l)
 		a.listener = l
 		a.srv = newHTTPServer(a.handler)
+		// Requests run on a context Stop cancels first, so that streams
+		// (the dashboard's /live) end and Shutdown need not wait for them.
+		base, cancel := context.WithCancel(context.WithoutCancel(ctx))
+		a.srv.BaseContext, a.endRequests = func(net.Listener) context.Context { return base }, cancel
 		go a.serve(a.srv, l, "api")
 	}
 	if a.hookListen != "" {
@@ -317,6 +333,9 @@ func (a *App) Stop(ctx context.Context) error {
 	}
 	a.stopped = true
 	srv, hsrv := a.srv, a.hsrv
+	if a.endRequests != nil {
+		a.endRequests()
+	}
 	a.mu.Unlock()
 	var err error
 	for _, s := range []*http.Server{srv, hsrv} {

@@ -20,7 +20,8 @@ import (
 type MessageOptions struct {
 	// BaseURL is the server's URL as people reach it
 	// ("https://aksupgrade.example.com"); messages about a target link to
-	// BaseURL/api/v1/rollouts/<target>. Empty: no links.
+	// the dashboard: BaseURL/rollouts/<target>, /approvals for what waits
+	// on people, /timeline for news. Empty: no links.
 	BaseURL string
 	// Stages are the policy's stage names in order: a start in the first
 	// is rolloutStarted, a proof in the last rolloutCompleted.
@@ -167,11 +168,17 @@ func FromEvent(e store.Event, o MessageOptions) (Message, bool) {
 		}
 	}
 	if base := strings.TrimRight(o.BaseURL, "/"); base != "" {
+		// Links open the dashboard's page for what the message asks of
+		// people: what waits on them, the rollout, what happens next.
 		switch {
+		case d.Kind == KindApprovalNeeded || d.Kind == KindStageHalted:
+			d.Link = base + "/approvals"
+		case d.Kind == KindNewVersion:
+			d.Link = base + "/timeline"
 		case d.TargetArg != "":
-			d.Link = base + "/api/v1/rollouts/" + url.PathEscape(d.TargetArg)
-		case d.Kind == KindNewVersion || d.Kind == KindSupportEnding || d.Kind == KindSupportEnded:
-			d.Link = base + "/api/v1/plan"
+			d.Link = base + "/rollouts/" + url.PathEscape(d.TargetArg)
+		case d.Kind == KindSupportEnding || d.Kind == KindSupportEnded:
+			d.Link = base + "/"
 		}
 	}
 	summary, details, _ := render(d, o) // on error, the default's text

@@ -76,7 +76,7 @@ func options() MessageOptions {
 }
 
 func TestFromEvent(t *testing.T) {
-	link := "https://aksupgrade.example.com/api/v1/rollouts/1.31.4"
+	link := "https://aksupgrade.example.com/rollouts/1.31.4"
 	for _, tc := range []struct {
 		name string
 		e    store.Event
@@ -92,7 +92,7 @@ func TestFromEvent(t *testing.T) {
 				{"stage": "prod", "zone": "Europe/Berlin", "version": "1.31.6", "then": "1.32.2", "state": "pending", "clusters": 3, "projected": 3, "finish": t0.Add(60 * time.Hour)},
 				{"stage": "legacy", "note": "stays on 1.30.9: the policy's channel patch picks none of them"},
 			}}),
-			Message{Kind: KindNewVersion, Severity: SeverityInfo, Target: "1.32.2", Link: "https://aksupgrade.example.com/api/v1/plan",
+			Message{Kind: KindNewVersion, Severity: SeverityInfo, Target: "1.32.2", Link: "https://aksupgrade.example.com/timeline",
 				Summary: "Kubernetes 1.32.2 is available in westeurope",
 				Details: []string{"AKS offers: newest 1.32.2, stable 1.31.6, oldest 1.29.12.",
 					"dev: 1.32.2 on every cluster by Tue 2026-03-03 00:30 CET, proven Wed 2026-03-04 00:30 CET",
@@ -105,14 +105,14 @@ func TestFromEvent(t *testing.T) {
 			"stage": "prod", "zone": "Europe/Berlin", "target": "1.30.9", "goal": "1.31.6", "state": "waiting",
 			"start": t0.Add(24 * time.Hour), "finish": t0.Add(26 * time.Hour)}),
 			Message{Kind: KindSupportEnding, Severity: SeverityWarning, Cluster: prodID, Stage: "prod", Target: "1.30.9",
-				Link:    "https://aksupgrade.example.com/api/v1/rollouts/1.30.9",
+				Link:    "https://aksupgrade.example.com/rollouts/1.30.9",
 				Summary: "aks-prod-01 runs Kubernetes 1.29.12, which leaves support soon (supported until 2026-03-31)",
 				Details: []string{"Stage: prod",
 					"Planned fix: upgrade to 1.30.9 in stage prod, expected Tue 2026-03-03 10:30 CET to Tue 2026-03-03 12:30 CET."}}},
 		{"support ended, nothing planned", engine(aksupgrade.EventSupportEnded, "support.ended/x/1.28.9", map[string]any{
 			"cluster": prodID, "name": "aks-prod-01", "version": "1.28.9", "ended": true, "support": "out of support since 2026-01-01",
 			"reason": "no stage selects it"}),
-			Message{Kind: KindSupportEnded, Severity: SeverityCritical, Cluster: prodID, Link: "https://aksupgrade.example.com/api/v1/plan",
+			Message{Kind: KindSupportEnded, Severity: SeverityCritical, Cluster: prodID, Link: "https://aksupgrade.example.com/",
 				Summary: "aks-prod-01 runs Kubernetes 1.28.9, which is out of support (out of support since 2026-01-01)",
 				Details: []string{"No upgrade is planned for it: no stage selects it.",
 					"AKS no longer fixes this version and may upgrade the cluster on its own."}}},
@@ -152,13 +152,13 @@ func TestFromEvent(t *testing.T) {
 				Summary: "Rollout of 1.31.4 completed: proven in prod, the last stage"}},
 		{"stage halted", engine(aksupgrade.EventStageHalted, "halted/test/1.31.4/7", map[string]any{"stage": "test", "target": kube1314, "cluster": prodID,
 			"reason": "the upgrade of node pool user1 to 1.31.4 failed (DrainFailed: eviction blocked): a node could not be drained"}),
-			Message{Kind: KindStageHalted, Severity: SeverityCritical, Stage: "test", Target: "1.31.4", Cluster: prodID, Link: link,
+			Message{Kind: KindStageHalted, Severity: SeverityCritical, Stage: "test", Target: "1.31.4", Cluster: prodID, Link: "https://aksupgrade.example.com/approvals",
 				Summary: "Stage test halted: 1.31.4 failed on aks-prod-01",
 				Details: []string{"What failed: the upgrade of node pool user1 to 1.31.4 failed (DrainFailed: eviction blocked): a node could not be drained",
 					"Halted Mon 2026-03-02 09:30 UTC; no other cluster of test starts until the stage is retried.",
 					"What to do: fix the cause, then run: aksupgrade rollout retry --stage test"}}},
 		{"approval needed", engine(aksupgrade.EventApprovalNeeded, "approval/prod/1.31.4", map[string]any{"stage": "prod", "target": "1.31.4", "reason": "minor upgrades need approval in prod"}),
-			Message{Kind: KindApprovalNeeded, Severity: SeverityWarning, Stage: "prod", Target: "1.31.4", Link: link,
+			Message{Kind: KindApprovalNeeded, Severity: SeverityWarning, Stage: "prod", Target: "1.31.4", Link: "https://aksupgrade.example.com/approvals",
 				Summary: "1.31.4 waits for approval to enter prod",
 				Details: []string{"minor upgrades need approval in prod", "To approve: aksupgrade rollout approve 1.31.4 --stage prod"}}},
 		{"channels set", engine(aksupgrade.EventChannelsSet, "channels/x/1", map[string]any{"cluster": prodID, "stage": "prod",
@@ -172,7 +172,7 @@ func TestFromEvent(t *testing.T) {
 				Summary: "1.31.4 approved for prod by alice"}},
 		{"paused node image", engine(aksupgrade.EventPaused, "paused//img/x", map[string]any{"target": map[string]string{"kind": "nodeImage", "version": "202502.03.0"}, "by": "bob", "reason": "freeze"}),
 			Message{Kind: KindPaused, Severity: SeverityWarning, Target: "node image 202502.03.0",
-				Link:    "https://aksupgrade.example.com/api/v1/rollouts/nodeImage:202502.03.0",
+				Link:    "https://aksupgrade.example.com/rollouts/nodeImage:202502.03.0",
 				Summary: "Rollout of node image 202502.03.0 paused by bob",
 				Details: []string{"Reason: freeze", "No new upgrade towards node image 202502.03.0 starts until: aksupgrade rollout resume nodeImage:202502.03.0"}}},
 	} {

@@ -45,7 +45,8 @@ func (j *job) clusterPlan(s *stageRun) ClusterPlan {
 	cp := ClusterPlan{Cluster: c.ID, Name: c.Name, Location: c.Location, Current: currentText(j.m), NodeImage: j.m.lowImage,
 		State: j.state, Reason: j.reason, Target: j.target, Kind: string(j.kind)}
 	if s.p.in.Calendar != nil && j.m.bad == "" {
-		cp.Support = s.p.support(j.m)
+		sup := s.p.support(j.m)
+		cp.Support, cp.SupportLevel, cp.SupportUntil = sup.text, sup.level, sup.until
 	}
 	if j.goal != "" && j.target != nil && j.goal != j.target.Version {
 		cp.Goal = j.goal

@@ -242,7 +242,7 @@ func otherPlan(m *member, v version.Version) (string, bool) {
 func (s *stageRun) held(m *member, v version.Version, other string) string {
 	stays := m.cp.MinorString()
 	if s.p.in.Calendar != nil {
-		stays += ", " + s.p.support(m)
+		stays += ", " + s.p.support(m).text
 	}
 	change := "az aks update --k8s-support-plan " + other
 	if other == aksupgrade.SupportPlanLTS {

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/aksupgrade/aksupgrade"
 	"github.com/aksupgrade/aksupgrade/internal/policy"
@@ -198,14 +199,24 @@ func (p *planner) str(v version.Version) string {
 
 // support describes the support status of the cluster's control plane,
 // once per minor and plan.
-func (p *planner) support(m *member) string {
+func (p *planner) support(m *member) supportOf {
 	key := supportKey{m.cp.MinorOf(), m.c.SupportPlan}
-	text, ok := p.supports[key]
+	s, ok := p.supports[key]
 	if !ok {
-		text = p.in.Calendar.Status(m.cp, m.c.SupportPlan, p.in.Now).Describe(m.c.SupportPlan)
-		p.supports[key] = text
+		st := p.in.Calendar.Status(m.cp, m.c.SupportPlan, p.in.Now)
+		s = supportOf{text: st.Describe(m.c.SupportPlan), level: string(st.Support)}
+		if d := st.LastDay(m.c.SupportPlan); !d.IsZero() {
+			s.until = &d
+		}
+		p.supports[key] = s
 	}
-	return text
+	return s
+}
+
+// supportOf is a cluster's support, as ClusterPlan tells it.
+type supportOf struct {
+	text, level string
+	until       *time.Time
 }
 
 type supportKey struct {

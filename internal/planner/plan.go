@@ -177,8 +177,13 @@ type ClusterPlan struct {
 	NodeImage string `json:"nodeImage,omitempty"`
 	// Support is the AKS support status of the control plane's minor on
 	// the cluster's support plan, when a calendar is given.
-	Support string       `json:"support,omitempty"`
-	State   ClusterState `json:"state"`
+	Support string `json:"support,omitempty"`
+	// SupportLevel is the same as a word (version.Support: supported,
+	// platform support, out of support, unknown), and SupportUntil the
+	// last day of that level when one is published.
+	SupportLevel string       `json:"supportLevel,omitempty"`
+	SupportUntil *time.Time   `json:"supportUntil,omitempty"`
+	State        ClusterState `json:"state"`
 	// Target is the next hop; Goal the version the cluster is heading to
 	// when that takes more than one hop.
 	Target *aksupgrade.Target `json:"target,omitempty"`

@@ -25,7 +25,7 @@ type planner struct {
 	// next stage reads it to learn what is proven or soon will be.
 	targets  []map[aksupgrade.Target]*targetState
 	strs     map[version.Version]string
-	supports map[supportKey]string
+	supports map[supportKey]supportOf
 	// upstreams caches sortedUpstream.
 	upstreams map[upstreamKey][]*targetState
 	times     map[timeKey]string
@@ -48,7 +48,7 @@ func Plan(in Input) *Result {
 		rollouts:  map[aksupgrade.Target]*aksupgrade.Rollout{},
 		targets:   make([]map[aksupgrade.Target]*targetState, len(in.Policy.Stages)),
 		strs:      map[version.Version]string{},
-		supports:  map[supportKey]string{},
+		supports:  map[supportKey]supportOf{},
 		upstreams: map[upstreamKey][]*targetState{},
 		times:     map[timeKey]string{},
 		resolved:  map[resolveKey]resolution{},

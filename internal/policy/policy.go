@@ -241,3 +241,13 @@ func (p *Policy) StageOf(c *aksupgrade.Cluster) (index int, matches []string) {
 	}
 	return index, matches
 }
+
+// Stage returns the stage called name, or nil.
+func (p *Policy) Stage(name string) *Stage {
+	for i := range p.Stages {
+		if p.Stages[i].Name == name {
+			return &p.Stages[i]
+		}
+	}
+	return nil
+}

@@ -7,6 +7,7 @@ import (
 	"math"
 	"net/http"
 	"strconv"
+	"time"
 
 	"github.com/aksupgrade/aksupgrade"
 	"github.com/aksupgrade/aksupgrade/internal/store"
@@ -114,12 +115,15 @@ func (s *server) fail(w http.ResponseWriter, r *http.Request, err error) {
 	case status == http.StatusUnauthorized:
 		w.Header().Set("WWW-Authenticate", `Bearer realm="aksupgrade"`)
 	case (status == http.StatusTooManyRequests || status == http.StatusServiceUnavailable) && errors.As(err, &ce) && ce.retryAfter > 0:
-		w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(ce.retryAfter.Seconds()))))
+		w.Header().Set("Retry-After", retryAfter(ce.retryAfter))
 	case status == http.StatusTooManyRequests && errors.As(err, &ae) && ae.RetryAfter > 0:
-		w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(ae.RetryAfter.Seconds()))))
+		w.Header().Set("Retry-After", retryAfter(ae.RetryAfter))
 	}
 	writeJSON(w, status, Problem{Error: messageOf(err)})
 }
+
+// retryAfter is a Retry-After header's value: whole seconds, rounded up.
+func retryAfter(d time.Duration) string { return strconv.Itoa(int(math.Ceil(d.Seconds()))) }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Content-Type", "application/json")

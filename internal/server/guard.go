@@ -37,37 +37,9 @@ func (denyAll) Authenticate(*http.Request) (auth.Identity, error) {
 // caller.
 func (s *server) guard(need auth.Role, h http.HandlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		client := clientAddr(r)
-		if wait, blocked := s.failures.Blocked(client); blocked {
-			s.fail(w, r, &callerError{status: http.StatusTooManyRequests, retryAfter: wait,
-				msg: "too many failed authentications from this address; wait, then send a valid token"})
-			return
-		}
-		id, err := s.auth.Authenticate(r)
-		switch {
-		case errors.Is(err, auth.ErrUnavailable):
-			s.log.Warn("cannot check credentials now", "method", r.Method, "path", r.URL.Path, "err", err)
-			s.fail(w, r, &callerError{status: http.StatusServiceUnavailable, retryAfter: 30 * time.Second,
-				msg: "the credentials cannot be checked now (Microsoft Entra ID's keys are unreachable); retry later"})
-			return
-		case errors.Is(err, auth.ErrNoRole):
-			s.log.Warn("authenticated caller without a role", "method", r.Method, "path", r.URL.Path, "err", err)
-			s.fail(w, r, &callerError{status: http.StatusForbidden, msg: id.Name + " holds none of the API's roles or groups: ask for the viewer or operator role"})
-			return
-		}
+		id, err := s.identify(r, need)
 		if err != nil {
-			s.failures.Count(client)
-			s.log.Warn("authentication failed", "method", r.Method, "path", r.URL.Path, "client", client, "err", err)
-			msg := "send a valid token: Authorization: Bearer <token> (aksupgrade --token-file or AKSUPGRADE_TOKEN)"
-			if errors.Is(err, auth.ErrBadCredentials) {
-				msg = "the token is not valid; " + msg
-			}
-			s.fail(w, r, &callerError{status: http.StatusUnauthorized, msg: msg})
-			return
-		}
-		if !id.Role.Allows(need) {
-			s.fail(w, r, &callerError{status: http.StatusForbidden,
-				msg: id.Name + " is a " + string(id.Role) + "; this needs the " + string(need) + " role"})
+			s.fail(w, r, err)
 			return
 		}
 		if r.Method != http.MethodGet && r.Method != http.MethodHead {
@@ -75,17 +47,58 @@ func (s *server) guard(need auth.Role, h http.HandlerFunc) http.HandlerFunc {
 				s.fail(w, r, &callerError{status: http.StatusUnsupportedMediaType, msg: "send the body as JSON (Content-Type: application/json)"})
 				return
 			}
-			// A script gone wrong, or a stolen token, cannot flood the
-			// engine and the audit with actions.
-			if wait, blocked := s.actions.Blocked(id.Name); blocked {
-				s.fail(w, r, &callerError{status: http.StatusTooManyRequests, retryAfter: wait,
-					msg: id.Name + " sent too many actions; wait, then send it again"})
+			if err := s.countAction(id); err != nil {
+				s.fail(w, r, err)
 				return
 			}
-			s.actions.Count(id.Name)
 		}
 		h(w, r.WithContext(auth.WithIdentity(r.Context(), id)))
 	}
+}
+
+// identify says who sends r (Options.Auth), when it holds role need.
+// Failed authentications are limited per client address.
+func (s *server) identify(r *http.Request, need auth.Role) (auth.Identity, *callerError) {
+	client := clientAddr(r)
+	if wait, blocked := s.failures.Blocked(client); blocked {
+		return auth.Identity{}, &callerError{status: http.StatusTooManyRequests, retryAfter: wait,
+			msg: "too many failed authentications from this address; wait, then send a valid token"}
+	}
+	id, err := s.auth.Authenticate(r)
+	switch {
+	case errors.Is(err, auth.ErrUnavailable):
+		s.log.Warn("cannot check credentials now", "method", r.Method, "path", r.URL.Path, "err", err)
+		return id, &callerError{status: http.StatusServiceUnavailable, retryAfter: 30 * time.Second,
+			msg: "the credentials cannot be checked now (Microsoft Entra ID's keys are unreachable); retry later"}
+	case errors.Is(err, auth.ErrNoRole):
+		s.log.Warn("authenticated caller without a role", "method", r.Method, "path", r.URL.Path, "err", err)
+		return id, &callerError{status: http.StatusForbidden, msg: id.Name + " holds none of the API's roles or groups: ask for the viewer or operator role"}
+	}
+	if err != nil {
+		s.failures.Count(client)
+		s.log.Warn("authentication failed", "method", r.Method, "path", r.URL.Path, "client", client, "err", err)
+		msg := "send a valid token: Authorization: Bearer <token> (aksupgrade --token-file or AKSUPGRADE_TOKEN)"
+		if errors.Is(err, auth.ErrBadCredentials) {
+			msg = "the token is not valid; " + msg
+		}
+		return id, &callerError{status: http.StatusUnauthorized, msg: msg}
+	}
+	if !id.Role.Allows(need) {
+		return id, &callerError{status: http.StatusForbidden,
+			msg: id.Name + " is a " + string(id.Role) + "; this needs the " + string(need) + " role"}
+	}
+	return id, nil
+}
+
+// countAction limits the actions of each caller: a script gone wrong, or
+// a stolen token, cannot flood the engine and the audit with actions.
+func (s *server) countAction(id auth.Identity) *callerError {
+	if wait, blocked := s.actions.Blocked(id.Name); blocked {
+		return &callerError{status: http.StatusTooManyRequests, retryAfter: wait,
+			msg: id.Name + " sent too many actions; wait, then send it again"}
+	}
+	s.actions.Count(id.Name)
+	return nil
 }
 
 // clientAddr is the address failed authentications are counted by: the

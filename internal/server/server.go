@@ -20,10 +20,12 @@ import (
 
 	"github.com/aksupgrade/aksupgrade"
 	"github.com/aksupgrade/aksupgrade/internal/auth"
+	"github.com/aksupgrade/aksupgrade/internal/dashboard"
 	"github.com/aksupgrade/aksupgrade/internal/engine"
 	"github.com/aksupgrade/aksupgrade/internal/eventlog"
 	"github.com/aksupgrade/aksupgrade/internal/lease"
 	"github.com/aksupgrade/aksupgrade/internal/notify"
+	"github.com/aksupgrade/aksupgrade/internal/operator"
 	"github.com/aksupgrade/aksupgrade/internal/planner"
 	"github.com/aksupgrade/aksupgrade/internal/store"
 )
@@ -31,11 +33,8 @@ import (
 // Engine is what the server needs of the engine.
 type Engine interface {
 	LastPlan() (*planner.Result, error)
-	Approve(ctx context.Context, stage string, t aksupgrade.Target, by string) error
-	Retry(ctx context.Context, stage, by string) error
-	Pause(ctx context.Context, t aksupgrade.Target, by, reason string) error
-	Resume(ctx context.Context, t aksupgrade.Target, by string) error
-	Abort(ctx context.Context, t aksupgrade.Target, by, reason string) error
+	// The operator actions (see package operator).
+	operator.Engine
 	AzureMaintenance(now time.Time) []engine.Maintenance
 	LastError() (time.Time, error)
 }
@@ -66,6 +65,8 @@ type Options struct {
 	// Lease says which replica leads (lease.Elector.Status); nil: one
 	// replica, which leads.
 	Lease func() lease.Status
+	// Dashboard, when set, serves the web dashboard at / (see pages.go).
+	Dashboard *dashboard.Dashboard
 }
 
 type server struct {
@@ -105,6 +106,9 @@ func New(o Options) http.Handler {
 	}
 	if o.Metrics != nil {
 		mux.Handle("GET /metrics", o.Metrics)
+	}
+	if o.Dashboard != nil {
+		s.pages(mux, o.Dashboard)
 	}
 	return mux
 }
@@ -329,51 +333,11 @@ type ActionRequest struct {
 	Reason string `json:"reason,omitempty"`
 }
 
-func (s *server) approve(w http.ResponseWriter, r *http.Request) {
-	s.act(w, r, true, func(ctx context.Context, t aksupgrade.Target, req ActionRequest) (string, error) {
-		if req.Stage == "" {
-			return "", badRequest("say which stage to approve the target for (\"stage\")")
-		}
-		return fmt.Sprintf("Approved %s for %s (by %s).", t, req.Stage, actor(ctx)), s.o.Engine.Approve(ctx, req.Stage, t, actor(ctx))
-	})
-}
-
-func (s *server) pause(w http.ResponseWriter, r *http.Request) {
-	s.act(w, r, true, func(ctx context.Context, t aksupgrade.Target, req ActionRequest) (string, error) {
-		return fmt.Sprintf("Paused the rollout of %s (by %s)%s", t, actor(ctx), because(req.Reason)), s.o.Engine.Pause(ctx, t, actor(ctx), req.Reason)
-	})
-}
-
-func (s *server) resume(w http.ResponseWriter, r *http.Request) {
-	s.act(w, r, true, func(ctx context.Context, t aksupgrade.Target, req ActionRequest) (string, error) {
-		return fmt.Sprintf("Resumed the rollout of %s (by %s).", t, actor(ctx)), s.o.Engine.Resume(ctx, t, actor(ctx))
-	})
-}
-
-func (s *server) abort(w http.ResponseWriter, r *http.Request) {
-	s.act(w, r, true, func(ctx context.Context, t aksupgrade.Target, req ActionRequest) (string, error) {
-		return fmt.Sprintf("Aborted the rollout of %s (by %s)%s", t, actor(ctx), because(req.Reason)), s.o.Engine.Abort(ctx, t, actor(ctx), req.Reason)
-	})
-}
-
-func (s *server) retry(w http.ResponseWriter, r *http.Request) {
-	s.act(w, r, false, func(ctx context.Context, _ aksupgrade.Target, req ActionRequest) (string, error) {
-		stage := r.PathValue("stage")
-		return fmt.Sprintf("Retried stage %s (by %s): its halt is lifted.", stage, actor(ctx)), s.o.Engine.Retry(ctx, stage, actor(ctx))
-	})
-}
-
-// because ends an action's sentence with its reason, when one was given:
-// `: "CVE triage".`
-func because(reason string) string {
-	if reason == "" {
-		return "."
-	}
-	return fmt.Sprintf(": %q.", reason)
-}
-
-// maxReason is the longest reason an action may give.
-const maxReason = 1000
+func (s *server) approve(w http.ResponseWriter, r *http.Request) { s.act(w, r, operator.Approve) }
+func (s *server) pause(w http.ResponseWriter, r *http.Request)   { s.act(w, r, operator.Pause) }
+func (s *server) resume(w http.ResponseWriter, r *http.Request)  { s.act(w, r, operator.Resume) }
+func (s *server) abort(w http.ResponseWriter, r *http.Request)   { s.act(w, r, operator.Abort) }
+func (s *server) retry(w http.ResponseWriter, r *http.Request)   { s.act(w, r, operator.Retry) }
 
 // ActionResult is the answer (200) to an action that was recorded, or
 // that had been done already. The field names are part of the API.
@@ -393,57 +357,37 @@ type ActionResult struct {
 	Already bool `json:"already,omitempty"`
 }
 
-// act decodes an action request and runs it: it answers 200 with an
-// ActionResult once the action is recorded or when it had been done
-// already (the engine's ErrAlreadyDone), or the error (see statusOf).
-// do returns the sentence that tells the action done. GET the rollout or
+// act decodes an action request and has package operator do it: it
+// answers 200 with an ActionResult once the action is recorded or when it
+// had been done already, or the error (see statusOf). GET the rollout or
 // the status to see what changed.
-func (s *server) act(w http.ResponseWriter, r *http.Request, withTarget bool, do func(context.Context, aksupgrade.Target, ActionRequest) (string, error)) {
-	msg, err := s.action(r, withTarget, do)
-	var ae *aksupgrade.Error
-	switch {
-	case errors.As(err, &ae) && ae.Code == aksupgrade.ErrAlreadyDone:
-		writeJSON(w, http.StatusOK, ActionResult{Result: "ok", Actor: actor(r.Context()), Message: sentence(ae.Message), Already: true})
-	case err != nil:
-		s.fail(w, r, err)
-	default:
-		writeJSON(w, http.StatusOK, ActionResult{Result: "ok", Actor: actor(r.Context()), Message: msg})
-	}
-}
-
-// sentence makes a message a sentence: a capital first, a full stop
-// last.
-func sentence(msg string) string {
-	if msg == "" {
-		return msg
-	}
-	if !strings.HasSuffix(msg, ".") {
-		msg += "."
-	}
-	return strings.ToUpper(msg[:1]) + msg[1:]
-}
-
-func (s *server) action(r *http.Request, withTarget bool, do func(context.Context, aksupgrade.Target, ActionRequest) (string, error)) (string, error) {
-	var t aksupgrade.Target
-	if withTarget {
-		var err error
-		if t, err = target(r); err != nil {
-			return "", err
+func (s *server) act(w http.ResponseWriter, r *http.Request, kind operator.Kind) {
+	req := operator.Request{Kind: kind, By: actor(r.Context()), Stage: r.PathValue("stage")}
+	if kind != operator.Retry {
+		t, err := target(r)
+		if err != nil {
+			s.fail(w, r, err)
+			return
 		}
+		req.Target = t
 	}
-	var req ActionRequest
+	var body ActionRequest
 	dec := json.NewDecoder(io.LimitReader(r.Body, 64<<10))
 	dec.DisallowUnknownFields()
-	if err := dec.Decode(&req); err != nil && !errors.Is(err, io.EOF) {
-		return "", badRequest("the body must be a JSON object with stage or reason where they apply: %v", err)
+	if err := dec.Decode(&body); err != nil && !errors.Is(err, io.EOF) {
+		s.fail(w, r, badRequest("the body must be a JSON object with stage or reason where they apply: %v", err))
+		return
 	}
-	if len(req.Reason) > maxReason {
-		return "", badRequest("the reason is %d bytes; at most %d, please", len(req.Reason), maxReason)
+	if kind != operator.Retry {
+		req.Stage = body.Stage
 	}
-	// Kept as people will read it back in terminals: no escape
-	// sequences, no bidirectional overrides.
-	req.Reason = aksupgrade.Printable(req.Reason)
-	return do(r.Context(), t, req)
+	req.Reason = body.Reason
+	out, err := operator.Do(r.Context(), s.o.Engine, req)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, ActionResult{Result: "ok", Actor: req.By, Message: out.Message, Already: out.Already})
 }
 
 // Limits of a list's length (?limit=): the default, and the most one

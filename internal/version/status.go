@@ -110,3 +110,20 @@ func (s Status) Describe(plan string) string {
 	}
 	return "support unknown"
 }
+
+// LastDay is the last day of the support level s reports for a cluster on
+// plan: the end of (long-term) support while supported, of platform
+// support while only that; zero when that level has no published end, or
+// none follows (out of support, unknown).
+func (s Status) LastDay(plan string) time.Time {
+	switch s.Support {
+	case Supported:
+		if strings.EqualFold(plan, aksupgrade.SupportPlanLTS) && !s.LTSEnd.IsZero() {
+			return s.LTSEnd
+		}
+		return s.EndOfSupport
+	case PlatformSupport:
+		return s.EndOfPlatformSupport
+	}
+	return time.Time{}
+}
