@@ -24,8 +24,9 @@ import (
 func newServe(e *env) *cobra.Command {
 	var o app.Options
 	var logLevel, tokensFile, retainEvents, retainOutbox, simClock string
+	var st simTime
 	cmd := &cobra.Command{
-		Use:   "serve --policy FILE --db PATH",
+		Use:   "serve --policy FILE --db PATH | --simulator SCENARIO --db PATH",
 		Short: "Run the service: keep the fleet moving through its stages, with a JSON API",
 		Long: `serve runs the engine against Azure (or, with --arm-endpoint, the simulator),
 keeps its state in a SQLite file or a PostgreSQL database (--db), and serves a
@@ -64,10 +65,26 @@ in as "anonymous", which serve allows only on a loopback address unless
 
 Azure credentials come from the environment as with the Azure SDK's
 DefaultAzureCredential: workload identity, managed identity, a service
-principal (AZURE_CLIENT_ID, AZURE_TENANT_ID, AZURE_CLIENT_SECRET), or 'az login'.`,
+principal (AZURE_CLIENT_ID, AZURE_TENANT_ID, AZURE_CLIENT_SECRET), or 'az login'.
+
+To try it without Azure, --simulator SCENARIO runs the simulated Azure (as
+'aksupgrade simulator serve' does) in the same process, on a loopback port,
+with the engine on its clock: simulated time starts at the scenario's start
+and runs --speed times faster than real time (default 600: a simulated hour
+every six seconds). The simulator delivers its events to the webhook (no
+secret needed on a loopback address), and the engine lists the fleet every
+30 simulated minutes and polls operations every 2, unless
+--observe-interval or --poll-interval say otherwise. Each run starts the
+simulated world anew, so it wants a new database. A simulator in a process
+of its own is shared with --arm-endpoint URL --clock simulator: the engine
+reads the simulator's clock (GET /simulator/v1/clock) at start and runs on
+the same simulated time, so the service may stop and start again and go on
+where the simulator is. On simulated time --policy may be left out: the
+demo's policy, written for examples/scenario.yaml, runs then.`,
 		Example: `  aksupgrade serve --policy policy.yaml --db /var/lib/aksupgrade/state.db
-  aksupgrade simulator serve --scenario examples/scenario.yaml --listen 127.0.0.1:8090 &
-  aksupgrade serve --policy examples/policy.yaml --db demo.db --arm-endpoint http://127.0.0.1:8090`,
+  aksupgrade serve --db /tmp/aksupgrade-try.db --simulator examples/scenario.yaml
+  aksupgrade simulator serve --scenario examples/scenario.yaml --listen 127.0.0.1:8090 --speed 600 &
+  aksupgrade serve --db /tmp/aksupgrade-try2.db --arm-endpoint http://127.0.0.1:8090 --clock simulator`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			var level slog.Level
@@ -79,6 +96,9 @@ principal (AZURE_CLIENT_ID, AZURE_TENANT_ID, AZURE_CLIENT_SECRET), or 'az login'
 			o.WebhookSubscriptions = splitSecrets(lookupEnv("AKSUPGRADE_WEBHOOK_SUBSCRIPTIONS"))
 			o.WebhookEntra = entraFromEnv()
 			if err := dbFlag(cmd, o.DBPath); err != nil {
+				return err
+			}
+			if err := st.check(cmd, &o, simClock); err != nil {
 				return err
 			}
 			var err error
@@ -99,22 +119,50 @@ principal (AZURE_CLIENT_ID, AZURE_TENANT_ID, AZURE_CLIENT_SECRET), or 'az login'
 			}
 			o.Auth = authn
 			ctx := cmd.Context()
+			sim, err := st.apply(ctx, cmd, &o)
+			if err != nil {
+				return err
+			}
+			// stopAll ends the service, then the simulator it talks to.
+			stopAll := func(ctx context.Context, a *app.App) error {
+				var err error
+				if a != nil {
+					err = a.Stop(ctx)
+				}
+				if sim != nil {
+					err = errors.Join(err, sim.stop(ctx))
+				}
+				return err
+			}
 			a, err := app.New(ctx, o)
 			if err != nil {
-				return failure("%v", err)
+				return failure("%v", errors.Join(err, stopAll(context.Background(), nil)))
 			}
 			if err := a.Start(ctx); err != nil {
-				return failure("%v", errors.Join(err, a.Stop(context.Background())))
+				return failure("%v", errors.Join(err, stopAll(context.Background(), a)))
 			}
 			scheme := "http://"
 			if o.TLSCert != "" {
 				scheme = "https://"
 			}
+			if sim != nil {
+				hook := a.Addr()
+				if o.WebhookListen != "" {
+					hook = a.WebhookAddr()
+				}
+				if err := sim.deliver(ctx, scheme+hook+"/webhooks/eventgrid", o.WebhookSecrets); err != nil {
+					return failure("%v", errors.Join(err, stopAll(context.Background(), a)))
+				}
+			}
 			o.Logger.Info("aksupgrade serving", "api", scheme+a.Addr()+"/api/v1/status", "db", app.RedactDB(o.DBPath))
+			// The lines are for a person at a terminal; the log above says
+			// where the API is too, so a stdout that cannot be written to
+			// stops nothing.
+			_ = printServing(e, scheme+a.Addr(), sim)
 			<-ctx.Done()
 			stop, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 			defer cancel()
-			return a.Stop(stop)
+			return stopAll(stop, a)
 		},
 	}
 	f := cmd.Flags()
@@ -136,10 +184,10 @@ principal (AZURE_CLIENT_ID, AZURE_TENANT_ID, AZURE_CLIENT_SECRET), or 'az login'
 	f.DurationVar(&o.PollInterval, "poll-interval", 30*time.Second, "how often operations in flight are polled")
 	f.DurationVar(&o.LeaseTTL, "lease-ttl", lease.DefaultTTL, "how long the leader's lease lasts unless renewed (renewed every third of it): how soon another replica takes over from one that died")
 	f.StringVar(&simClock, "simulated-clock", "", "for tests against the simulator: START,SINCE,SPEED runs the engine on a clock that showed START (RFC 3339) at the real time SINCE and runs SPEED times faster")
+	st.flags(f)
 	if err := f.MarkHidden("simulated-clock"); err != nil {
 		panic(err) // the flag is defined just above
 	}
-	requireFlags(cmd, "policy")
 	return cmd
 }
 

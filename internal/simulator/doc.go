@@ -172,6 +172,7 @@
 //	GET    /simulator/v1/clusters/{cluster}/endpoints   a cluster's API and probe paths (ClusterEndpoints)
 //	GET    /simulator/v1/state                     fleet snapshot, operations in flight (?operations=all: every one), faults
 //	GET    /simulator/v1/time                      simulated now, start, elapsed
+//	GET    /simulator/v1/clock                     simulated now with the real time it belongs to, and speed (ClockInfo)
 //	GET    /simulator/v1/faults                    faults held
 //	POST   /simulator/v1/faults                    add a fault (a Fault as JSON); 201 {"id": ...}
 //	DELETE /simulator/v1/faults/{id}               clear a fault

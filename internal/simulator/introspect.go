@@ -128,6 +128,7 @@ func (s *Simulator) introspection() http.Handler {
 		w.WriteHeader(http.StatusNoContent)
 	})
 	s.eventRoutes(mux)
+	s.clockRoutes(mux)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, errNotFound("NotFound", "No simulator endpoint "+r.Method+" "+r.URL.Path+"."))
 	})
