@@ -2,6 +2,7 @@ package demo
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -10,6 +11,7 @@ import (
 	"github.com/aksupgrade/aksupgrade"
 	"github.com/aksupgrade/aksupgrade/internal/app"
 	"github.com/aksupgrade/aksupgrade/internal/eventlog"
+	"github.com/aksupgrade/aksupgrade/internal/operator"
 	"github.com/aksupgrade/aksupgrade/internal/planner"
 	"github.com/aksupgrade/aksupgrade/internal/policy"
 	"github.com/aksupgrade/aksupgrade/internal/simulator"
@@ -96,6 +98,25 @@ func (d *director) look(ctx context.Context) (acted, ended bool, err error) {
 	return acted, !acted && d.finished(d.clk.Now(), res), nil
 }
 
+// operate acts as the demo's person ("demo" in the audit), as the API
+// and the dashboard's buttons do. Somebody may have acted first in the
+// dashboard: an action done already is told, not a failure; a retry of a
+// stage somebody retried already is left alone.
+func (d *director) operate(ctx context.Context, r operator.Request) error {
+	r.By = "demo"
+	out, err := operator.Do(ctx, d.app.Engine, r)
+	var ae *aksupgrade.Error
+	switch {
+	case r.Kind == operator.Retry && errors.As(err, &ae) && ae.Code == aksupgrade.ErrConflict:
+		d.say("Stage %s was retried already.", r.Stage)
+		return nil
+	case err != nil:
+		return err
+	}
+	d.say("%s", out.Message)
+	return nil
+}
+
 // act is the person: fix and retry what halts, fix what the gates keep
 // waiting, and approve, each after a pause.
 func (d *director) act(ctx context.Context, res *planner.Result, hist aksupgrade.History) (bool, error) {
@@ -106,7 +127,7 @@ func (d *director) act(ctx context.Context, res *planner.Result, hist aksupgrade
 			if d.prompt(key, "Stage %s HALTED: %s\n    A person would fix the cause, then run: aksupgrade rollout retry --stage %s. The demo does it %s later.",
 				st.Name, h.Reason, st.Name, span(d.o.Pause)) {
 				d.say("%s, and retries stage %s.", d.fix(h.Cluster), st.Name)
-				if err := d.app.Engine.Retry(ctx, st.Name, "demo"); err != nil {
+				if err := d.operate(ctx, operator.Request{Kind: operator.Retry, Stage: st.Name}); err != nil {
 					return acted, err
 				}
 				acted = true
@@ -128,10 +149,9 @@ func (d *director) act(ctx context.Context, res *planner.Result, hist aksupgrade
 				key := "approve/" + st.Name + "/" + c.Target.String()
 				if d.prompt(key, "APPROVAL NEEDED: %s\n    The demo approves it itself %s later, as a person would with: aksupgrade rollout approve %s --stage %s",
 					c.Reason, span(d.o.Pause), c.Target, st.Name) {
-					if err := d.app.Engine.Approve(ctx, st.Name, *c.Target, "demo"); err != nil {
+					if err := d.operate(ctx, operator.Request{Kind: operator.Approve, Stage: st.Name, Target: *c.Target}); err != nil {
 						return acted, err
 					}
-					d.say("Approved %s for %s (recorded as \"demo\").", c.Target, st.Name)
 					acted = true
 				}
 			}
