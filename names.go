@@ -43,6 +43,45 @@ func (s Step) Describe() string {
 	return fmt.Sprintf("%s of %s", s.Kind, name)
 }
 
+// Change says what a step changes in a cluster already named, in short:
+// "control plane → 1.31.4", "pool np1 → 1.31.4", "whole cluster →
+// 1.30.10", "pool np1 → latest node image".
+func (s Step) Change() string {
+	switch s.Kind {
+	case StepControlPlane:
+		return "control plane → " + s.Version
+	case StepNodePool:
+		return "pool " + s.Pool + " → " + s.Version
+	case StepCluster:
+		return "whole cluster → " + s.Version
+	case StepNodeImage:
+		return "pool " + s.Pool + " → latest node image"
+	}
+	return string(s.Kind)
+}
+
+// FormatSpan writes d for people in its two largest units, the smaller
+// cut off rather than rounded: "4d 22h", "3h 05m", "12m"; "under a
+// minute" below one. A negative d is written as its size with a minus.
+func FormatSpan(d time.Duration) string {
+	if d < 0 {
+		return "-" + FormatSpan(-d)
+	}
+	const day = 24 * time.Hour
+	switch {
+	case d < time.Minute:
+		return "under a minute"
+	case d < time.Hour:
+		return fmt.Sprintf("%dm", d/time.Minute)
+	case d < day:
+		return fmt.Sprintf("%dh %02dm", d/time.Hour, d%time.Hour/time.Minute)
+	}
+	if h := d % day / time.Hour; h > 0 {
+		return fmt.Sprintf("%dd %dh", d/day, h)
+	}
+	return fmt.Sprintf("%dd", d/day)
+}
+
 // DayLayout is how times are written for people where a time zone
 // matters: weekday, date, time and zone ("Tue 2026-03-10 21:00 CET").
 const DayLayout = "Mon 2006-01-02 15:04 MST"

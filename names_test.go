@@ -44,6 +44,45 @@ func TestStepDescribe(t *testing.T) {
 	}
 }
 
+func TestStepChange(t *testing.T) {
+	for _, tt := range []struct {
+		s    Step
+		want string
+	}{
+		{Step{Kind: StepControlPlane, Version: "1.31.4"}, "control plane → 1.31.4"},
+		{Step{Kind: StepNodePool, Pool: "np1", Version: "1.31.4"}, "pool np1 → 1.31.4"},
+		{Step{Kind: StepNodeImage, Pool: "np1"}, "pool np1 → latest node image"},
+		{Step{Kind: StepCluster, Version: "1.30.7"}, "whole cluster → 1.30.7"},
+	} {
+		if got := tt.s.Change(); got != tt.want {
+			t.Errorf("Change() = %q, want %q", got, tt.want)
+		}
+	}
+}
+
+func TestFormatSpan(t *testing.T) {
+	for _, tc := range []struct {
+		d    time.Duration
+		want string
+	}{
+		{0, "under a minute"},
+		{59 * time.Second, "under a minute"},
+		{time.Minute, "1m"},
+		{12*time.Minute + 59*time.Second, "12m"},
+		{time.Hour, "1h 00m"},
+		{3*time.Hour + 5*time.Minute, "3h 05m"},
+		{23*time.Hour + 59*time.Minute, "23h 59m"},
+		{24 * time.Hour, "1d"},
+		{118*time.Hour + 39*time.Minute, "4d 22h"}, // Go writes 118h39m0s
+		{30 * 24 * time.Hour, "30d"},
+		{-(3*time.Hour + 5*time.Minute), "-3h 05m"},
+	} {
+		if got := FormatSpan(tc.d); got != tc.want {
+			t.Errorf("FormatSpan(%s) = %q, want %q", tc.d, got, tc.want)
+		}
+	}
+}
+
 func TestFormatDay(t *testing.T) {
 	oslo, err := time.LoadLocation("Europe/Oslo")
 	if err != nil {

@@ -1,8 +1,9 @@
 package cli
 
 import (
-	"fmt"
 	"time"
+
+	"github.com/aksupgrade/aksupgrade"
 )
 
 // How times are written for people: the weekday, day, month, clock and
@@ -35,28 +36,6 @@ func whenOrDash(t *time.Time, loc *time.Location) string {
 	return humanTime(*t, loc)
 }
 
-// humanDuration writes d in its two largest units, the smaller cut off
-// rather than rounded: "4d 22h", "3h 05m", "12m"; "under a minute"
-// below one. A negative d is written as its size with a minus.
-func humanDuration(d time.Duration) string {
-	if d < 0 {
-		return "-" + humanDuration(-d)
-	}
-	const day = 24 * time.Hour
-	switch {
-	case d < time.Minute:
-		return "under a minute"
-	case d < time.Hour:
-		return fmt.Sprintf("%dm", d/time.Minute)
-	case d < day:
-		return fmt.Sprintf("%dh %02dm", d/time.Hour, d%time.Hour/time.Minute)
-	}
-	if h := d % day / time.Hour; h > 0 {
-		return fmt.Sprintf("%dd %dh", d/day, h)
-	}
-	return fmt.Sprintf("%dd", d/day)
-}
-
 // ago says how long before now t was: "3m ago", "just now" within a
 // minute, "in 5m" for a time still to come.
 func ago(now, t time.Time) string {
@@ -65,7 +44,7 @@ func ago(now, t time.Time) string {
 	case d > -time.Minute && d < time.Minute:
 		return "just now"
 	case d < 0:
-		return "in " + humanDuration(-d)
+		return "in " + aksupgrade.FormatSpan(-d)
 	}
-	return humanDuration(d) + " ago"
+	return aksupgrade.FormatSpan(d) + " ago"
 }

@@ -5,29 +5,6 @@ import (
 	"time"
 )
 
-func TestHumanDuration(t *testing.T) {
-	for _, tc := range []struct {
-		d    time.Duration
-		want string
-	}{
-		{0, "under a minute"},
-		{59 * time.Second, "under a minute"},
-		{time.Minute, "1m"},
-		{12*time.Minute + 59*time.Second, "12m"},
-		{time.Hour, "1h 00m"},
-		{3*time.Hour + 5*time.Minute, "3h 05m"},
-		{23*time.Hour + 59*time.Minute, "23h 59m"},
-		{24 * time.Hour, "1d"},
-		{118*time.Hour + 39*time.Minute, "4d 22h"}, // Go writes 118h39m0s
-		{30 * 24 * time.Hour, "30d"},
-		{-(3*time.Hour + 5*time.Minute), "-3h 05m"},
-	} {
-		if got := humanDuration(tc.d); got != tc.want {
-			t.Errorf("humanDuration(%s) = %q, want %q", tc.d, got, tc.want)
-		}
-	}
-}
-
 func TestHumanTime(t *testing.T) {
 	oslo := oslo(t)
 	at := time.Date(2026, 3, 10, 20, 0, 0, 0, time.UTC)

@@ -140,23 +140,11 @@ func writeStatus(w io.Writer, st *server.Status, loc *time.Location) error {
 	if len(st.Steps) > 0 {
 		fmt.Fprintln(&b, "\nOPERATIONS IN FLIGHT")
 		for _, s := range st.Steps {
-			fmt.Fprintf(&b, "  %s %s %s since %s (%s)\n", aksupgrade.ClusterName(s.Step.ClusterID), describeStep(s.Step), s.State, humanTime(s.StartedAt, loc), humanDuration(st.Now.Sub(s.StartedAt)))
+			fmt.Fprintf(&b, "  %s %s %s since %s (%s)\n", aksupgrade.ClusterName(s.Step.ClusterID), s.Step.Change(), s.State, humanTime(s.StartedAt, loc), aksupgrade.FormatSpan(st.Now.Sub(s.StartedAt)))
 		}
 	}
 	_, err := b.WriteTo(w)
 	return err
-}
-
-func describeStep(s aksupgrade.Step) string {
-	switch s.Kind {
-	case aksupgrade.StepControlPlane:
-		return "control plane → " + s.Version
-	case aksupgrade.StepNodePool:
-		return "pool " + s.Pool + " → " + s.Version
-	case aksupgrade.StepCluster:
-		return "whole cluster → " + s.Version
-	}
-	return "pool " + s.Pool + " node image"
 }
 
 func orDash(s string) string {

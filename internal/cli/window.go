@@ -9,6 +9,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/aksupgrade/aksupgrade"
 	"github.com/aksupgrade/aksupgrade/internal/policy"
 )
 
@@ -57,7 +58,7 @@ func newWindow(e *env) *cobra.Command {
 			var b bytes.Buffer
 			for _, o := range occ {
 				// In the window's own zone.
-				fmt.Fprintf(&b, "%s  →  %s  (%s)\n", longTime(o.Start, sched.Location()), longTime(o.End, sched.Location()), humanDuration(o.End.Sub(o.Start)))
+				fmt.Fprintf(&b, "%s  →  %s  (%s)\n", longTime(o.Start, sched.Location()), longTime(o.End, sched.Location()), aksupgrade.FormatSpan(o.End.Sub(o.Start)))
 			}
 			if _, err := b.WriteTo(e.stdout); err != nil {
 				return err

@@ -122,7 +122,7 @@ func (d *Dashboard) fleetView(r *http.Request) (*fleetView, error) {
 	}
 	ops := map[string]string{}
 	for _, s := range steps {
-		ops[strings.ToLower(s.Step.ClusterID)] = describeStep(s.Step) + ", " + string(s.State) + " since " + relative(s.StartedAt, now)
+		ops[strings.ToLower(s.Step.ClusterID)] = s.Step.Change() + ", " + string(s.State) + " since " + relative(s.StartedAt, now)
 	}
 	counts := map[string]int{}
 	for _, sp := range res.Stages {
@@ -364,18 +364,6 @@ func pools(c aksupgrade.Cluster) []poolView {
 		out = append(out, pv)
 	}
 	return out
-}
-
-func describeStep(s aksupgrade.Step) string {
-	switch s.Kind {
-	case aksupgrade.StepControlPlane:
-		return "control plane → " + s.Version
-	case aksupgrade.StepNodePool:
-		return "pool " + s.Pool + " → " + s.Version
-	case aksupgrade.StepCluster:
-		return "whole cluster → " + s.Version
-	}
-	return "pool " + s.Pool + " → latest node image"
 }
 
 // pathOf is a target as a path segment (what ParseTarget reads back).

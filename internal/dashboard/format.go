@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/aksupgrade/aksupgrade"
 )
 
 // Times and durations as people read them.
@@ -24,23 +26,6 @@ func when(t, now time.Time, loc *time.Location) string {
 	return t.Format("Mon 2 Jan 15:04 MST")
 }
 
-// span writes d as "4d 22h", "3h 05m", "12m" or "40s": the two largest
-// units, as far as they say something.
-func span(d time.Duration) string {
-	if d < 0 {
-		d = -d
-	}
-	switch {
-	case d < time.Minute:
-		return fmt.Sprintf("%ds", int(d/time.Second))
-	case d < time.Hour:
-		return fmt.Sprintf("%dm", int(d/time.Minute))
-	case d < 24*time.Hour:
-		return fmt.Sprintf("%dh %02dm", int(d/time.Hour), int(d/time.Minute)%60)
-	}
-	return fmt.Sprintf("%dd %dh", int(d/(24*time.Hour)), int(d/time.Hour)%24)
-}
-
 // relative writes t against now: "in 3h 05m", "12m ago", "now".
 func relative(t, now time.Time) string {
 	d := t.Sub(now)
@@ -48,9 +33,9 @@ func relative(t, now time.Time) string {
 	case d > -30*time.Second && d < 30*time.Second:
 		return "now"
 	case d > 0:
-		return "in " + span(d)
+		return "in " + aksupgrade.FormatSpan(d)
 	}
-	return span(d) + " ago"
+	return aksupgrade.FormatSpan(-d) + " ago"
 }
 
 // daysLeft writes how many days remain until the end of day last (a
@@ -59,7 +44,7 @@ func daysLeft(last, now time.Time) string {
 	end := last.AddDate(0, 0, 1)
 	d := end.Sub(now)
 	if d <= 0 {
-		return "ended " + span(d) + " ago"
+		return "ended " + aksupgrade.FormatSpan(-d) + " ago"
 	}
 	days := int(d / (24 * time.Hour))
 	switch days {

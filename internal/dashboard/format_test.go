@@ -5,20 +5,6 @@ import (
 	"time"
 )
 
-func TestSpan(t *testing.T) {
-	for d, want := range map[time.Duration]string{
-		40 * time.Second:                    "40s",
-		12 * time.Minute:                    "12m",
-		3*time.Hour + 5*time.Minute:         "3h 05m",
-		118*time.Hour + 39*time.Minute:      "4d 22h",
-		-(2*time.Hour + 30*time.Minute + 1): "2h 30m",
-	} {
-		if got := span(d); got != want {
-			t.Errorf("span(%s) = %q, want %q", d, got, want)
-		}
-	}
-}
-
 func TestWhen(t *testing.T) {
 	berlin, err := time.LoadLocation("Europe/Berlin")
 	if err != nil {

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/aksupgrade/aksupgrade"
 	"github.com/aksupgrade/aksupgrade/internal/auth"
 )
 
@@ -30,7 +31,7 @@ func parseTemplates(funcs template.FuncMap) (map[string]*template.Template, erro
 
 func (d *Dashboard) funcs() template.FuncMap {
 	return template.FuncMap{
-		"span":     span,
+		"span":     aksupgrade.FormatSpan,
 		"list":     list,
 		"pathEsc":  url.PathEscape,
 		"queryEsc": url.QueryEscape,
