@@ -133,9 +133,13 @@ func (d *Dashboard) fleetView(r *http.Request) (*fleetView, error) {
 		failed := map[string]string{}
 		for _, tp := range sp.Targets {
 			tv := targetRow(tp, now, loc)
-			if p := hist.Progress(sp.Name, tp.Target); p != nil && p.Halt != nil {
+			p := hist.Progress(sp.Name, tp.Target)
+			if p != nil && p.Halt != nil {
 				failed[strings.ToLower(p.Halt.Cluster)] = tp.Target.String()
 				tv.Reason = "" // the stage's banner says why
+			}
+			if tp.State == planner.TargetRolling && (p == nil || p.StartedAt == nil) {
+				tv.State = queued()
 			}
 			sv.Targets = append(sv.Targets, tv)
 		}
@@ -332,6 +336,10 @@ func clusterChip(cp planner.ClusterPlan) chip {
 	}
 	return chip{Class: "idle", Text: string(cp.State)}
 }
+
+// queued is a target the plan rolls in a stage where no cluster has
+// started towards it yet (it waits for a window or a slot).
+func queued() chip { return chip{Class: "wait", Text: "queued"} }
 
 func targetChip(s planner.TargetState) chip {
 	switch s {

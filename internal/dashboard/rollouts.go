@@ -112,7 +112,11 @@ func progressChip(ro aksupgrade.Rollout, stage string, res *planner.Result, now 
 			return chip{Class: "ok", Text: "approved by " + sp.Approval.By}
 		}
 	}
-	if st := planned(res, stage, ro.Target); st != "" {
+	switch st := planned(res, stage, ro.Target); st {
+	case "":
+	case planner.TargetRolling: // and not started: no record above
+		return queued()
+	default:
 		return targetChip(st)
 	}
 	return chip{Class: "none", Text: "-"}
