@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"github.com/aksupgrade/aksupgrade"
+	"github.com/aksupgrade/aksupgrade/internal/policy"
 	"github.com/aksupgrade/aksupgrade/internal/version"
 )
 
@@ -43,4 +44,26 @@ func (s *stageRun) poolDuration(np *aksupgrade.NodePool) time.Duration {
 	surge := u.SurgeNodes(count)
 	batches := (count + surge - 1) / surge
 	return time.Duration(batches) * (BatchDuration + time.Duration(u.NodeSoakDurationInMinutes)*time.Minute)
+}
+
+// Estimate is the time the duration model gives cluster c to move its
+// control plane and every pool below to up to it, with stage st's
+// upgradeSettings where a pool reports none: what the schedule reserves
+// in a window for it. A version that cannot be read counts as below.
+func Estimate(st *policy.Stage, c *aksupgrade.Cluster, to version.Version) time.Duration {
+	s := &stageRun{st: st}
+	below := func(v string) bool {
+		pv, err := version.Parse(v)
+		return err != nil || pv.Less(to)
+	}
+	var d time.Duration
+	if below(c.KubernetesVersion) {
+		d += ControlPlaneDuration
+	}
+	for i := range c.NodePools {
+		if below(c.NodePools[i].KubernetesVersion) {
+			d += s.poolDuration(&c.NodePools[i])
+		}
+	}
+	return d
 }

@@ -1,0 +1,109 @@
+package backtest
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/aksupgrade/aksupgrade"
+	"github.com/aksupgrade/aksupgrade/internal/planner"
+	"github.com/aksupgrade/aksupgrade/internal/policy"
+	"github.com/aksupgrade/aksupgrade/internal/version"
+	"github.com/aksupgrade/aksupgrade/internal/window"
+)
+
+// ClusterWork is one cluster's part of a release in its stage: the
+// window it upgrades in (nil: any time) and how long its upgrade takes.
+type ClusterWork struct {
+	Name     string
+	Window   *window.Schedule
+	Duration time.Duration
+}
+
+// StageWork is a stage's part of a release: the clusters that need it,
+// and the soak before the next stage may have it.
+type StageWork struct {
+	Name     string
+	Clusters []ClusterWork
+	Soak     time.Duration
+}
+
+// Milestone is when a stage could start a release, have it on every
+// cluster (Reached) and prove it (Proven).
+type Milestone struct {
+	Stage                  string
+	Start, Reached, Proven time.Time
+}
+
+// LowerBound is the critical path of a release available at available:
+// stage after stage, each cluster starts at the first instant its window
+// fits its whole upgrade, once the stage before proved the release; the
+// stage reaches it when its last cluster is done and proves it a soak
+// later. Nothing else holds anything up: no maxParallel, no approval, no
+// failure, no engine step or poll, no regional lag. A stage with no
+// cluster that needs the release passes it on at once (no soak: nothing
+// ran it). It fails when a cluster's upgrade fits no opening of its
+// window.
+func LowerBound(available time.Time, stages []StageWork) ([]Milestone, error) {
+	at := available
+	out := make([]Milestone, 0, len(stages))
+	for _, st := range stages {
+		m := Milestone{Stage: st.Name, Start: at, Reached: at, Proven: at}
+		if len(st.Clusters) == 0 {
+			out = append(out, m)
+			continue
+		}
+		first := true
+		for _, c := range st.Clusters {
+			start := at
+			if c.Window != nil {
+				s, _, ok := c.Window.NextFit(at, c.Duration)
+				if !ok {
+					return nil, fmt.Errorf("stage %s: %s needs %s, which no opening of its window fits", st.Name, c.Name, aksupgrade.FormatSpan(c.Duration))
+				}
+				start = s
+			}
+			if first || start.Before(m.Start) {
+				m.Start = start
+			}
+			if end := start.Add(c.Duration); first || end.After(m.Reached) {
+				m.Reached = end
+			}
+			first = false
+		}
+		m.Proven = m.Reached.Add(st.Soak)
+		out = append(out, m)
+		at = m.Proven
+	}
+	return out, nil
+}
+
+// Works is what each stage of pol must do to bring clusters to version
+// to: per stage, in order, each of its clusters below to with its window
+// (the stage's, or for a stage that uses each cluster's own, the
+// cluster's aksManagedAutoUpgradeSchedule) and the duration model's
+// estimate (planner.Estimate), and the stage's soak. Clusters no stage
+// selects, or that two select, are left out (the plan names them).
+func Works(pol *policy.Policy, clusters []aksupgrade.Cluster, to version.Version) ([]StageWork, error) {
+	out := make([]StageWork, len(pol.Stages))
+	for i := range pol.Stages {
+		out[i] = StageWork{Name: pol.Stages[i].Name, Soak: pol.Stages[i].Soak}
+	}
+	for i := range clusters {
+		c := &clusters[i]
+		idx, matches := pol.StageOf(c)
+		if idx < 0 || len(matches) > 1 {
+			continue
+		}
+		st := &pol.Stages[idx]
+		d := planner.Estimate(st, c, to)
+		if d == 0 {
+			continue // it has the release already
+		}
+		sched, why := planner.WindowOf(st, c)
+		if sched == nil && why != "" {
+			return nil, fmt.Errorf("stage %s: %s: %s", st.Name, c.Name, why)
+		}
+		out[idx].Clusters = append(out[idx].Clusters, ClusterWork{Name: c.Name, Window: sched, Duration: d})
+	}
+	return out, nil
+}
