@@ -19,11 +19,15 @@ func newGates(p aksupgrade.Provider, clk aksupgrade.Clock) (*gates.Checker, erro
 	o := gates.Options{Clock: clk}
 	if ap, ok := p.(*azure.Provider); ok {
 		// Credentials age in real time, whatever clock the engine runs on.
-		user, err := kube.New(kube.Options{Kubeconfig: ap.Kubeconfig, Credential: ap.Credential(), Clock: clock.Real{}})
+		// client-go's request limit is in real time too: on a simulated
+		// clock (the demo, a backtest, serve --simulator) it would hold
+		// simulated days of gate checks back by real seconds.
+		_, real := clk.(clock.Real)
+		user, err := kube.New(kube.Options{Kubeconfig: ap.Kubeconfig, Credential: ap.Credential(), Clock: clock.Real{}, Unthrottled: !real})
 		if err != nil {
 			return nil, err
 		}
-		admin, err := kube.New(kube.Options{Kubeconfig: ap.Kubeconfig, Credential: ap.Credential(), Clock: clock.Real{}, Admin: true})
+		admin, err := kube.New(kube.Options{Kubeconfig: ap.Kubeconfig, Credential: ap.Credential(), Clock: clock.Real{}, Admin: true, Unthrottled: !real})
 		if err != nil {
 			return nil, err
 		}

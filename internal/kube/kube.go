@@ -52,6 +52,10 @@ type Options struct {
 	Clock aksupgrade.Clock
 	// Transport, when set, carries the requests (tests).
 	Transport http.RoundTripper
+	// Unthrottled turns off client-go's own request limit (5 a second,
+	// bursts of 10, per cluster, in real time): for a simulated fleet on a
+	// simulated clock, whose hours pass in a fraction of a real second.
+	Unthrottled bool
 }
 
 // Client is the aksupgrade.ClusterAPI of AKS clusters. It is safe for
@@ -152,6 +156,9 @@ func (c *Client) restConfig(raw []byte) (*rest.Config, error) {
 	}
 	cfg.Timeout = c.o.Timeout
 	cfg.UserAgent = "aksupgrade"
+	if c.o.Unthrottled {
+		cfg.QPS = -1 // client-go: no client-side limit
+	}
 	if c.o.Transport != nil {
 		t := c.o.Transport
 		cfg.WrapTransport = func(http.RoundTripper) http.RoundTripper { return t }

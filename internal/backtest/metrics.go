@@ -1,0 +1,227 @@
+package backtest
+
+import (
+	"slices"
+	"time"
+
+	"github.com/aksupgrade/aksupgrade"
+	"github.com/aksupgrade/aksupgrade/internal/policy"
+	"github.com/aksupgrade/aksupgrade/internal/version"
+)
+
+// Result is what a replay measured (docs/backtest.md defines each).
+type Result struct {
+	Releases []ReleaseResult `json:"releases"`
+	// TimeToProdHours: from a release's availability (its first region)
+	// to every prod cluster running it, over the releases prod received.
+	TimeToProdHours Stats `json:"timeToProdHours"`
+	// LowerBoundRatio: time to prod over the critical-path lower bound,
+	// per release prod received.
+	LowerBoundRatio Stats `json:"lowerBoundRatio"`
+	// Upgrades counts control plane version changes seen, of every
+	// cluster, by anyone (aksupgrade or AKS itself).
+	Upgrades int `json:"upgrades"`
+	// UnprovenProdUpgrades counts upgrades of a cluster of the last stage
+	// to a version the stage before had not proven when it was seen.
+	UnprovenProdUpgrades int `json:"unprovenProdUpgrades"`
+	// ClusterDaysOutOfSupport sums, over clusters, the days their control
+	// plane's minor was out of community support (platform support only,
+	// or none); ClusterDaysNearEndOfSupport the days it was within 30
+	// days of leaving it.
+	ClusterDaysOutOfSupport     float64 `json:"clusterDaysOutOfSupport"`
+	ClusterDaysNearEndOfSupport float64 `json:"clusterDaysNearEndOfSupport"`
+	// Steps is how many engine steps the replay took.
+	Steps int `json:"steps"`
+}
+
+// Stats sums up a list of numbers.
+type Stats struct {
+	N      int     `json:"n"`
+	Median float64 `json:"median"`
+	P90    float64 `json:"p90"`
+	Max    float64 `json:"max"`
+}
+
+// ReleaseResult is one Kubernetes patch: when it came, when each stage
+// had it and proved it, and how that compares with the lower bound.
+type ReleaseResult struct {
+	Version   string        `json:"version"`
+	Available time.Time     `json:"available"`
+	Stages    []StageResult `json:"stages"`
+	// ToProdHours is nil when prod never had it (a newer patch came
+	// first, or the replay ended).
+	ToProdHours *float64 `json:"toProdHours,omitempty"`
+	// LowerBoundHours is the critical path to prod; Ratio ToProd over it.
+	LowerBoundHours *float64 `json:"lowerBoundHours,omitempty"`
+	Ratio           *float64 `json:"ratio,omitempty"`
+	// BoundError says why no bound could be computed.
+	BoundError string `json:"boundError,omitempty"`
+}
+
+// StageResult is when a stage had a release on every cluster, and proved
+// it.
+type StageResult struct {
+	Stage   string     `json:"stage"`
+	Reached *time.Time `json:"reached,omitempty"`
+	Proven  *time.Time `json:"proven,omitempty"`
+}
+
+// nearEnd is how close to the end of support counts as near.
+const nearEnd = 30 * 24 * time.Hour
+
+// watch follows the fleet through a replay, from one sample to the next.
+type watch struct {
+	pol       *policy.Policy
+	cal       *version.Calendar
+	last      time.Time
+	prev      map[string]aksupgrade.Cluster
+	seen      []upgrade
+	out, near time.Duration
+}
+
+// upgrade is a control plane seen on a new version.
+type upgrade struct {
+	stage, to string
+	at        time.Time
+}
+
+func newWatch(pol *policy.Policy, cal *version.Calendar) *watch {
+	return &watch{pol: pol, cal: cal}
+}
+
+// sample looks at the fleet at now: support time since the last sample
+// counts as it was then; versions changed since are upgrades.
+func (w *watch) sample(now time.Time, clusters []aksupgrade.Cluster) {
+	if w.prev != nil {
+		d := now.Sub(w.last)
+		for _, c := range w.prev {
+			v, err := version.Parse(c.KubernetesVersion)
+			if err != nil {
+				continue // a version nobody can read counts nowhere
+			}
+			st := w.cal.Status(v, c.SupportPlan, w.last)
+			switch {
+			case st.Support == version.OutOfSupport || st.Support == version.PlatformSupport:
+				w.out += d
+			case st.Support == version.Supported && st.LastDay(c.SupportPlan).AddDate(0, 0, 1).Sub(w.last) <= nearEnd:
+				w.near += d
+			}
+		}
+	}
+	cur := make(map[string]aksupgrade.Cluster, len(clusters))
+	for _, c := range clusters {
+		key := lower(c.ID)
+		cur[key] = c
+		if p, ok := w.prev[key]; ok && p.KubernetesVersion != c.KubernetesVersion {
+			w.seen = append(w.seen, upgrade{stage: stageOf(w.pol, &c), to: c.KubernetesVersion, at: now})
+		}
+	}
+	w.prev, w.last = cur, now
+}
+
+func (w *watch) result(in Input, hist aksupgrade.History) (*Result, error) {
+	r := &Result{Upgrades: len(w.seen), ClusterDaysOutOfSupport: days(w.out), ClusterDaysNearEndOfSupport: days(w.near)}
+	stages := w.pol.Stages
+	last := stages[len(stages)-1].Name
+	for _, u := range w.seen {
+		if u.stage != last || len(stages) < 2 {
+			continue
+		}
+		p := hist.Progress(stages[len(stages)-2].Name, aksupgrade.Target{Kind: aksupgrade.TargetKubernetes, Version: u.to})
+		if p == nil || p.ProvenAt == nil || p.ProvenAt.After(u.at) {
+			r.UnprovenProdUpgrades++
+		}
+	}
+	var toProd, ratios []float64
+	for _, rel := range releases(in) {
+		t := aksupgrade.Target{Kind: aksupgrade.TargetKubernetes, Version: rel.version}
+		rr := ReleaseResult{Version: rel.version, Available: rel.at}
+		for _, st := range stages {
+			sr := StageResult{Stage: st.Name}
+			if p := hist.Progress(st.Name, t); p != nil {
+				sr.Reached, sr.Proven = p.ReachedAt, p.ProvenAt
+			}
+			rr.Stages = append(rr.Stages, sr)
+		}
+		if reached := rr.Stages[len(rr.Stages)-1].Reached; reached != nil {
+			h := reached.Sub(rel.at).Hours()
+			rr.ToProdHours = &h
+			toProd = append(toProd, h)
+		}
+		v, err := version.Parse(rel.version)
+		if err != nil {
+			rr.BoundError = err.Error()
+			r.Releases = append(r.Releases, rr)
+			continue
+		}
+		works, err := Works(w.pol, in.Fleet.Clusters, v)
+		var ms []Milestone
+		if err == nil {
+			ms, err = LowerBound(rel.at, works)
+		}
+		if err != nil {
+			rr.BoundError = err.Error()
+		} else {
+			b := ms[len(ms)-1].Reached.Sub(rel.at).Hours()
+			rr.LowerBoundHours = &b
+			if rr.ToProdHours != nil && b > 0 {
+				ratio := *rr.ToProdHours / b
+				rr.Ratio = &ratio
+				ratios = append(ratios, ratio)
+			}
+		}
+		r.Releases = append(r.Releases, rr)
+	}
+	r.TimeToProdHours, r.LowerBoundRatio = stats(toProd), stats(ratios)
+	return r, nil
+}
+
+// release is a Kubernetes patch of the input and when its first region
+// had it.
+type release struct {
+	version string
+	at      time.Time
+}
+
+func releases(in Input) []release {
+	first := map[string]time.Time{}
+	var order []string
+	for _, e := range in.Releases {
+		if e.AddPatch == "" {
+			continue
+		}
+		at := in.From.Add(e.After.D())
+		if t, ok := first[e.AddPatch]; !ok || at.Before(t) {
+			if !ok {
+				order = append(order, e.AddPatch)
+			}
+			first[e.AddPatch] = at
+		}
+	}
+	out := make([]release, 0, len(order))
+	for _, v := range order {
+		out = append(out, release{version: v, at: first[v]})
+	}
+	slices.SortStableFunc(out, func(a, b release) int { return a.at.Compare(b.at) })
+	return out
+}
+
+func days(d time.Duration) float64 { return d.Hours() / 24 }
+
+// stats is the median, 90th percentile (nearest rank) and maximum of xs.
+func stats(xs []float64) Stats {
+	if len(xs) == 0 {
+		return Stats{}
+	}
+	s := slices.Clone(xs)
+	slices.Sort(s)
+	rank := func(p float64) float64 {
+		i := int(p*float64(len(s))+0.999999) - 1
+		return s[max(0, min(i, len(s)-1))]
+	}
+	med := s[len(s)/2]
+	if len(s)%2 == 0 {
+		med = (s[len(s)/2-1] + s[len(s)/2]) / 2
+	}
+	return Stats{N: len(s), Median: med, P90: rank(0.9), Max: s[len(s)-1]}
+}

@@ -1,0 +1,122 @@
+package backtest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/aksupgrade/aksupgrade"
+	"github.com/aksupgrade/aksupgrade/internal/app"
+	"github.com/aksupgrade/aksupgrade/internal/clock"
+	"github.com/aksupgrade/aksupgrade/internal/policy"
+	"github.com/aksupgrade/aksupgrade/internal/simulator"
+	"github.com/aksupgrade/aksupgrade/internal/version"
+)
+
+// Input is a replay: a policy on a fleet, from a start to an end, with
+// the releases AKS makes in between (the simulator's timeline: new
+// patches and minors per region, minors leaving).
+type Input struct {
+	Policy   *policy.Policy
+	Fleet    *aksupgrade.Snapshot
+	From, To time.Time
+	Releases []simulator.TimelineEntry
+	// Calendar says when minors leave support (default: the embedded
+	// calendar).
+	Calendar *version.Calendar
+	// Observe is how often the engine lists the fleet (default 15m, as
+	// serve).
+	Observe time.Duration
+}
+
+// Replay runs the real engine, planner, provider and store on the input
+// against the simulator, on a clock that jumps from each engine step to
+// the next, and measures what happened.
+func Replay(ctx context.Context, in Input) (*Result, error) {
+	if in.Calendar == nil {
+		in.Calendar = version.DefaultCalendar()
+	}
+	if !in.To.After(in.From) {
+		return nil, errors.New("the replay ends before it starts: give --to after --from")
+	}
+	sc, err := scenarioFor(in.Fleet, in.From, in.Releases)
+	if err != nil {
+		return nil, err
+	}
+	clk := clock.NewManual(in.From)
+	sim, err := simulator.New(simulator.Options{Clock: clk, Scenario: sc})
+	if err != nil {
+		return nil, fmt.Errorf("the simulated fleet: %w", err)
+	}
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, err
+	}
+	srv := &http.Server{Handler: sim.Handler(), ReadHeaderTimeout: 5 * time.Second}
+	// Serve ends with http.ErrServerClosed when the replay closes it; any
+	// other end leaves the engine unable to reach Azure, which its steps
+	// then report.
+	go func() { _ = srv.Serve(l) }()
+	defer func() { _ = srv.Close() }() // the replay's own server: nothing to keep
+	dir, err := os.MkdirTemp("", "aksupgrade-backtest-")
+	if err != nil {
+		return nil, err
+	}
+	defer func() { _ = os.RemoveAll(dir) }() // the replay's scratch database
+	a, err := app.New(ctx, app.Options{Policy: in.Policy, DBPath: filepath.Join(dir, "state.db"), ARMEndpoint: "http://" + l.Addr().String(),
+		Clock: clk, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), ObserveInterval: in.Observe})
+	if err != nil {
+		return nil, err
+	}
+	defer func() { _ = a.Stop(context.Background()) }() // results are read before; a close error changes none
+
+	w := newWatch(in.Policy, in.Calendar)
+	steps := 0
+	for now := clk.Now(); now.Before(in.To); now = clk.Now() {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		steps++
+		next, err := a.Engine.Step(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("engine step at %s: %w", now.Format(time.RFC3339), err)
+		}
+		w.sample(now, sim.Fleet().Clusters)
+		if next.After(in.To) {
+			next = in.To
+		}
+		if !next.After(now) {
+			next = now.Add(time.Second) // the engine wants to go on at once: let a second pass
+		}
+		clk.Set(next)
+	}
+	w.sample(in.To, sim.Fleet().Clusters)
+	hist, err := a.Store.History(ctx)
+	if err != nil {
+		return nil, err
+	}
+	res, err := w.result(in, hist)
+	if res != nil {
+		res.Steps = steps
+	}
+	return res, err
+}
+
+// stageOf names a cluster's stage, or "".
+func stageOf(pol *policy.Policy, c *aksupgrade.Cluster) string {
+	i, matches := pol.StageOf(c)
+	if i < 0 || len(matches) > 1 {
+		return ""
+	}
+	return pol.Stages[i].Name
+}
+
+func lower(s string) string { return strings.ToLower(s) }

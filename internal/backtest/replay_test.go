@@ -1,0 +1,89 @@
+package backtest
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/aksupgrade/aksupgrade"
+	"github.com/aksupgrade/aksupgrade/internal/policy"
+	"github.com/aksupgrade/aksupgrade/internal/simulator"
+)
+
+const anytime = `apiVersion: aksupgrade/v1
+kubernetes: {channel: patch}
+nodeImage: {channel: none}
+stages:
+  - name: dev
+    selector: {tags: {environment: dev}}
+    window: {name: anytime, schedule: {daily: {intervalDays: 1}}, durationHours: 24, startTime: "00:00"}
+    soak: 4h
+  - name: prod
+    selector: {tags: {environment: prod}}
+    window: {name: anytime, schedule: {daily: {intervalDays: 1}}, durationHours: 24, startTime: "00:00"}
+    soak: 24h
+`
+
+// tinyFleet is one cluster per stage on 1.31.4, in one region whose
+// catalogue has 1.30 and 1.31.
+func tinyFleet() *aksupgrade.Snapshot {
+	c := func(name, env string) aksupgrade.Cluster {
+		cl := cluster(name, env, "1.31.4", aksupgrade.NodePool{Name: "system", Mode: "System", Count: 3, KubernetesVersion: "1.31.4", NodeImageVersion: "AKSUbuntu-2204gen2containerd-202502.10.0"})
+		cl.SubscriptionID, cl.ResourceGroup = "6f1c2a4e-8d3b-4c5a-9e7f-0a1b2c3d4e5f", "rg-"+env
+		cl.ID = "/subscriptions/" + cl.SubscriptionID + "/resourceGroups/" + cl.ResourceGroup + "/providers/Microsoft.ContainerService/managedClusters/" + name
+		cl.AutoUpgradeChannel, cl.NodeOSUpgradeChannel = "none", "None"
+		return cl
+	}
+	return &aksupgrade.Snapshot{
+		Clusters: []aksupgrade.Cluster{c("dev-1", "dev"), c("prod-1", "prod")},
+		Catalogs: map[string]aksupgrade.KubernetesVersionList{"westeurope": {Values: []aksupgrade.KubernetesVersion{
+			{Version: "1.30", PatchVersions: map[string]aksupgrade.PatchVersion{"1.30.10": {}}},
+			{Version: "1.31", IsDefault: true, PatchVersions: map[string]aksupgrade.PatchVersion{"1.31.4": {}}},
+		}}},
+	}
+}
+
+// TestReplayByHand: a patch comes two hours in; dev takes it at once
+// (its window is always open), soaks 4h, then prod takes it and soaks a
+// day. Both clusters upgrade once, prod only to what dev proved, and the
+// time to prod is the lower bound plus only what the engine's own
+// observing and polling add.
+func TestReplayByHand(t *testing.T) {
+	pol, err := policy.Parse("anytime", []byte(anytime))
+	if err != nil {
+		t.Fatal(err)
+	}
+	from := time.Date(2025, 3, 3, 0, 0, 0, 0, time.UTC) // 1.31 is supported until November
+	res, err := Replay(context.Background(), Input{Policy: pol, Fleet: tinyFleet(), From: from, To: from.Add(3 * 24 * time.Hour),
+		Releases: []simulator.TimelineEntry{{After: simulator.Duration(2 * time.Hour), Region: "westeurope", AddPatch: "1.31.5"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Releases) != 1 {
+		t.Fatalf("releases: %+v", res.Releases)
+	}
+	rel := res.Releases[0]
+	if rel.Version != "1.31.5" || !rel.Available.Equal(from.Add(2*time.Hour)) {
+		t.Fatalf("release: %+v", rel)
+	}
+	if rel.ToProdHours == nil || rel.LowerBoundHours == nil || rel.Ratio == nil {
+		t.Fatalf("prod never had 1.31.5, or no bound: %+v (%s)", rel, rel.BoundError)
+	}
+	// The bound: dev 10m + 3 batches of 8m = 34m, soak 4h; prod 34m.
+	if want := (34*time.Minute + 4*time.Hour + 34*time.Minute).Hours(); *rel.LowerBoundHours != want {
+		t.Errorf("lower bound %.3fh, want %.3fh", *rel.LowerBoundHours, want)
+	}
+	if *rel.Ratio < 1 {
+		t.Errorf("the replay beat its own lower bound: %.3f", *rel.Ratio)
+	}
+	if *rel.Ratio > 1.5 {
+		t.Errorf("time to prod %.2fh is %.2f times the bound", *rel.ToProdHours, *rel.Ratio)
+	}
+	if res.Upgrades != 2 || res.UnprovenProdUpgrades != 0 {
+		t.Errorf("upgrades %d (want 2), unproven in prod %d (want 0)", res.Upgrades, res.UnprovenProdUpgrades)
+	}
+	if res.ClusterDaysOutOfSupport != 0 {
+		t.Errorf("%.2f cluster-days out of support on a supported minor", res.ClusterDaysOutOfSupport)
+	}
+	t.Logf("time to prod %.2fh, bound %.2fh, ratio %.3f, %d engine steps", *rel.ToProdHours, *rel.LowerBoundHours, *rel.Ratio, res.Steps)
+}
