@@ -24,6 +24,8 @@ type Result struct {
 	// UnprovenProdUpgrades counts upgrades of a cluster of the last stage
 	// to a version the stage before had not proven when it was seen.
 	UnprovenProdUpgrades int `json:"unprovenProdUpgrades"`
+	// Unproven names them.
+	Unproven []Upgrade `json:"unproven,omitempty"`
 	// ClusterDaysOutOfSupport sums, over clusters, the days their control
 	// plane's minor was out of community support (platform support only,
 	// or none); ClusterDaysNearEndOfSupport the days it was within 30
@@ -75,14 +77,17 @@ type watch struct {
 	cal       *version.Calendar
 	last      time.Time
 	prev      map[string]aksupgrade.Cluster
-	seen      []upgrade
+	seen      []Upgrade
 	out, near time.Duration
 }
 
-// upgrade is a control plane seen on a new version.
-type upgrade struct {
-	stage, to string
-	at        time.Time
+// Upgrade is a control plane seen on a new version.
+type Upgrade struct {
+	Cluster string    `json:"cluster"`
+	Stage   string    `json:"stage"`
+	From    string    `json:"from"`
+	To      string    `json:"to"`
+	At      time.Time `json:"at"`
 }
 
 func newWatch(pol *policy.Policy, cal *version.Calendar) *watch {
@@ -113,7 +118,7 @@ func (w *watch) sample(now time.Time, clusters []aksupgrade.Cluster) {
 		key := lower(c.ID)
 		cur[key] = c
 		if p, ok := w.prev[key]; ok && p.KubernetesVersion != c.KubernetesVersion {
-			w.seen = append(w.seen, upgrade{stage: stageOf(w.pol, &c), to: c.KubernetesVersion, at: now})
+			w.seen = append(w.seen, Upgrade{Cluster: c.Name, Stage: stageOf(w.pol, &c), From: p.KubernetesVersion, To: c.KubernetesVersion, At: now})
 		}
 	}
 	w.prev, w.last = cur, now
@@ -124,12 +129,13 @@ func (w *watch) result(in Input, hist aksupgrade.History) (*Result, error) {
 	stages := w.pol.Stages
 	last := stages[len(stages)-1].Name
 	for _, u := range w.seen {
-		if u.stage != last || len(stages) < 2 {
+		if u.Stage != last || len(stages) < 2 {
 			continue
 		}
-		p := hist.Progress(stages[len(stages)-2].Name, aksupgrade.Target{Kind: aksupgrade.TargetKubernetes, Version: u.to})
-		if p == nil || p.ProvenAt == nil || p.ProvenAt.After(u.at) {
+		p := hist.Progress(stages[len(stages)-2].Name, aksupgrade.Target{Kind: aksupgrade.TargetKubernetes, Version: u.To})
+		if p == nil || p.ProvenAt == nil || p.ProvenAt.After(u.At) {
 			r.UnprovenProdUpgrades++
+			r.Unproven = append(r.Unproven, u)
 		}
 	}
 	var toProd, ratios []float64

@@ -29,6 +29,11 @@ type Input struct {
 	Fleet    *aksupgrade.Snapshot
 	From, To time.Time
 	Releases []simulator.TimelineEntry
+	// Catalogs, when set, replace the fleet's catalogues at From (a World
+	// from the release history); a cluster on a minor its region does not
+	// list then is put on the region's default minor's newest patch, as if
+	// the fleet had been kept current until From.
+	Catalogs map[string]aksupgrade.KubernetesVersionList
 	// Calendar says when minors leave support (default: the embedded
 	// calendar).
 	Calendar *version.Calendar
@@ -46,6 +51,9 @@ func Replay(ctx context.Context, in Input) (*Result, error) {
 	}
 	if !in.To.After(in.From) {
 		return nil, errors.New("the replay ends before it starts: give --to after --from")
+	}
+	if in.Catalogs != nil {
+		in.Fleet = rebase(in.Fleet, in.Catalogs)
 	}
 	sc, err := scenarioFor(in.Fleet, in.From, in.Releases)
 	if err != nil {
@@ -120,3 +128,53 @@ func stageOf(pol *policy.Policy, c *aksupgrade.Cluster) string {
 }
 
 func lower(s string) string { return strings.ToLower(s) }
+
+// rebase puts the snapshot on catalogs: a cluster on a minor its region
+// does not list moves, with every pool, to the region's default minor's
+// newest patch.
+func rebase(snap *aksupgrade.Snapshot, catalogs map[string]aksupgrade.KubernetesVersionList) *aksupgrade.Snapshot {
+	out := &aksupgrade.Snapshot{Catalogs: catalogs, Clusters: make([]aksupgrade.Cluster, len(snap.Clusters))}
+	for i, c := range snap.Clusters {
+		c.NodePools = append([]aksupgrade.NodePool(nil), c.NodePools...)
+		cat := catalogs[lower(strings.ReplaceAll(c.Location, " ", ""))]
+		if v, ok := defaultPatch(cat); ok && !lists(cat, c.KubernetesVersion) {
+			c.KubernetesVersion = v
+			for j := range c.NodePools {
+				c.NodePools[j].KubernetesVersion = v
+			}
+		}
+		out.Clusters[i] = c
+	}
+	return out
+}
+
+// lists tells whether the catalogue lists v's minor.
+func lists(cat aksupgrade.KubernetesVersionList, v string) bool {
+	pv, err := version.Parse(v)
+	if err != nil {
+		return false
+	}
+	for _, kv := range cat.Values {
+		if kv.Version == pv.MinorString() {
+			return true
+		}
+	}
+	return false
+}
+
+// defaultPatch is the newest patch of the catalogue's default minor.
+func defaultPatch(cat aksupgrade.KubernetesVersionList) (string, bool) {
+	for _, kv := range cat.Values {
+		if !kv.IsDefault {
+			continue
+		}
+		var best version.Version
+		for p := range kv.PatchVersions {
+			if pv, err := version.Parse(p); err == nil && best.Less(pv) {
+				best = pv
+			}
+		}
+		return best.String(), !best.IsZero()
+	}
+	return "", false
+}

@@ -92,7 +92,7 @@ approvals, so production only receives versions the stages before it ran.`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
-	root.AddCommand(newPlan(e), newPolicy(e), newWindow(e), newVersions(e), newStatus(e), newRollout(e), newServe(e), newSimulator(e), newDemo(e), newEvents(e), newNotify(e), newToken(e), newVersion(e), newGates(e))
+	root.AddCommand(newPlan(e), newPolicy(e), newWindow(e), newVersions(e), newStatus(e), newRollout(e), newServe(e), newSimulator(e), newDemo(e), newEvents(e), newNotify(e), newToken(e), newVersion(e), newGates(e), newBacktest(e))
 	return root
 }
 

@@ -1,0 +1,42 @@
+package cli
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+
+	"github.com/aksupgrade/aksupgrade/internal/backtest"
+)
+
+// TestBacktestExample replays twenty-four days of the real history (a release day, 8 February, inside) on the
+// example fleet and policy: sandbox and dev take the patches that come,
+// the JSON is the result's own shape, and the table says what it found.
+func TestBacktestExample(t *testing.T) {
+	args := []string{"backtest", "--policy", "../../examples/policy.yaml", "--fleet", "../../examples/fleet.yaml", "--from", "2026-02-01", "--to", "2026-02-25"}
+	code, out, errOut := run(t, append(args, "-o", "json")...)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	var res backtest.Result
+	dec := json.NewDecoder(strings.NewReader(out))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&res); err != nil {
+		t.Fatalf("the JSON: %v\n%s", err, out)
+	}
+	reached := 0
+	for _, r := range res.Releases {
+		if r.Stages[0].Reached != nil {
+			reached++
+		}
+	}
+	if reached == 0 || res.Upgrades == 0 || res.Steps == 0 {
+		t.Fatalf("twenty-four days moved nothing: %d releases reached sandbox, %d upgrades, %d steps\n%s", reached, res.Upgrades, res.Steps, out)
+	}
+	code, out, errOut = run(t, args...)
+	if code != 0 || !strings.Contains(out, "RELEASE") || !strings.Contains(out, "SANDBOX") || !strings.Contains(out, "Upgrades seen:") {
+		t.Fatalf("exit %d, table:\n%s%s", code, out, errOut)
+	}
+	if code, _, errOut = run(t, "backtest", "--policy", "../../examples/policy.yaml", "--fleet", "../../examples/fleet.yaml", "--from", "2026-03-22", "--to", "2026-03-01"); code == 0 || !strings.Contains(errOut, "is not after --from") {
+		t.Errorf("an end before the start: exit %d: %s", code, errOut)
+	}
+}
