@@ -16,6 +16,7 @@ import (
 	"github.com/aksupgrade/aksupgrade"
 	"github.com/aksupgrade/aksupgrade/internal/app"
 	"github.com/aksupgrade/aksupgrade/internal/clock"
+	"github.com/aksupgrade/aksupgrade/internal/planner"
 	"github.com/aksupgrade/aksupgrade/internal/policy"
 	"github.com/aksupgrade/aksupgrade/internal/simulator"
 	"github.com/aksupgrade/aksupgrade/internal/version"
@@ -40,6 +41,9 @@ type Input struct {
 	// Observe is how often the engine lists the fleet (default 15m, as
 	// serve).
 	Observe time.Duration
+	// ApproveAfter is how long a person takes to approve what waits for
+	// approval (negative: nobody approves).
+	ApproveAfter time.Duration
 }
 
 // Replay runs the real engine, planner, provider and store on the input
@@ -87,6 +91,7 @@ func Replay(ctx context.Context, in Input) (*Result, error) {
 	defer func() { _ = a.Stop(context.Background()) }() // results are read before; a close error changes none
 
 	w := newWatch(in.Policy, in.Calendar)
+	p := &person{after: in.ApproveAfter, asked: map[string]time.Time{}}
 	steps := 0
 	for now := clk.Now(); now.Before(in.To); now = clk.Now() {
 		if err := ctx.Err(); err != nil {
@@ -98,6 +103,12 @@ func Replay(ctx context.Context, in Input) (*Result, error) {
 			return nil, fmt.Errorf("engine step at %s: %w", now.Format(time.RFC3339), err)
 		}
 		w.sample(now, sim.Fleet().Clusters)
+		if err := p.approve(ctx, a.Engine, now); err != nil {
+			return nil, err
+		}
+		if at := p.due(); !at.IsZero() && at.Before(next) {
+			next = at
+		}
 		if next.After(in.To) {
 			next = in.To
 		}
@@ -178,3 +189,57 @@ func defaultPatch(cat aksupgrade.KubernetesVersionList) (string, bool) {
 	}
 	return "", false
 }
+
+// person approves what waits for approval, a while after it is asked.
+type person struct {
+	after time.Duration
+	asked map[string]time.Time // stage/target → when first seen waiting
+	next  time.Time
+}
+
+// approver is what the person needs of the engine.
+type approver interface {
+	LastPlan() (*planner.Result, error)
+	Approve(ctx context.Context, stage string, t aksupgrade.Target, by string) error
+}
+
+// approve approves, as "backtest", each target that has waited for
+// approval in a stage for p.after by now.
+func (p *person) approve(ctx context.Context, e approver, now time.Time) error {
+	p.next = time.Time{}
+	if p.after < 0 {
+		return nil
+	}
+	res, err := e.LastPlan()
+	if err != nil || res == nil {
+		return nil // no plan yet: nothing is asked
+	}
+	for _, sp := range res.Stages {
+		for _, tp := range sp.Targets {
+			if tp.State != planner.TargetApproval {
+				continue
+			}
+			key := sp.Name + "/" + tp.Target.String()
+			asked, ok := p.asked[key]
+			if !ok {
+				asked, p.asked[key] = now, now
+			}
+			if due := asked.Add(p.after); now.Before(due) {
+				if p.next.IsZero() || due.Before(p.next) {
+					p.next = due
+				}
+				continue
+			}
+			err := e.Approve(ctx, sp.Name, tp.Target, "backtest")
+			var ae *aksupgrade.Error
+			if err != nil && !(errors.As(err, &ae) && ae.Code == aksupgrade.ErrAlreadyDone) {
+				return fmt.Errorf("approve %s for %s: %w", tp.Target, sp.Name, err)
+			}
+		}
+	}
+	return nil
+}
+
+// due is when the person next approves something; zero when nothing
+// waits.
+func (p *person) due() time.Time { return p.next }

@@ -87,3 +87,34 @@ func TestReplayByHand(t *testing.T) {
 	}
 	t.Logf("time to prod %.2fh, bound %.2fh, ratio %.3f, %d engine steps", *rel.ToProdHours, *rel.LowerBoundHours, *rel.Ratio, res.Steps)
 }
+
+// TestReplayApprovals: with prod asking a person to approve patches, the
+// replay's person approves six hours after being asked; without one,
+// prod never gets the patch.
+func TestReplayApprovals(t *testing.T) {
+	pol, err := policy.Parse("approval", []byte(anytime+"    approval: {patch: true}\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	from := time.Date(2025, 3, 3, 0, 0, 0, 0, time.UTC)
+	in := Input{Policy: pol, Fleet: tinyFleet(), From: from, To: from.Add(3 * 24 * time.Hour), ApproveAfter: 6 * time.Hour,
+		Releases: []simulator.TimelineEntry{{After: simulator.Duration(2 * time.Hour), Region: "westeurope", AddPatch: "1.31.5"}}}
+	res, err := Replay(context.Background(), in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rel := res.Releases[0]
+	if rel.ToProdHours == nil || rel.LowerBoundHours == nil {
+		t.Fatalf("prod never had 1.31.5: %+v", rel)
+	}
+	if wait := *rel.ToProdHours - *rel.LowerBoundHours; wait < 6 || wait > 7 {
+		t.Errorf("prod had it %.2fh after its bound; the approval took 6h", wait)
+	}
+	in.ApproveAfter = -1
+	if res, err = Replay(context.Background(), in); err != nil {
+		t.Fatal(err)
+	}
+	if res.Releases[0].ToProdHours != nil || res.UnprovenProdUpgrades != 0 {
+		t.Errorf("nobody approved, and prod had 1.31.5: %+v", res.Releases[0])
+	}
+}

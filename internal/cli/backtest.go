@@ -23,7 +23,7 @@ import (
 func newBacktest(e *env) *cobra.Command {
 	var policyFile, fleetFile, historyFile, from, to, output string
 	var seed int64
-	var observe time.Duration
+	var observe, approve time.Duration
 	cmd := &cobra.Command{
 		Use:   "backtest --policy FILE --fleet FILE [--from DATE --to DATE] [--seed N] [--history FILE]",
 		Short: "Replay AKS's release history on a fleet with a policy, and measure the rollouts",
@@ -71,7 +71,7 @@ default minor then. --history replaces the built-in history
 				return failure("%v", err)
 			}
 			w := backtest.WorldFrom(h, regionsOf(snap), start, end, seed)
-			res, err := backtest.Replay(cmd.Context(), backtest.Input{Policy: pol, Fleet: snap, From: start, To: end, Releases: w.Timeline, Catalogs: w.Catalogs, Observe: observe})
+			res, err := backtest.Replay(cmd.Context(), backtest.Input{Policy: pol, Fleet: snap, From: start, To: end, Releases: w.Timeline, Catalogs: w.Catalogs, Observe: observe, ApproveAfter: approve})
 			if err != nil {
 				return failure("the replay failed: %v", err)
 			}
@@ -91,6 +91,7 @@ default minor then. --history replaces the built-in history
 	f.StringVar(&to, "to", "2025-07-01", "the replay's end `DATE` (2006-01-02)")
 	f.Int64Var(&seed, "seed", 1, "the seed of the regions' release lags")
 	f.DurationVar(&observe, "observe", time.Hour, "how often the replayed engine lists the fleet, in simulated time (serve: 15m; Event Grid tells it of releases at once, which the replay does not model)")
+	f.DurationVar(&approve, "approve-after", 24*time.Hour, "how long a person takes to approve what waits for approval, in simulated time (negative: nobody approves)")
 	f.StringVarP(&output, "output", "o", "table", "output format: table or json")
 	for _, name := range []string{"policy", "fleet"} {
 		if err := cmd.MarkFlagRequired(name); err != nil {
