@@ -79,6 +79,22 @@ type watch struct {
 	prev      map[string]aksupgrade.Cluster
 	seen      []Upgrade
 	out, near time.Duration
+	// first is the fleet as Azure showed it at the start: what the lower
+	// bound estimates with (pools with the upgradeSettings AKS reports).
+	first []aksupgrade.Cluster
+	// rels follows each release through the stages, as the samples show
+	// it (for schemes without a rollout history).
+	rels []*tracked
+}
+
+// tracked is a release as the samples see it: the clusters of each stage
+// that were below it (on its minor or an older one) when it came, and
+// when the last of them had it.
+type tracked struct {
+	release
+	v        version.Version
+	involved map[string][]string // stage → cluster keys
+	reached  map[string]time.Time
 }
 
 // Upgrade is a control plane seen on a new version.
@@ -113,6 +129,10 @@ func (w *watch) sample(now time.Time, clusters []aksupgrade.Cluster) {
 			}
 		}
 	}
+	if w.first == nil {
+		w.first = clusters
+	}
+	w.track(now, clusters)
 	cur := make(map[string]aksupgrade.Cluster, len(clusters))
 	for _, c := range clusters {
 		key := lower(c.ID)
@@ -160,7 +180,7 @@ func (w *watch) result(in Input, hist aksupgrade.History) (*Result, error) {
 			r.Releases = append(r.Releases, rr)
 			continue
 		}
-		works, err := Works(w.pol, in.Fleet.Clusters, v)
+		works, err := Works(w.pol, w.first, v)
 		var ms []Milestone
 		if err == nil {
 			ms, err = LowerBound(rel.at, works)
@@ -230,4 +250,73 @@ func stats(xs []float64) Stats {
 		med = (s[len(s)/2-1] + s[len(s)/2]) / 2
 	}
 	return Stats{N: len(s), Median: med, P90: rank(0.9), Max: s[len(s)-1]}
+}
+
+// watchReleases makes the releases of in followed by the samples.
+func (w *watch) watchReleases(in Input) {
+	for _, r := range releases(in) {
+		v, err := version.Parse(r.version)
+		if err != nil {
+			continue // not a release the samples can compare with
+		}
+		w.rels = append(w.rels, &tracked{release: r, v: v, reached: map[string]time.Time{}})
+	}
+}
+
+// track notes, for each release out by now, which stages have it on
+// every cluster that was below it when it came.
+func (w *watch) track(now time.Time, clusters []aksupgrade.Cluster) {
+	for _, t := range w.rels {
+		if now.Before(t.at) {
+			continue
+		}
+		if t.involved == nil {
+			t.involved = map[string][]string{}
+			for _, c := range clusters {
+				cv, err := version.Parse(c.KubernetesVersion)
+				if err != nil || !cv.Less(t.v) || t.v.MinorOf().Less(cv.MinorOf()) {
+					continue
+				}
+				st := stageOf(w.pol, &c)
+				t.involved[st] = append(t.involved[st], lower(c.ID))
+			}
+		}
+		by := make(map[string]string, len(clusters))
+		for _, c := range clusters {
+			by[lower(c.ID)] = c.KubernetesVersion
+		}
+		for st, keys := range t.involved {
+			if _, done := t.reached[st]; done {
+				continue
+			}
+			all := true
+			for _, k := range keys {
+				cv, err := version.Parse(by[k])
+				all = all && err == nil && !cv.Less(t.v)
+			}
+			if all {
+				t.reached[st] = now
+			}
+		}
+	}
+}
+
+// sampled is the rollout history the samples make of the releases: each
+// stage reached when its last involved cluster had the release, proven a
+// soak (the policy's) later.
+func (w *watch) sampled() aksupgrade.History {
+	var h aksupgrade.History
+	for _, t := range w.rels {
+		ro := aksupgrade.Rollout{Target: aksupgrade.Target{Kind: aksupgrade.TargetKubernetes, Version: t.version}}
+		for _, st := range w.pol.Stages {
+			at, ok := t.reached[st.Name]
+			if !ok {
+				continue
+			}
+			proven := at.Add(st.Soak)
+			ro.Stages = append(ro.Stages, aksupgrade.StageProgress{Stage: st.Name, ReachedAt: &at, ProvenAt: &proven})
+		}
+		h.Rollouts = append(h.Rollouts, ro)
+	}
+	return h
 }

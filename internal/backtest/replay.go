@@ -44,6 +44,11 @@ type Input struct {
 	// ApproveAfter is how long a person takes to approve what waits for
 	// approval (negative: nobody approves).
 	ApproveAfter time.Duration
+	// Channel, when set, replays AKS's own auto-upgrade channel ("patch",
+	// "stable", "rapid") on every cluster, in each cluster's own window,
+	// instead of aksupgrade: no engine runs, the stages of Policy only
+	// group the clusters for the measures.
+	Channel string
 }
 
 // Replay runs the real engine, planner, provider and store on the input
@@ -58,6 +63,9 @@ func Replay(ctx context.Context, in Input) (*Result, error) {
 	}
 	if in.Catalogs != nil {
 		in.Fleet = rebase(in.Fleet, in.Catalogs)
+	}
+	if in.Channel != "" {
+		in.Fleet = withChannel(in.Fleet, in.Channel)
 	}
 	sc, err := scenarioFor(in.Fleet, in.From, in.Releases)
 	if err != nil {
@@ -78,6 +86,11 @@ func Replay(ctx context.Context, in Input) (*Result, error) {
 	// then report.
 	go func() { _ = srv.Serve(l) }()
 	defer func() { _ = srv.Close() }() // the replay's own server: nothing to keep
+	w := newWatch(in.Policy, in.Calendar)
+	w.watchReleases(in)
+	if in.Channel != "" {
+		return replayChannel(ctx, in, clk, sim, w)
+	}
 	dir, err := os.MkdirTemp("", "aksupgrade-backtest-")
 	if err != nil {
 		return nil, err
@@ -90,7 +103,6 @@ func Replay(ctx context.Context, in Input) (*Result, error) {
 	}
 	defer func() { _ = a.Stop(context.Background()) }() // results are read before; a close error changes none
 
-	w := newWatch(in.Policy, in.Calendar)
 	p := &person{after: in.ApproveAfter, asked: map[string]time.Time{}}
 	steps := 0
 	for now := clk.Now(); now.Before(in.To); now = clk.Now() {
@@ -243,3 +255,42 @@ func (p *person) approve(ctx context.Context, e approver, now time.Time) error {
 // due is when the person next approves something; zero when nothing
 // waits.
 func (p *person) due() time.Time { return p.next }
+
+// replayChannel lets AKS upgrade the fleet on its own: the simulator's
+// hourly sweep starts what each cluster's channel asks, in its window;
+// the replay looks every hour.
+func replayChannel(ctx context.Context, in Input, clk *clock.Manual, sim *simulator.Simulator, w *watch) (*Result, error) {
+	steps := 0
+	for now := clk.Now(); now.Before(in.To); now = clk.Now() {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		steps++
+		w.sample(now, sim.Fleet().Clusters)
+		next := now.Add(time.Hour)
+		if next.After(in.To) {
+			next = in.To
+		}
+		clk.Set(next)
+	}
+	w.sample(in.To, sim.Fleet().Clusters)
+	// AKS keeps no rollout history: the stages' times are what the
+	// samples saw, a stage "proving" a release its soak after the last of
+	// its clusters had it.
+	res, err := w.result(in, w.sampled())
+	if res != nil {
+		res.Steps = steps
+	}
+	return res, err
+}
+
+// withChannel is the snapshot with every cluster on AKS's auto-upgrade
+// channel ch.
+func withChannel(snap *aksupgrade.Snapshot, ch string) *aksupgrade.Snapshot {
+	out := &aksupgrade.Snapshot{Catalogs: snap.Catalogs, Clusters: make([]aksupgrade.Cluster, len(snap.Clusters))}
+	for i, c := range snap.Clusters {
+		c.AutoUpgradeChannel = ch
+		out.Clusters[i] = c
+	}
+	return out
+}

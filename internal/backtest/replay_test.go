@@ -118,3 +118,26 @@ func TestReplayApprovals(t *testing.T) {
 		t.Errorf("nobody approved, and prod had 1.31.5: %+v", res.Releases[0])
 	}
 }
+
+// TestReplayChannel: AKS's patch channel upgrades every cluster in the
+// first hourly sweep after the patch reaches its region, prod as soon
+// as dev: prod runs a patch no earlier stage soaked.
+func TestReplayChannel(t *testing.T) {
+	pol, err := policy.Parse("anytime", []byte(anytime))
+	if err != nil {
+		t.Fatal(err)
+	}
+	from := time.Date(2025, 3, 3, 0, 0, 0, 0, time.UTC)
+	res, err := Replay(context.Background(), Input{Policy: pol, Fleet: tinyFleet(), From: from, To: from.Add(2 * 24 * time.Hour), Channel: "patch",
+		Releases: []simulator.TimelineEntry{{After: simulator.Duration(2 * time.Hour), Region: "westeurope", AddPatch: "1.31.5"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rel := res.Releases[0]
+	if rel.ToProdHours == nil || *rel.ToProdHours > 3 {
+		t.Fatalf("prod had 1.31.5 after %v hours, want within the next sweeps", rel.ToProdHours)
+	}
+	if res.Upgrades != 2 || res.UnprovenProdUpgrades != 1 || len(res.Unproven) != 1 || res.Unproven[0].Cluster != "prod-1" {
+		t.Errorf("upgrades %d (want 2), unproven in prod %d (want 1: prod-1): %+v", res.Upgrades, res.UnprovenProdUpgrades, res.Unproven)
+	}
+}

@@ -22,6 +22,7 @@ import (
 
 func newBacktest(e *env) *cobra.Command {
 	var policyFile, fleetFile, historyFile, from, to, output string
+	var compare []string
 	var seed int64
 	var observe, approve time.Duration
 	cmd := &cobra.Command{
@@ -71,16 +72,35 @@ default minor then. --history replaces the built-in history
 				return failure("%v", err)
 			}
 			w := backtest.WorldFrom(h, regionsOf(snap), start, end, seed)
-			res, err := backtest.Replay(cmd.Context(), backtest.Input{Policy: pol, Fleet: snap, From: start, To: end, Releases: w.Timeline, Catalogs: w.Catalogs, Observe: observe, ApproveAfter: approve})
-			if err != nil {
-				return failure("the replay failed: %v", err)
+			in := backtest.Input{Policy: pol, Fleet: snap, From: start, To: end, Releases: w.Timeline, Catalogs: w.Catalogs, Observe: observe, ApproveAfter: approve}
+			if len(compare) == 0 {
+				compare = backtest.Schemes()
 			}
+			// Every scheme is checked before any replay runs.
+			names := append([]string{policyFile}, compare...)
+			runs := []backtest.Input{in}
+			for _, name := range compare {
+				run, err := schemeInput(in, name)
+				if err != nil {
+					return err
+				}
+				runs = append(runs, run)
+			}
+			rep := report{}
+			for i, run := range runs {
+				res, err := backtest.Replay(cmd.Context(), run)
+				if err != nil {
+					return failure("the replay of %s failed: %v", names[i], err)
+				}
+				rep.Schemes = append(rep.Schemes, scheme{Name: names[i], Result: res})
+			}
+			rep.LowerBoundRatio = rep.Schemes[0].LowerBoundRatio
 			if output == "json" {
 				enc := json.NewEncoder(e.stdout)
 				enc.SetIndent("", "  ")
-				return enc.Encode(res)
+				return enc.Encode(rep)
 			}
-			return writeBacktest(e, res, pol)
+			return writeBacktest(e, rep, pol)
 		},
 	}
 	f := cmd.Flags()
@@ -92,6 +112,7 @@ default minor then. --history replaces the built-in history
 	f.Int64Var(&seed, "seed", 1, "the seed of the regions' release lags")
 	f.DurationVar(&observe, "observe", time.Hour, "how often the replayed engine lists the fleet, in simulated time (serve: 15m; Event Grid tells it of releases at once, which the replay does not model)")
 	f.DurationVar(&approve, "approve-after", 24*time.Hour, "how long a person takes to approve what waits for approval, in simulated time (negative: nobody approves)")
+	f.StringSliceVar(&compare, "compare", nil, "schemes to compare with the policy on the same fleet, history and seed: "+strings.Join(backtest.Schemes(), ", ")+", or another policy FILE (default: every built-in scheme)")
 	f.StringVarP(&output, "output", "o", "table", "output format: table or json")
 	for _, name := range []string{"policy", "fleet"} {
 		if err := cmd.MarkFlagRequired(name); err != nil {
@@ -136,10 +157,54 @@ func regionsOf(snap *aksupgrade.Snapshot) []string {
 	return out
 }
 
-// writeBacktest prints a replay's result for a terminal.
-func writeBacktest(e *env, res *backtest.Result, pol *policy.Policy) error {
+// report is the answer of backtest -o json: the policy's scheme first,
+// then those it is compared with; and the policy's lower-bound ratio.
+type report struct {
+	Schemes         []scheme       `json:"schemes"`
+	LowerBoundRatio backtest.Stats `json:"lowerBoundRatio"`
+}
+
+// scheme is one replay, by name: the policy file, a built-in scheme, or
+// another policy file.
+type scheme struct {
+	Name string `json:"name"`
+	*backtest.Result
+}
+
+// schemeInput is the replay of a compared scheme: a built-in one, or a
+// policy file.
+func schemeInput(in backtest.Input, name string) (backtest.Input, error) {
+	if ch, ok := backtest.SchemeChannel(name); ok {
+		in.Channel = ch
+		return in, nil
+	}
+	pol, err := policy.Load(name, notify.Vocabulary())
+	if err != nil {
+		return in, failure("--compare %s: not a built-in scheme (%s), and not a policy file: %v", name, strings.Join(backtest.Schemes(), ", "), err)
+	}
+	in.Policy = pol
+	return in, nil
+}
+
+// writeBacktest prints a backtest for a terminal: the schemes side by
+// side, then the policy's releases.
+func writeBacktest(e *env, rep report, pol *policy.Policy) error {
 	var b bytes.Buffer
 	tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "SCHEME\tTO PROD (median / p90 / max)\tRELEASES IN PROD\tUNPROVEN PROD UPGRADES\tCLUSTER-DAYS OUT OF SUPPORT\tUPGRADES")
+	for _, s := range rep.Schemes {
+		t, toProd := s.TimeToProdHours, "-"
+		if t.N > 0 {
+			toProd = hours(&t.Median) + " / " + hours(&t.P90) + " / " + hours(&t.Max)
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%.1f\t%d\n", s.Name, toProd, t.N, s.UnprovenProdUpgrades, s.ClusterDaysOutOfSupport, s.Upgrades)
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	res := rep.Schemes[0].Result
+	fmt.Fprintf(&b, "\n%s, per release:\n", rep.Schemes[0].Name)
+	tw = tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
 	fmt.Fprint(tw, "RELEASE\tAVAILABLE")
 	for _, st := range pol.Stages {
 		fmt.Fprint(tw, "\t", strings.ToUpper(st.Name))

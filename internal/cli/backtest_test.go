@@ -17,12 +17,23 @@ func TestBacktestExample(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, errOut)
 	}
-	var res backtest.Result
+	var rep struct {
+		Schemes []struct {
+			Name string `json:"name"`
+			backtest.Result
+		} `json:"schemes"`
+		LowerBoundRatio backtest.Stats `json:"lowerBoundRatio"`
+	}
 	dec := json.NewDecoder(strings.NewReader(out))
 	dec.DisallowUnknownFields()
-	if err := dec.Decode(&res); err != nil {
+	if err := dec.Decode(&rep); err != nil {
 		t.Fatalf("the JSON: %v\n%s", err, out)
 	}
+	// The policy first, then every built-in scheme.
+	if len(rep.Schemes) != 3 || rep.Schemes[0].Name != "../../examples/policy.yaml" || rep.Schemes[1].Name != "aks-patch" || rep.Schemes[2].Name != "aks-stable" {
+		t.Fatalf("schemes: %+v", rep.Schemes)
+	}
+	res := rep.Schemes[0].Result
 	reached := 0
 	for _, r := range res.Releases {
 		if r.Stages[0].Reached != nil {
@@ -32,9 +43,13 @@ func TestBacktestExample(t *testing.T) {
 	if reached == 0 || res.Upgrades == 0 || res.Steps == 0 {
 		t.Fatalf("twenty-four days moved nothing: %d releases reached sandbox, %d upgrades, %d steps\n%s", reached, res.Upgrades, res.Steps, out)
 	}
-	code, out, errOut = run(t, args...)
-	if code != 0 || !strings.Contains(out, "RELEASE") || !strings.Contains(out, "SANDBOX") || !strings.Contains(out, "Upgrades seen:") {
+	// The table, over two days (its shape, not its numbers).
+	code, out, errOut = run(t, "backtest", "--policy", "../../examples/policy.yaml", "--fleet", "../../examples/fleet.yaml", "--from", "2026-02-01", "--to", "2026-02-03")
+	if code != 0 || !strings.Contains(out, "SCHEME") || !strings.Contains(out, "aks-patch") || !strings.Contains(out, "RELEASE") || !strings.Contains(out, "SANDBOX") || !strings.Contains(out, "Upgrades seen:") {
 		t.Fatalf("exit %d, table:\n%s%s", code, out, errOut)
+	}
+	if code, _, errOut = run(t, "backtest", "--policy", "../../examples/policy.yaml", "--fleet", "../../examples/fleet.yaml", "--compare", "aks-weekly"); code == 0 || !strings.Contains(errOut, "not a built-in scheme (aks-patch, aks-stable)") {
+		t.Errorf("an unknown scheme: exit %d: %s", code, errOut)
 	}
 	if code, _, errOut = run(t, "backtest", "--policy", "../../examples/policy.yaml", "--fleet", "../../examples/fleet.yaml", "--from", "2026-03-22", "--to", "2026-03-01"); code == 0 || !strings.Contains(errOut, "is not after --from") {
 		t.Errorf("an end before the start: exit %d: %s", code, errOut)
