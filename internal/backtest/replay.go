@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -38,8 +39,8 @@ type Input struct {
 	// Calendar says when minors leave support (default: the embedded
 	// calendar).
 	Calendar *version.Calendar
-	// Observe is how often the engine lists the fleet (default 15m, as
-	// serve).
+	// Observe is how often the engine lists the fleet (default 6h: AKS's
+	// events tell it of releases as they arrive, as Event Grid does).
 	Observe time.Duration
 	// ApproveAfter is how long a person takes to approve what waits for
 	// approval (negative: nobody approves).
@@ -57,6 +58,9 @@ type Input struct {
 func Replay(ctx context.Context, in Input) (*Result, error) {
 	if in.Calendar == nil {
 		in.Calendar = version.DefaultCalendar()
+	}
+	if in.Observe == 0 {
+		in.Observe = 6 * time.Hour
 	}
 	if !in.To.After(in.From) {
 		return nil, errors.New("the replay ends before it starts: give --to after --from")
@@ -97,11 +101,26 @@ func Replay(ctx context.Context, in Input) (*Result, error) {
 	}
 	defer func() { _ = os.RemoveAll(dir) }() // the replay's scratch database
 	a, err := app.New(ctx, app.Options{Policy: in.Policy, DBPath: filepath.Join(dir, "state.db"), ARMEndpoint: "http://" + l.Addr().String(),
-		Clock: clk, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), ObserveInterval: in.Observe})
+		Clock: clk, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), ObserveInterval: in.Observe, WebhookAnonymous: true})
 	if err != nil {
 		return nil, err
 	}
 	defer func() { _ = a.Stop(context.Background()) }() // results are read before; a close error changes none
+	// AKS's events reach the service as from Event Grid: the simulator
+	// delivers what is due before each step, so a release is known when
+	// it arrives, not at the next listing of the fleet.
+	hl, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, err
+	}
+	hook := &http.Server{Handler: a.Handler(), ReadHeaderTimeout: 5 * time.Second}
+	go func() { _ = hook.Serve(hl) }()  // ends with Close below
+	defer func() { _ = hook.Close() }() // the replay's own server: nothing to keep
+	if _, err := sim.SubscribeContext(ctx, simulator.EventSubscription{Name: "backtest", Endpoint: "http://" + hl.Addr().String() + "/webhooks/eventgrid",
+		Schema: simulator.SchemaEventGrid, MaxEventsPerBatch: 100}); err != nil {
+		return nil, fmt.Errorf("subscribe the service to the simulator's events: %w", err)
+	}
+	arrivals := arrivalTimes(in)
 
 	p := &person{after: in.ApproveAfter, asked: map[string]time.Time{}}
 	steps := 0
@@ -110,16 +129,29 @@ func Replay(ctx context.Context, in Input) (*Result, error) {
 			return nil, err
 		}
 		steps++
+		sim.DeliverDue(ctx)
 		next, err := a.Engine.Step(ctx)
 		if err != nil {
 			return nil, fmt.Errorf("engine step at %s: %w", now.Format(time.RFC3339), err)
 		}
 		w.sample(now, sim.Fleet().Clusters)
-		if err := p.approve(ctx, a.Engine, now); err != nil {
+		approved, err := p.approve(ctx, a.Engine, now)
+		if err != nil {
 			return nil, err
+		}
+		if approved {
+			next = now // the service steps at once after an action (Engine.Wake)
 		}
 		if at := p.due(); !at.IsZero() && at.Before(next) {
 			next = at
+		}
+		// Wake when a release arrives, and a minute later, when Event Grid
+		// has delivered it.
+		for len(arrivals) > 0 && !arrivals[0].After(now) {
+			arrivals = arrivals[1:]
+		}
+		if len(arrivals) > 0 && arrivals[0].Before(next) {
+			next = arrivals[0]
 		}
 		if next.After(in.To) {
 			next = in.To
@@ -216,16 +248,17 @@ type approver interface {
 }
 
 // approve approves, as "backtest", each target that has waited for
-// approval in a stage for p.after by now.
-func (p *person) approve(ctx context.Context, e approver, now time.Time) error {
+// approval in a stage for p.after by now, and says whether it did.
+func (p *person) approve(ctx context.Context, e approver, now time.Time) (bool, error) {
 	p.next = time.Time{}
 	if p.after < 0 {
-		return nil
+		return false, nil
 	}
 	res, err := e.LastPlan()
 	if err != nil || res == nil {
-		return nil // no plan yet: nothing is asked
+		return false, nil // no plan yet: nothing is asked
 	}
+	approved := false
 	for _, sp := range res.Stages {
 		for _, tp := range sp.Targets {
 			if tp.State != planner.TargetApproval {
@@ -245,11 +278,12 @@ func (p *person) approve(ctx context.Context, e approver, now time.Time) error {
 			err := e.Approve(ctx, sp.Name, tp.Target, "backtest")
 			var ae *aksupgrade.Error
 			if err != nil && !(errors.As(err, &ae) && ae.Code == aksupgrade.ErrAlreadyDone) {
-				return fmt.Errorf("approve %s for %s: %w", tp.Target, sp.Name, err)
+				return approved, fmt.Errorf("approve %s for %s: %w", tp.Target, sp.Name, err)
 			}
+			approved = approved || err == nil
 		}
 	}
-	return nil
+	return approved, nil
 }
 
 // due is when the person next approves something; zero when nothing
@@ -293,4 +327,16 @@ func withChannel(snap *aksupgrade.Snapshot, ch string) *aksupgrade.Snapshot {
 		out.Clusters[i] = c
 	}
 	return out
+}
+
+// arrivalTimes are the instants the timeline changes a region, and a
+// minute after each (Event Grid's delivery), in order.
+func arrivalTimes(in Input) []time.Time {
+	var out []time.Time
+	for _, e := range in.Releases {
+		at := in.From.Add(e.After.D())
+		out = append(out, at, at.Add(time.Minute))
+	}
+	slices.SortFunc(out, time.Time.Compare)
+	return slices.Compact(out)
 }
