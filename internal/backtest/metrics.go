@@ -34,6 +34,21 @@ type Result struct {
 	ClusterDaysNearEndOfSupport float64 `json:"clusterDaysNearEndOfSupport"`
 	// Steps is how many engine steps the replay took.
 	Steps int `json:"steps"`
+	// Lowest is, per stage, the lowest control plane version of its
+	// clusters over time: a point at the start and at each change.
+	Lowest []StageLine `json:"lowest,omitempty"`
+}
+
+// StageLine is a stage's lowest control plane version over time.
+type StageLine struct {
+	Stage  string      `json:"stage"`
+	Points []LinePoint `json:"points"`
+}
+
+// LinePoint is a version from a time on.
+type LinePoint struct {
+	At      time.Time `json:"at"`
+	Version string    `json:"version"`
 }
 
 // Stats sums up a list of numbers.
@@ -85,6 +100,8 @@ type watch struct {
 	// rels follows each release through the stages, as the samples show
 	// it (for schemes without a rollout history).
 	rels []*tracked
+	// lowest is each stage's lowest control plane version over time.
+	lowest map[string]*StageLine
 }
 
 // tracked is a release as the samples see it: the clusters of each stage
@@ -133,6 +150,7 @@ func (w *watch) sample(now time.Time, clusters []aksupgrade.Cluster) {
 		w.first = clusters
 	}
 	w.track(now, clusters)
+	w.lines(now, clusters)
 	cur := make(map[string]aksupgrade.Cluster, len(clusters))
 	for _, c := range clusters {
 		key := lower(c.ID)
@@ -146,6 +164,11 @@ func (w *watch) sample(now time.Time, clusters []aksupgrade.Cluster) {
 
 func (w *watch) result(in Input, hist aksupgrade.History) (*Result, error) {
 	r := &Result{Upgrades: len(w.seen), ClusterDaysOutOfSupport: days(w.out), ClusterDaysNearEndOfSupport: days(w.near)}
+	for _, st := range w.pol.Stages {
+		if l := w.lowest[st.Name]; l != nil {
+			r.Lowest = append(r.Lowest, *l)
+		}
+	}
 	stages := w.pol.Stages
 	last := stages[len(stages)-1].Name
 	for _, u := range w.seen {
@@ -319,4 +342,32 @@ func (w *watch) sampled() aksupgrade.History {
 		h.Rollouts = append(h.Rollouts, ro)
 	}
 	return h
+}
+
+// lines notes each stage's lowest control plane version when it changes.
+func (w *watch) lines(now time.Time, clusters []aksupgrade.Cluster) {
+	if w.lowest == nil {
+		w.lowest = map[string]*StageLine{}
+	}
+	low := map[string]version.Version{}
+	for _, c := range clusters {
+		st := stageOf(w.pol, &c)
+		v, err := version.Parse(c.KubernetesVersion)
+		if st == "" || err != nil {
+			continue
+		}
+		if cur, ok := low[st]; !ok || v.Less(cur) {
+			low[st] = v
+		}
+	}
+	for st, v := range low {
+		l := w.lowest[st]
+		if l == nil {
+			l = &StageLine{Stage: st}
+			w.lowest[st] = l
+		}
+		if n := len(l.Points); n == 0 || l.Points[n-1].Version != v.String() {
+			l.Points = append(l.Points, LinePoint{At: now, Version: v.String()})
+		}
+	}
 }

@@ -2,6 +2,10 @@ package backtest
 
 import (
 	"context"
+	"encoding/xml"
+	"errors"
+	"io"
+	"strings"
 	"testing"
 	"time"
 
@@ -139,5 +143,64 @@ func TestReplayChannel(t *testing.T) {
 	}
 	if res.Upgrades != 2 || res.UnprovenProdUpgrades != 1 || len(res.Unproven) != 1 || res.Unproven[0].Cluster != "prod-1" {
 		t.Errorf("upgrades %d (want 2), unproven in prod %d (want 1: prod-1): %+v", res.Upgrades, res.UnprovenProdUpgrades, res.Unproven)
+	}
+}
+
+// TestReportHTML: the HTML report of a replay and a compared scheme is
+// one page whose charts are well-formed SVG documents, naming every
+// scheme and stage.
+func TestReportHTML(t *testing.T) {
+	pol, err := policy.Parse("anytime", []byte(anytime))
+	if err != nil {
+		t.Fatal(err)
+	}
+	from := time.Date(2025, 3, 3, 0, 0, 0, 0, time.UTC)
+	in := Input{Policy: pol, Fleet: tinyFleet(), From: from, To: from.Add(3 * 24 * time.Hour),
+		Releases: []simulator.TimelineEntry{{After: simulator.Duration(2 * time.Hour), Region: "westeurope", AddPatch: "1.31.5"}}}
+	ours, err := Replay(context.Background(), in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	in.Channel = "patch"
+	aks, err := Replay(context.Background(), in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b strings.Builder
+	if err := WriteHTML(&b, Report{From: in.From, To: in.To, Schemes: []Scheme{{"policy.yaml", ours}, {"aks-patch", aks}}, LowerBoundRatio: ours.LowerBoundRatio}); err != nil {
+		t.Fatal(err)
+	}
+	page := b.String()
+	svgs := 0
+	for rest := page; ; {
+		i := strings.Index(rest, "<svg")
+		if i < 0 {
+			break
+		}
+		j := strings.Index(rest[i:], "</svg>")
+		if j < 0 {
+			t.Fatal("an svg is not closed")
+		}
+		doc := rest[i : i+j+len("</svg>")]
+		d := xml.NewDecoder(strings.NewReader(doc))
+		for {
+			_, err := d.Token()
+			if errors.Is(err, io.EOF) {
+				break
+			}
+			if err != nil {
+				t.Fatalf("chart %d is not well-formed: %v\n%s", svgs+1, err, doc)
+			}
+		}
+		svgs++
+		rest = rest[i+j:]
+	}
+	if svgs != 3 {
+		t.Errorf("%d charts, want 3", svgs)
+	}
+	for _, want := range []string{"policy.yaml", "aks-patch", ">dev<", ">prod<", ">1.31.5<", "1.000"} {
+		if !strings.Contains(page, want) {
+			t.Errorf("the report lacks %q", want)
+		}
 	}
 }

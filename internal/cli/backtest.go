@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"path/filepath"
 	"sort"
 	"strings"
 	"text/tabwriter"
@@ -42,10 +43,11 @@ cluster on a minor its region did not list at --from starts on the region's
 default minor then. --history replaces the built-in history
 (internal/history/aks-releases.json, its sources inside).`,
 		Example: `  aksupgrade backtest --policy examples/policy.yaml --fleet examples/fleet.yaml --from 2025-01-01 --to 2025-07-01
-  aksupgrade backtest --policy policy.yaml --fleet fleet.yaml --from 2024-06-01 --to 2026-06-01 --seed 7 -o json`,
+  aksupgrade backtest --policy policy.yaml --fleet fleet.yaml --from 2024-06-01 --to 2026-06-01 --seed 7 -o json
+  aksupgrade backtest --policy policy.yaml --fleet fleet.yaml --compare aks-patch -o html > backtest.html`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if err := checkOutput(output, "table", "json"); err != nil {
+			if err := checkOutput(output, "table", "json", "html"); err != nil {
 				return err
 			}
 			start, err := dayFlag("from", from)
@@ -77,7 +79,7 @@ default minor then. --history replaces the built-in history
 				compare = backtest.Schemes()
 			}
 			// Every scheme is checked before any replay runs.
-			names := append([]string{policyFile}, compare...)
+			names := append([]string{filepath.Base(policyFile)}, compare...)
 			runs := []backtest.Input{in}
 			for _, name := range compare {
 				run, err := schemeInput(in, name)
@@ -86,19 +88,22 @@ default minor then. --history replaces the built-in history
 				}
 				runs = append(runs, run)
 			}
-			rep := report{}
+			rep := backtest.Report{From: start, To: end}
 			for i, run := range runs {
 				res, err := backtest.Replay(cmd.Context(), run)
 				if err != nil {
 					return failure("the replay of %s failed: %v", names[i], err)
 				}
-				rep.Schemes = append(rep.Schemes, scheme{Name: names[i], Result: res})
+				rep.Schemes = append(rep.Schemes, backtest.Scheme{Name: names[i], Result: res})
 			}
 			rep.LowerBoundRatio = rep.Schemes[0].LowerBoundRatio
-			if output == "json" {
+			switch output {
+			case "json":
 				enc := json.NewEncoder(e.stdout)
 				enc.SetIndent("", "  ")
 				return enc.Encode(rep)
+			case "html":
+				return backtest.WriteHTML(e.stdout, rep)
 			}
 			return writeBacktest(e, rep, pol)
 		},
@@ -113,7 +118,7 @@ default minor then. --history replaces the built-in history
 	f.DurationVar(&observe, "observe", 6*time.Hour, "how often the replayed engine lists the fleet, in simulated time (serve: 15m); AKS's events tell it of releases as they arrive, as Event Grid does")
 	f.DurationVar(&approve, "approve-after", 24*time.Hour, "how long a person takes to approve what waits for approval, in simulated time (negative: nobody approves)")
 	f.StringSliceVar(&compare, "compare", nil, "schemes to compare with the policy on the same fleet, history and seed: "+strings.Join(backtest.Schemes(), ", ")+", or another policy FILE (default: every built-in scheme)")
-	f.StringVarP(&output, "output", "o", "table", "output format: table or json")
+	f.StringVarP(&output, "output", "o", "table", "output format: table, json, or html (one self-contained page with charts: -o html > backtest.html)")
 	for _, name := range []string{"policy", "fleet"} {
 		if err := cmd.MarkFlagRequired(name); err != nil {
 			panic(err) // the flags are defined just above
@@ -157,20 +162,6 @@ func regionsOf(snap *aksupgrade.Snapshot) []string {
 	return out
 }
 
-// report is the answer of backtest -o json: the policy's scheme first,
-// then those it is compared with; and the policy's lower-bound ratio.
-type report struct {
-	Schemes         []scheme       `json:"schemes"`
-	LowerBoundRatio backtest.Stats `json:"lowerBoundRatio"`
-}
-
-// scheme is one replay, by name: the policy file, a built-in scheme, or
-// another policy file.
-type scheme struct {
-	Name string `json:"name"`
-	*backtest.Result
-}
-
 // schemeInput is the replay of a compared scheme: a built-in one, or a
 // policy file.
 func schemeInput(in backtest.Input, name string) (backtest.Input, error) {
@@ -188,7 +179,7 @@ func schemeInput(in backtest.Input, name string) (backtest.Input, error) {
 
 // writeBacktest prints a backtest for a terminal: the schemes side by
 // side, then the policy's releases.
-func writeBacktest(e *env, rep report, pol *policy.Policy) error {
+func writeBacktest(e *env, rep backtest.Report, pol *policy.Policy) error {
 	var b bytes.Buffer
 	tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "SCHEME\tTO PROD (median / p90 / max)\tRELEASES IN PROD\tUNPROVEN PROD UPGRADES\tCLUSTER-DAYS OUT OF SUPPORT\tUPGRADES")

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/aksupgrade/aksupgrade/internal/backtest"
 )
@@ -23,6 +24,7 @@ func TestBacktestExample(t *testing.T) {
 			backtest.Result
 		} `json:"schemes"`
 		LowerBoundRatio backtest.Stats `json:"lowerBoundRatio"`
+		From, To        time.Time
 	}
 	dec := json.NewDecoder(strings.NewReader(out))
 	dec.DisallowUnknownFields()
@@ -30,7 +32,7 @@ func TestBacktestExample(t *testing.T) {
 		t.Fatalf("the JSON: %v\n%s", err, out)
 	}
 	// The policy first, then every built-in scheme.
-	if len(rep.Schemes) != 3 || rep.Schemes[0].Name != "../../examples/policy.yaml" || rep.Schemes[1].Name != "aks-patch" || rep.Schemes[2].Name != "aks-stable" {
+	if len(rep.Schemes) != 3 || rep.Schemes[0].Name != "policy.yaml" || rep.Schemes[1].Name != "aks-patch" || rep.Schemes[2].Name != "aks-stable" {
 		t.Fatalf("schemes: %+v", rep.Schemes)
 	}
 	res := rep.Schemes[0].Result
@@ -47,6 +49,10 @@ func TestBacktestExample(t *testing.T) {
 	code, out, errOut = run(t, "backtest", "--policy", "../../examples/policy.yaml", "--fleet", "../../examples/fleet.yaml", "--from", "2026-02-01", "--to", "2026-02-03")
 	if code != 0 || !strings.Contains(out, "SCHEME") || !strings.Contains(out, "aks-patch") || !strings.Contains(out, "RELEASE") || !strings.Contains(out, "SANDBOX") || !strings.Contains(out, "Upgrades seen:") {
 		t.Fatalf("exit %d, table:\n%s%s", code, out, errOut)
+	}
+	code, out, errOut = run(t, "backtest", "--policy", "../../examples/policy.yaml", "--fleet", "../../examples/fleet.yaml", "--from", "2026-02-01", "--to", "2026-02-03", "--compare", "aks-patch", "-o", "html")
+	if code != 0 || !strings.HasPrefix(out, "<!doctype html>") || strings.Count(out, "<svg") < 2 {
+		t.Errorf("-o html: exit %d, %d bytes, %d charts: %s", code, len(out), strings.Count(out, "<svg"), errOut)
 	}
 	if code, _, errOut = run(t, "backtest", "--policy", "../../examples/policy.yaml", "--fleet", "../../examples/fleet.yaml", "--compare", "aks-weekly"); code == 0 || !strings.Contains(errOut, "not a built-in scheme (aks-patch, aks-stable)") {
 		t.Errorf("an unknown scheme: exit %d: %s", code, errOut)
