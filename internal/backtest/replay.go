@@ -130,7 +130,7 @@ func Replay(ctx context.Context, in Input) (*Result, error) {
 		}
 		steps++
 		sim.DeliverDue(ctx)
-		next, err := a.Engine.Step(ctx)
+		next, err := step(ctx, a.Engine.Step, clk)
 		if err != nil {
 			return nil, fmt.Errorf("engine step at %s: %w", now.Format(time.RFC3339), err)
 		}
@@ -339,4 +339,30 @@ func arrivalTimes(in Input) []time.Time {
 	}
 	slices.SortFunc(out, time.Time.Compare)
 	return slices.Compact(out)
+}
+
+// step runs one engine step. A step that waits on the clock (Azure's
+// request limits, as the provider honours them in simulated time) gets
+// the simulated time it waits for: the clock moves to its deadline,
+// which is what would pass for the service.
+func step(ctx context.Context, run func(context.Context) (time.Time, error), clk *clock.Manual) (time.Time, error) {
+	type result struct {
+		next time.Time
+		err  error
+	}
+	done := make(chan result, 1)
+	go func() {
+		next, err := run(ctx)
+		done <- result{next, err}
+	}()
+	for {
+		select {
+		case r := <-done:
+			return r.next, r.err
+		case <-clk.Waited():
+			if at, ok := clk.NextDue(); ok {
+				clk.Set(at)
+			}
+		}
+	}
 }
