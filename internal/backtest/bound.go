@@ -2,6 +2,7 @@ package backtest
 
 import (
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/aksupgrade/aksupgrade"
@@ -15,8 +16,12 @@ import (
 // window it upgrades in (nil: any time) and how long its upgrade takes.
 type ClusterWork struct {
 	Name     string
+	Region   string
 	Window   *window.Schedule
 	Duration time.Duration
+	// Available is when the release reaches the cluster's region; zero:
+	// when it is available at all.
+	Available time.Time
 }
 
 // StageWork is a stage's part of a release: the clusters that need it,
@@ -38,8 +43,9 @@ type Milestone struct {
 // stage after stage, each cluster starts at the first instant its window
 // fits its whole upgrade, once the stage before proved the release; the
 // stage reaches it when its last cluster is done and proves it a soak
-// later. Nothing else holds anything up: no maxParallel, no approval, no
-// failure, no engine step or poll, no regional lag. A stage with no
+// later, no earlier than the release reaches its region (Available).
+// Nothing else holds anything up: no maxParallel, no approval, no
+// failure, no engine step or poll. A stage with no
 // cluster that needs the release passes it on at once (no soak: nothing
 // ran it). It fails when a cluster's upgrade fits no opening of its
 // window.
@@ -55,8 +61,11 @@ func LowerBound(available time.Time, stages []StageWork) ([]Milestone, error) {
 		first := true
 		for _, c := range st.Clusters {
 			start := at
+			if c.Available.After(start) {
+				start = c.Available
+			}
 			if c.Window != nil {
-				s, _, ok := c.Window.NextFit(at, c.Duration)
+				s, _, ok := c.Window.NextFit(start, c.Duration)
 				if !ok {
 					return nil, fmt.Errorf("stage %s: %s needs %s, which no opening of its window fits", st.Name, c.Name, aksupgrade.FormatSpan(c.Duration))
 				}
@@ -103,7 +112,7 @@ func Works(pol *policy.Policy, clusters []aksupgrade.Cluster, to version.Version
 		if sched == nil && why != "" {
 			return nil, fmt.Errorf("stage %s: %s: %s", st.Name, c.Name, why)
 		}
-		out[idx].Clusters = append(out[idx].Clusters, ClusterWork{Name: c.Name, Window: sched, Duration: d})
+		out[idx].Clusters = append(out[idx].Clusters, ClusterWork{Name: c.Name, Region: strings.ToLower(strings.ReplaceAll(c.Location, " ", "")), Window: sched, Duration: d})
 	}
 	return out, nil
 }

@@ -80,6 +80,17 @@ func TestLowerBoundByHand(t *testing.T) {
 			},
 		},
 		{
+			// A cluster whose region gets the release three hours later
+			// starts then; the stage waits for it.
+			name: "a region that gets it later",
+			stages: []StageWork{
+				{Name: "dev", Soak: time.Hour, Clusters: []ClusterWork{{Name: "d1", Duration: time.Hour}, {Name: "d2", Duration: time.Hour, Available: release.Add(3 * time.Hour)}}},
+			},
+			want: []Milestone{
+				{"dev", release, release.Add(4 * time.Hour), release.Add(5 * time.Hour)},
+			},
+		},
+		{
 			// A stage with nothing to do passes the release on at once.
 			name: "an empty stage",
 			stages: []StageWork{

@@ -206,6 +206,12 @@ func (w *watch) result(in Input, hist aksupgrade.History) (*Result, error) {
 		works, err := Works(w.pol, w.first, v)
 		var ms []Milestone
 		if err == nil {
+			arrives := arrivals(in, rel.version)
+			for i := range works {
+				for j := range works[i].Clusters {
+					works[i].Clusters[j].Available = arrives[works[i].Clusters[j].Region]
+				}
+			}
 			ms, err = LowerBound(rel.at, works)
 		}
 		if err != nil {
@@ -370,4 +376,20 @@ func (w *watch) lines(now time.Time, clusters []aksupgrade.Cluster) {
 			l.Points = append(l.Points, LinePoint{At: now, Version: v.String()})
 		}
 	}
+}
+
+// arrivals is when a Kubernetes patch reaches each region: added as a
+// patch, or with its minor.
+func arrivals(in Input, v string) map[string]time.Time {
+	out := map[string]time.Time{}
+	for _, e := range in.Releases {
+		if e.AddPatch != v && (e.AddMinor == nil || !slices.Contains(e.AddMinor.Patches, v)) {
+			continue
+		}
+		at := in.From.Add(e.After.D())
+		if t, ok := out[e.Region]; !ok || at.Before(t) {
+			out[e.Region] = at
+		}
+	}
+	return out
 }
