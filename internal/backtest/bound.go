@@ -87,7 +87,8 @@ func LowerBound(available time.Time, stages []StageWork) ([]Milestone, error) {
 }
 
 // Works is what each stage of pol must do to bring clusters to version
-// to: per stage, in order, each of its clusters below to with its window
+// to: per stage, in order, each of its clusters on to's minor and below
+// it (a patch is for the clusters on its minor) with its window
 // (the stage's, or for a stage that uses each cluster's own, the
 // cluster's aksManagedAutoUpgradeSchedule) and the duration model's
 // estimate (planner.Estimate), and the stage's soak. Clusters no stage
@@ -104,10 +105,10 @@ func Works(pol *policy.Policy, clusters []aksupgrade.Cluster, to version.Version
 			continue
 		}
 		st := &pol.Stages[idx]
-		d := planner.Estimate(st, c, to)
-		if d == 0 {
-			continue // it has the release already
+		if cp, err := version.Parse(c.KubernetesVersion); err != nil || !cp.SameMinor(to) || !cp.Less(to) {
+			continue // it has the release already, or it is on another minor: the release is not for it
 		}
+		d := planner.Estimate(st, c, to)
 		sched, why := planner.WindowOf(st, c)
 		if sched == nil && why != "" {
 			return nil, fmt.Errorf("stage %s: %s: %s", st.Name, c.Name, why)

@@ -105,8 +105,8 @@ type watch struct {
 }
 
 // tracked is a release as the samples see it: the clusters of each stage
-// that were below it (on its minor or an older one) when it came, and
-// when the last of them had it.
+// that were below it on its minor when it came, and when the last of them
+// had it.
 type tracked struct {
 	release
 	v        version.Version
@@ -303,8 +303,8 @@ func (w *watch) track(now time.Time, clusters []aksupgrade.Cluster) {
 			t.involved = map[string][]string{}
 			for _, c := range clusters {
 				cv, err := version.Parse(c.KubernetesVersion)
-				if err != nil || !cv.Less(t.v) || t.v.MinorOf().Less(cv.MinorOf()) {
-					continue
+				if err != nil || !cv.Less(t.v) || !cv.SameMinor(t.v) {
+					continue // a patch is for the clusters on its minor
 				}
 				st := stageOf(w.pol, &c)
 				t.involved[st] = append(t.involved[st], lower(c.ID))

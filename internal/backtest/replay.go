@@ -134,6 +134,7 @@ func Replay(ctx context.Context, in Input) (*Result, error) {
 		if err != nil {
 			return nil, fmt.Errorf("engine step at %s: %w", now.Format(time.RFC3339), err)
 		}
+		now = clk.Now() // a step that waited for Azure's limits took simulated time
 		w.sample(now, sim.Fleet().Clusters)
 		approved, err := p.approve(ctx, a.Engine, now)
 		if err != nil {
