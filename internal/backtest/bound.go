@@ -43,9 +43,11 @@ type Milestone struct {
 // stage after stage, each cluster starts at the first instant its window
 // fits its whole upgrade, once the stage before proved the release; the
 // stage reaches it when its last cluster is done and proves it a soak
-// later, no earlier than the release reaches its region (Available).
-// Nothing else holds anything up: no maxParallel, no approval, no
-// failure, no engine step or poll. A stage with no
+// later. A stage starts when the release reaches the first of its
+// clusters' regions; a cluster whose region gets it after that does not
+// hold the stage (the engine does not wait for it either). Nothing else
+// holds anything up: no maxParallel, no approval, no failure, no engine
+// step or poll. A stage with no
 // cluster that needs the release passes it on at once (no soak: nothing
 // ran it). It fails when a cluster's upgrade fits no opening of its
 // window.
@@ -58,12 +60,25 @@ func LowerBound(available time.Time, stages []StageWork) ([]Milestone, error) {
 			out = append(out, m)
 			continue
 		}
+		// As the engine records it, a stage has a release when every
+		// cluster of it whose region offers it has it: a cluster whose
+		// region gets it later upgrades then, holding nothing up. The
+		// stage starts when the first of its regions has it.
+		opens := st.Clusters[0].Available
+		for _, c := range st.Clusters {
+			if c.Available.Before(opens) {
+				opens = c.Available
+			}
+		}
+		if opens.After(at) {
+			at = opens
+		}
 		first := true
 		for _, c := range st.Clusters {
-			start := at
-			if c.Available.After(start) {
-				start = c.Available
+			if c.Available.After(at) {
+				continue // its region gets the release later
 			}
+			start := at
 			if c.Window != nil {
 				s, _, ok := c.Window.NextFit(start, c.Duration)
 				if !ok {

@@ -81,13 +81,16 @@ func TestLowerBoundByHand(t *testing.T) {
 		},
 		{
 			// A cluster whose region gets the release three hours later
-			// starts then; the stage waits for it.
-			name: "a region that gets it later",
+			// does not hold its stage; a stage whose regions all get it
+			// later starts when the first does.
+			name: "regions that get it later",
 			stages: []StageWork{
-				{Name: "dev", Soak: time.Hour, Clusters: []ClusterWork{{Name: "d1", Duration: time.Hour}, {Name: "d2", Duration: time.Hour, Available: release.Add(3 * time.Hour)}}},
+				{Name: "dev", Soak: time.Hour, Clusters: []ClusterWork{{Name: "d1", Duration: time.Hour}, {Name: "d2", Duration: 5 * time.Hour, Available: release.Add(3 * time.Hour)}}},
+				{Name: "prod", Clusters: []ClusterWork{{Name: "p1", Duration: time.Hour, Available: release.Add(6 * time.Hour)}, {Name: "p2", Duration: time.Hour, Available: release.Add(9 * time.Hour)}}},
 			},
 			want: []Milestone{
-				{"dev", release, release.Add(4 * time.Hour), release.Add(5 * time.Hour)},
+				{"dev", release, release.Add(time.Hour), release.Add(2 * time.Hour)},
+				{"prod", release.Add(6 * time.Hour), release.Add(7 * time.Hour), release.Add(7 * time.Hour)},
 			},
 		},
 		{
