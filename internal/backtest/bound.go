@@ -44,13 +44,13 @@ type Milestone struct {
 // fits its whole upgrade, once the stage before proved the release; the
 // stage reaches it when its last cluster is done and proves it a soak
 // later. A stage starts when the release reaches the first of its
-// clusters' regions; a cluster whose region gets it after that does not
-// hold the stage (the engine does not wait for it either). Nothing else
+// clusters' regions; a cluster whose region gets it while the stage is
+// still rolling holds it too, one whose region gets it later does not
+// (the engine records a stage's progress the same way). Nothing else
 // holds anything up: no maxParallel, no approval, no failure, no engine
-// step or poll. A stage with no
-// cluster that needs the release passes it on at once (no soak: nothing
-// ran it). It fails when a cluster's upgrade fits no opening of its
-// window.
+// step or poll. A stage with no cluster that needs the release passes it
+// on at once (no soak: nothing ran it). It fails when a cluster's upgrade
+// fits no opening of its window.
 func LowerBound(available time.Time, stages []StageWork) ([]Milestone, error) {
 	at := available
 	out := make([]Milestone, 0, len(stages))
@@ -61,9 +61,11 @@ func LowerBound(available time.Time, stages []StageWork) ([]Milestone, error) {
 			continue
 		}
 		// As the engine records it, a stage has a release when every
-		// cluster of it whose region offers it has it: a cluster whose
-		// region gets it later upgrades then, holding nothing up. The
-		// stage starts when the first of its regions has it.
+		// cluster of it whose region offers it has it: the stage starts
+		// when the first of its regions has the release, and a cluster
+		// whose region gets it while the stage is still rolling joins
+		// it; one whose region gets it after the stage has it upgrades
+		// then, holding nothing up.
 		opens := st.Clusters[0].Available
 		for _, c := range st.Clusters {
 			if c.Available.Before(opens) {
@@ -73,32 +75,62 @@ func LowerBound(available time.Time, stages []StageWork) ([]Milestone, error) {
 		if opens.After(at) {
 			at = opens
 		}
-		first := true
-		for _, c := range st.Clusters {
-			if c.Available.After(at) {
-				continue // its region gets the release later
+		holds := make([]bool, len(st.Clusters))
+		for i, c := range st.Clusters {
+			holds[i] = !c.Available.After(at)
+		}
+		for {
+			var err error
+			if m, err = reach(st, holds, at); err != nil {
+				return nil, err
 			}
-			start := at
-			if c.Window != nil {
-				s, _, ok := c.Window.NextFit(start, c.Duration)
-				if !ok {
-					return nil, fmt.Errorf("stage %s: %s needs %s, which no opening of its window fits", st.Name, c.Name, aksupgrade.FormatSpan(c.Duration))
+			joined := false
+			for i, c := range st.Clusters {
+				if !holds[i] && !c.Available.After(m.Reached) {
+					holds[i], joined = true, true
 				}
-				start = s
 			}
-			if first || start.Before(m.Start) {
-				m.Start = start
+			if !joined {
+				break
 			}
-			if end := start.Add(c.Duration); first || end.After(m.Reached) {
-				m.Reached = end
-			}
-			first = false
 		}
 		m.Proven = m.Reached.Add(st.Soak)
 		out = append(out, m)
 		at = m.Proven
 	}
 	return out, nil
+}
+
+// reach is when the clusters of st that hold it (holds) would all have
+// the release, each starting at the first instant its window fits its
+// upgrade, at or after at and its region's having it.
+func reach(st StageWork, holds []bool, at time.Time) (Milestone, error) {
+	m := Milestone{Stage: st.Name, Start: at, Reached: at}
+	first := true
+	for i, c := range st.Clusters {
+		if !holds[i] {
+			continue
+		}
+		start := at
+		if c.Available.After(start) {
+			start = c.Available
+		}
+		if c.Window != nil {
+			s, _, ok := c.Window.NextFit(start, c.Duration)
+			if !ok {
+				return m, fmt.Errorf("stage %s: %s needs %s, which no opening of its window fits", st.Name, c.Name, aksupgrade.FormatSpan(c.Duration))
+			}
+			start = s
+		}
+		if first || start.Before(m.Start) {
+			m.Start = start
+		}
+		if end := start.Add(c.Duration); first || end.After(m.Reached) {
+			m.Reached = end
+		}
+		first = false
+	}
+	return m, nil
 }
 
 // Works is what each stage of pol must do to bring clusters to version

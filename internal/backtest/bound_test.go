@@ -80,16 +80,20 @@ func TestLowerBoundByHand(t *testing.T) {
 			},
 		},
 		{
-			// A cluster whose region gets the release three hours later
-			// does not hold its stage; a stage whose regions all get it
-			// later starts when the first does.
+			// A cluster whose region gets the release after its stage
+			// has it does not hold the stage; one whose region gets it
+			// while the stage rolls does; a stage whose regions all get
+			// it later starts when the first does.
 			name: "regions that get it later",
 			stages: []StageWork{
 				{Name: "dev", Soak: time.Hour, Clusters: []ClusterWork{{Name: "d1", Duration: time.Hour}, {Name: "d2", Duration: 5 * time.Hour, Available: release.Add(3 * time.Hour)}}},
+				{Name: "test", Clusters: []ClusterWork{{Name: "t1", Duration: 3 * time.Hour}, {Name: "t2", Duration: time.Hour, Available: release.Add(4 * time.Hour)}}},
 				{Name: "prod", Clusters: []ClusterWork{{Name: "p1", Duration: time.Hour, Available: release.Add(6 * time.Hour)}, {Name: "p2", Duration: time.Hour, Available: release.Add(9 * time.Hour)}}},
 			},
 			want: []Milestone{
 				{"dev", release, release.Add(time.Hour), release.Add(2 * time.Hour)},
+				// t1 from 2h to 5h; t2's region has it at 4h: it joins, 4h to 5h.
+				{"test", release.Add(2 * time.Hour), release.Add(5 * time.Hour), release.Add(5 * time.Hour)},
 				{"prod", release.Add(6 * time.Hour), release.Add(7 * time.Hour), release.Add(7 * time.Hour)},
 			},
 		},
