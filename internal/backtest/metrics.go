@@ -204,6 +204,15 @@ func (w *watch) result(in Input, hist aksupgrade.History) (*Result, error) {
 			continue
 		}
 		works, err := Works(w.pol, w.first, v)
+		needed := 0
+		for _, st := range works {
+			needed += len(st.Clusters)
+		}
+		if err == nil && needed == 0 {
+			rr.BoundError = "no cluster of the fleet was on " + v.MinorString() + " below " + rel.version
+			r.Releases = append(r.Releases, rr)
+			continue
+		}
 		var ms []Milestone
 		if err == nil {
 			arrives := arrivals(in, rel.version)
