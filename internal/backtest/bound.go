@@ -2,7 +2,6 @@ package backtest
 
 import (
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/aksupgrade/aksupgrade"
@@ -160,7 +159,7 @@ func Works(pol *policy.Policy, clusters []aksupgrade.Cluster, to version.Version
 		if sched == nil && why != "" {
 			return nil, fmt.Errorf("stage %s: %s: %s", st.Name, c.Name, why)
 		}
-		out[idx].Clusters = append(out[idx].Clusters, ClusterWork{Name: c.Name, Region: strings.ToLower(strings.ReplaceAll(c.Location, " ", "")), Window: sched, Duration: d})
+		out[idx].Clusters = append(out[idx].Clusters, ClusterWork{Name: c.Name, Region: planner.NormalizeLocation(c.Location), Window: sched, Duration: d})
 	}
 	return out, nil
 }

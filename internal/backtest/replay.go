@@ -192,7 +192,7 @@ func rebase(snap *aksupgrade.Snapshot, catalogs map[string]aksupgrade.Kubernetes
 	out := &aksupgrade.Snapshot{Catalogs: catalogs, Clusters: make([]aksupgrade.Cluster, len(snap.Clusters))}
 	for i, c := range snap.Clusters {
 		c.NodePools = append([]aksupgrade.NodePool(nil), c.NodePools...)
-		cat := catalogs[lower(strings.ReplaceAll(c.Location, " ", ""))]
+		cat := catalogs[planner.NormalizeLocation(c.Location)]
 		if v, ok := defaultPatch(cat); ok && !lists(cat, c.KubernetesVersion) {
 			c.KubernetesVersion = v
 			for j := range c.NodePools {

@@ -17,6 +17,7 @@ import (
 	"github.com/aksupgrade/aksupgrade/internal/backtest"
 	"github.com/aksupgrade/aksupgrade/internal/history"
 	"github.com/aksupgrade/aksupgrade/internal/notify"
+	"github.com/aksupgrade/aksupgrade/internal/planner"
 	"github.com/aksupgrade/aksupgrade/internal/policy"
 	"github.com/aksupgrade/aksupgrade/internal/snapshot"
 )
@@ -152,7 +153,7 @@ func regionsOf(snap *aksupgrade.Snapshot) []string {
 	seen := map[string]bool{}
 	var out []string
 	for _, c := range snap.Clusters {
-		r := strings.ToLower(strings.ReplaceAll(c.Location, " ", ""))
+		r := planner.NormalizeLocation(c.Location)
 		if !seen[r] {
 			seen[r] = true
 			out = append(out, r)

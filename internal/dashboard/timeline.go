@@ -183,26 +183,8 @@ func (d *Dashboard) buildLane(sp planner.StagePlan, t aksupgrade.Target, p *aksu
 		}
 	}
 	halted := p != nil && p.Halt != nil
-	switch {
-	case start != nil && reached != nil:
-		l.Bars = append(l.Bars, split(*start, *reached, now, barRolling, t.String()+" rolling out")...)
-	case start != nil && start.Before(now):
-		kind := barRolling
-		if halted {
-			kind = barHalted
-		}
-		l.Bars = append(l.Bars, bar{From: *start, To: now, Kind: kind, Title: t.String() + " rolling out"})
-	}
-	switch {
-	case reached != nil && proven != nil:
-		l.Bars = append(l.Bars, split(*reached, *proven, now, barSoak, t.String()+" soaking")...)
-	case reached != nil && reached.Before(now):
-		kind := barSoak
-		if halted {
-			kind = barHalted
-		}
-		l.Bars = append(l.Bars, bar{From: *reached, To: now, Kind: kind, Title: t.String() + " soaking"})
-	}
+	l.Bars = append(l.Bars, phase(start, reached, now, barRolling, halted, t.String()+" rolling out")...)
+	l.Bars = append(l.Bars, phase(reached, proven, now, barSoak, halted, t.String()+" soaking")...)
 	if proven != nil {
 		title := t.String() + " proven in " + sp.Name
 		if proven.After(now) {
@@ -228,6 +210,22 @@ func (d *Dashboard) buildLane(sp planner.StagePlan, t aksupgrade.Target, p *aksu
 		l.Note = aksupgrade.Printable(tp.Reason)
 	}
 	return l
+}
+
+// phase draws one phase of a rollout (rolling out, soaking) from from to
+// to: recorded, then projected; a phase begun whose end is not known runs
+// to now, red when the stage halted; one not begun draws nothing.
+func phase(from, to *time.Time, now time.Time, kind barKind, halted bool, title string) []bar {
+	switch {
+	case from != nil && to != nil:
+		return split(*from, *to, now, kind, title)
+	case from != nil && from.Before(now):
+		if halted {
+			kind = barHalted
+		}
+		return []bar{{From: *from, To: now, Kind: kind, Title: title}}
+	}
+	return nil
 }
 
 // split cuts [from, to) at now: recorded before, projected after.
