@@ -304,8 +304,9 @@ func (w *watch) watchReleases(in Input) {
 // track notes, for each release out by now, which stages have it on
 // every cluster that was below it when it came.
 func (w *watch) track(now time.Time, clusters []aksupgrade.Cluster) {
+	var by map[string]string // cluster → its version now, made when needed
 	for _, t := range w.rels {
-		if now.Before(t.at) {
+		if now.Before(t.at) || (t.involved != nil && len(t.reached) == len(t.involved)) {
 			continue
 		}
 		if t.involved == nil {
@@ -319,9 +320,11 @@ func (w *watch) track(now time.Time, clusters []aksupgrade.Cluster) {
 				t.involved[st] = append(t.involved[st], lower(c.ID))
 			}
 		}
-		by := make(map[string]string, len(clusters))
-		for _, c := range clusters {
-			by[lower(c.ID)] = c.KubernetesVersion
+		if by == nil {
+			by = make(map[string]string, len(clusters))
+			for _, c := range clusters {
+				by[lower(c.ID)] = c.KubernetesVersion
+			}
 		}
 		for st, keys := range t.involved {
 			if _, done := t.reached[st]; done {

@@ -39,7 +39,7 @@ type Input struct {
 	// Calendar says when minors leave support (default: the embedded
 	// calendar).
 	Calendar *version.Calendar
-	// Observe is how often the engine lists the fleet (default 6h: AKS's
+	// Observe is how often the engine lists the fleet (default 24h: AKS's
 	// events tell it of releases as they arrive, as Event Grid does).
 	Observe time.Duration
 	// ApproveAfter is how long a person takes to approve what waits for
@@ -60,7 +60,7 @@ func Replay(ctx context.Context, in Input) (*Result, error) {
 		in.Calendar = version.DefaultCalendar()
 	}
 	if in.Observe == 0 {
-		in.Observe = 6 * time.Hour
+		in.Observe = 24 * time.Hour
 	}
 	if !in.To.After(in.From) {
 		return nil, errors.New("the replay ends before it starts: give --to after --from")
@@ -100,8 +100,8 @@ func Replay(ctx context.Context, in Input) (*Result, error) {
 		return nil, err
 	}
 	defer func() { _ = os.RemoveAll(dir) }() // the replay's scratch database
-	a, err := app.New(ctx, app.Options{Policy: in.Policy, DBPath: filepath.Join(dir, "state.db"), ARMEndpoint: "http://" + l.Addr().String(),
-		Clock: clk, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), ObserveInterval: in.Observe, WebhookAnonymous: true})
+	a, err := app.New(ctx, app.Options{Policy: sparseGates(in.Policy), DBPath: filepath.Join(dir, "state.db"), ARMEndpoint: "http://" + l.Addr().String(),
+		Clock: clk, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), ObserveInterval: in.Observe, PollInterval: replayPoll, WebhookAnonymous: true})
 	if err != nil {
 		return nil, err
 	}
@@ -154,6 +154,11 @@ func Replay(ctx context.Context, in Input) (*Result, error) {
 		if len(arrivals) > 0 && arrivals[0].Before(next) {
 			next = arrivals[0]
 		}
+		// Wake when an operation ends: AKS's NodePoolRolling events tell
+		// the service at once, so it need not poll every few seconds.
+		if at, ok := sim.NextChange(); ok && at.Before(next) {
+			next = at
+		}
 		if next.After(in.To) {
 			next = in.To
 		}
@@ -172,6 +177,28 @@ func Replay(ctx context.Context, in Input) (*Result, error) {
 		res.Steps = steps
 	}
 	return res, err
+}
+
+// replayPoll is how often the replayed engine polls operations in
+// flight: it learns that one ended from AKS's events, delivered as they
+// happen (the replay wakes it then), so polling is only a safety net.
+const replayPoll = time.Hour
+
+// replayGateEvery is the least time between two postflight rounds on a
+// cluster in the replay. The simulated clusters stay healthy between
+// upgrades, so a round finds nothing new more often; the last round
+// before a stage proves a release runs whatever the cadence.
+const replayGateEvery = time.Hour
+
+// sparseGates is pol with each stage's postflight rounds at most every
+// replayGateEvery.
+func sparseGates(pol *policy.Policy) *policy.Policy {
+	out := *pol
+	out.Stages = slices.Clone(pol.Stages)
+	for i := range out.Stages {
+		out.Stages[i].Gates.Every = max(out.Stages[i].Gates.Every, replayGateEvery)
+	}
+	return &out
 }
 
 // stageOf names a cluster's stage, or "".

@@ -17,10 +17,14 @@ import (
 
 var suite = flag.Int("backtest.suite", 0, "replay the real history on this many seeded generated fleets and report each one's ratio to the lower bound (slow: minutes)")
 
-// generated is a fleet and a policy made from a seed: 10 to 60 clusters
-// in four stages over up to three regions, one to three pools each, each
-// stage's window and soak drawn from plausible ones.
-func generated(seed uint64) (*aksupgrade.Snapshot, *policy.Policy, error) {
+var benchObserve = flag.Duration("backtest.observe", 0, "the replay's Observe in BenchmarkReplayTwoYears100 (0: the default)")
+
+var benchMonths = flag.Int("backtest.months", 24, "how many months BenchmarkReplayTwoYears100 replays (24: the claim; fewer to profile)")
+
+// generated is a fleet and a policy made from a seed: n clusters (0:
+// 10 to 60, drawn) in four stages over up to three regions, one to three
+// pools each, each stage's window and soak drawn from plausible ones.
+func generated(seed uint64, n int) (*aksupgrade.Snapshot, *policy.Policy, error) {
 	rng := rand.New(rand.NewPCG(seed, seed*7919))
 	regions := []string{"westeurope", "northeurope", "eastus"}[:1+rng.IntN(3)]
 	days := []string{"Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"}
@@ -43,7 +47,9 @@ func generated(seed uint64) (*aksupgrade.Snapshot, *policy.Policy, error) {
 	if err != nil {
 		return nil, nil, fmt.Errorf("%w\n%s", err, pol.String())
 	}
-	n := 10 + rng.IntN(51)
+	if drawn := 10 + rng.IntN(51); n == 0 {
+		n = drawn
+	}
 	snap := &aksupgrade.Snapshot{}
 	for i := range n {
 		st := stages[min(3, i*10/n/2)] // about 20% sandbox and dev, 20% test, the rest prod
@@ -83,7 +89,7 @@ func TestSuite(t *testing.T) {
 	from, to := time.Date(2025, 6, 1, 0, 0, 0, 0, time.UTC), time.Date(2025, 8, 1, 0, 0, 0, 0, time.UTC)
 	var medians, all []float64
 	for seed := range uint64(*suite) {
-		snap, pol, err := generated(seed + 1)
+		snap, pol, err := generated(seed+1, 0)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -116,7 +116,7 @@ default minor then. --history replaces the built-in history
 	f.StringVar(&from, "from", "2025-01-01", "the replay's first `DATE` (2006-01-02)")
 	f.StringVar(&to, "to", "2025-07-01", "the replay's end `DATE` (2006-01-02)")
 	f.Int64Var(&seed, "seed", 1, "the seed of the regions' release lags")
-	f.DurationVar(&observe, "observe", 6*time.Hour, "how often the replayed engine lists the fleet, in simulated time (serve: 15m); AKS's events tell it of releases as they arrive, as Event Grid does")
+	f.DurationVar(&observe, "observe", 24*time.Hour, "how often the replayed engine lists the fleet, in simulated time (serve: 15m); AKS's events tell it of releases as they arrive, as Event Grid does")
 	f.DurationVar(&approve, "approve-after", 24*time.Hour, "how long a person takes to approve what waits for approval, in simulated time (negative: nobody approves)")
 	f.StringSliceVar(&compare, "compare", nil, "schemes to compare with the policy on the same fleet, history and seed: "+strings.Join(backtest.Schemes(), ", ")+", or another policy FILE (default: every built-in scheme)")
 	f.StringVarP(&output, "output", "o", "table", "output format: table, json, or html (one self-contained page with charts: -o html > backtest.html)")

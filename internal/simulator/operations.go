@@ -153,6 +153,10 @@ func (s *Simulator) track(op *operation) *operation {
 	op.status = statusInProgress
 	op.cluster.op = op
 	s.ops = append(s.ops, op)
+	if s.opByID == nil {
+		s.opByID = map[string]*operation{}
+	}
+	s.opByID[lower(op.id)] = op
 	s.touch(op.cluster, op.pool)
 	if op.pool != nil {
 		s.publishRolling(EventNodePoolRollingStarted, op.pool, op.start)
@@ -215,14 +219,7 @@ func (s *Simulator) finish(op *operation) {
 	s.log.Info("operation ended", "id", op.id, "kind", op.kind, "cluster", c.name, "pool", poolName(p), "status", op.status)
 }
 
-func (s *Simulator) operation(id string) *operation {
-	for _, op := range s.ops {
-		if lower(op.id) == lower(id) {
-			return op
-		}
-	}
-	return nil
-}
+func (s *Simulator) operation(id string) *operation { return s.opByID[lower(id)] }
 
 func poolName(p *poolState) string {
 	if p == nil {

@@ -46,10 +46,11 @@ type Simulator struct {
 	subs        []*subState
 	regions     map[string]*regionState // by lower-case name
 	regionOrder []string
-	timeline    []timedEntry // in time order
-	nextEntry   int          // first entry not yet applied
-	ops         []*operation // every operation, in start order
-	nextSweep   time.Time    // when AKS next looks for work of its own
+	timeline    []timedEntry          // in time order
+	nextEntry   int                   // first entry not yet applied
+	ops         []*operation          // every operation, in start order
+	opByID      map[string]*operation // ops by lower-case ID
+	nextSweep   time.Time             // when AKS next looks for work of its own
 	faults      []*activeFault
 	faultSeq    int
 	buckets     map[string]*bucket
