@@ -171,6 +171,10 @@ func poolVersions(cl *clusterState, props *armcontainerservice.ManagedClusterPro
 	for _, p := range cl.pools {
 		v := given[p]
 		switch pv, err := version.Parse(v); {
+		case err == nil && pv == to && v == p.target && v != p.version && p.provisioning == stateFailed:
+			// The upgrade that failed, asked again: AKS's documented
+			// recovery is to retry it once the cause is fixed.
+			moving = append(moving, p)
 		case v == p.target || v == p.version:
 			// as it was
 		case err == nil && pv == to:

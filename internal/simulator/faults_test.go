@@ -333,3 +333,39 @@ func TestThrottleFaultOnClusterHitsItsOperationStatus(t *testing.T) {
 		t.Error("done at once")
 	}
 }
+
+// A drain that cannot finish fails a whole-cluster upgrade as it fails a
+// pool's: the cluster and its pools end Failed on their versions, and a
+// retry once the fault is spent upgrades them.
+func TestDrainFailureFailsWholeClusterUpgrade(t *testing.T) {
+	e := newEnv(t, "small.yaml")
+	e.sim.AddFault(Fault{Kind: FaultDrainFailure, Cluster: "aks-b", Pool: "apps", Count: 1})
+	p, err := e.upgradeCluster("rg-a", "aks-b", "1.31.4")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for !p.poll(t) {
+		e.clock.Advance(10 * time.Minute)
+	}
+	if _, err := p.result(); responseError(t, err).ErrorCode != "UpgradeFailed" {
+		t.Fatalf("error = %v, want UpgradeFailed", err)
+	}
+	ap := e.getPool("rg-a", "aks-b", "apps")
+	got := []string{deref(ap.Properties.ProvisioningState), deref(ap.Properties.CurrentOrchestratorVersion), deref(e.getCluster("rg-a", "aks-b").Properties.ProvisioningState)}
+	if want := []string{"Failed", "1.30.9", "Failed"}; !slices.Equal(got, want) {
+		t.Errorf("pool state, current version, cluster state = %v, want %v", got, want)
+	}
+	p, err = e.upgradeCluster("rg-a", "aks-b", "1.31.4")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for !p.poll(t) {
+		e.clock.Advance(10 * time.Minute)
+	}
+	if _, err := p.result(); err != nil {
+		t.Fatalf("retry: %v", err)
+	}
+	if v := deref(e.getPool("rg-a", "aks-b", "apps").Properties.CurrentOrchestratorVersion); v != "1.31.4" {
+		t.Errorf("after the retry the pool runs %s, want 1.31.4", v)
+	}
+}
