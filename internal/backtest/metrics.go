@@ -6,6 +6,7 @@ import (
 
 	"github.com/aksupgrade/aksupgrade"
 	"github.com/aksupgrade/aksupgrade/internal/policy"
+	"github.com/aksupgrade/aksupgrade/internal/simulator"
 	"github.com/aksupgrade/aksupgrade/internal/version"
 )
 
@@ -32,6 +33,18 @@ type Result struct {
 	// days of leaving it.
 	ClusterDaysOutOfSupport     float64 `json:"clusterDaysOutOfSupport"`
 	ClusterDaysNearEndOfSupport float64 `json:"clusterDaysNearEndOfSupport"`
+	// UpgradesStarted counts the upgrade operations AKS ran (a control
+	// plane, a pool, or a whole cluster each), UpgradesFailed those that
+	// failed, UpgradesRetried those started again on a cluster (and pool)
+	// after one to the same version had failed, and UpgradesRefused the
+	// upgrade requests AKS refused outright (a program's only).
+	UpgradesStarted int `json:"upgradesStarted"`
+	UpgradesFailed  int `json:"upgradesFailed"`
+	UpgradesRetried int `json:"upgradesRetried"`
+	UpgradesRefused int `json:"upgradesRefused"`
+	// ApprovalsAsked counts the stage targets that waited for a person's
+	// approval (aksupgrade only).
+	ApprovalsAsked int `json:"approvalsAsked"`
 	// Steps is how many engine steps the replay took.
 	Steps int `json:"steps"`
 	// Lowest is, per stage, the lowest control plane version of its
@@ -268,6 +281,23 @@ func releases(in Input) []release {
 	}
 	slices.SortStableFunc(out, func(a, b release) int { return a.at.Compare(b.at) })
 	return out
+}
+
+// countOperations counts the upgrade operations AKS ran, failed and ran
+// again after a failure.
+func (r *Result) countOperations(ops []simulator.OperationStatus) {
+	failed := map[string]bool{} // cluster/pool/version → an operation there failed
+	for _, op := range ops {
+		key := lower(op.ClusterID) + "/" + op.Pool + "/" + op.To
+		r.UpgradesStarted++
+		if failed[key] {
+			r.UpgradesRetried++
+		}
+		if op.Status == "Failed" {
+			r.UpgradesFailed++
+			failed[key] = true
+		}
+	}
 }
 
 func days(d time.Duration) float64 { return d.Hours() / 24 }

@@ -45,11 +45,13 @@ type Input struct {
 	// ApproveAfter is how long a person takes to approve what waits for
 	// approval (negative: nobody approves).
 	ApproveAfter time.Duration
-	// Channel, when set, replays AKS's own auto-upgrade channel ("patch",
-	// "stable", "rapid") on every cluster, in each cluster's own window,
-	// instead of aksupgrade: no engine runs, the stages of Policy only
-	// group the clusters for the measures.
-	Channel string
+	// Builtin, when set, names a built-in scheme (Schemes) to replay
+	// instead of aksupgrade: no engine runs, and the stages of Policy
+	// group the clusters for the scheme and the measures.
+	Builtin string
+	// Faults are the simulator's, in effect from From (each may wait
+	// with After): drain failures, throttling, quota, ...
+	Faults []simulator.Fault
 }
 
 // Replay runs the real engine, planner, provider and store on the input
@@ -68,13 +70,21 @@ func Replay(ctx context.Context, in Input) (*Result, error) {
 	if in.Catalogs != nil {
 		in.Fleet = rebase(in.Fleet, in.Catalogs)
 	}
-	if in.Channel != "" {
-		in.Fleet = withChannel(in.Fleet, in.Channel)
+	var scheme builtinScheme
+	if in.Builtin != "" {
+		var ok bool
+		if scheme, ok = schemeNamed(in.Builtin); !ok {
+			return nil, fmt.Errorf("no built-in scheme %q: want one of %s", in.Builtin, strings.Join(Schemes(), ", "))
+		}
+	}
+	if scheme.channel != "" {
+		in.Fleet = withChannel(in.Fleet, scheme.channel)
 	}
 	sc, err := scenarioFor(in.Fleet, in.From, in.Releases)
 	if err != nil {
 		return nil, err
 	}
+	sc.Faults = in.Faults
 	clk := clock.NewManual(in.From)
 	sim, err := simulator.New(simulator.Options{Clock: clk, Scenario: sc})
 	if err != nil {
@@ -92,15 +102,31 @@ func Replay(ctx context.Context, in Input) (*Result, error) {
 	defer func() { _ = srv.Close() }() // the replay's own server: nothing to keep
 	w := newWatch(in.Policy, in.Calendar)
 	w.watchReleases(in)
-	if in.Channel != "" {
-		return replayChannel(ctx, in, clk, sim, w)
+	var res *Result
+	switch {
+	case scheme.channel != "":
+		res, err = replayChannel(ctx, in, clk, sim, w)
+	case scheme.operator != nil:
+		res, err = replayOperator(ctx, in, "http://"+l.Addr().String(), clk, sim, w, scheme.operator(in))
+	default:
+		res, err = replayEngine(ctx, in, l.Addr().String(), clk, sim, w)
 	}
+	if err != nil {
+		return nil, err
+	}
+	res.countOperations(sim.State(true).Operations)
+	return res, nil
+}
+
+// replayEngine runs aksupgrade: the real service (engine, planner, store,
+// webhook intake) against the simulator at armAddr.
+func replayEngine(ctx context.Context, in Input, armAddr string, clk *clock.Manual, sim *simulator.Simulator, w *watch) (*Result, error) {
 	dir, err := os.MkdirTemp("", "aksupgrade-backtest-")
 	if err != nil {
 		return nil, err
 	}
 	defer func() { _ = os.RemoveAll(dir) }() // the replay's scratch database
-	a, err := app.New(ctx, app.Options{Policy: sparseGates(in.Policy), DBPath: filepath.Join(dir, "state.db"), ARMEndpoint: "http://" + l.Addr().String(),
+	a, err := app.New(ctx, app.Options{Policy: sparseGates(in.Policy), DBPath: filepath.Join(dir, "state.db"), ARMEndpoint: "http://" + armAddr,
 		Clock: clk, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), ObserveInterval: in.Observe, PollInterval: replayPoll, WebhookAnonymous: true})
 	if err != nil {
 		return nil, err
@@ -174,7 +200,7 @@ func Replay(ctx context.Context, in Input) (*Result, error) {
 	}
 	res, err := w.result(in, hist)
 	if res != nil {
-		res.Steps = steps
+		res.Steps, res.ApprovalsAsked = steps, len(p.asked)
 	}
 	return res, err
 }
@@ -203,11 +229,20 @@ func sparseGates(pol *policy.Policy) *policy.Policy {
 
 // stageOf names a cluster's stage, or "".
 func stageOf(pol *policy.Policy, c *aksupgrade.Cluster) string {
-	i, matches := pol.StageOf(c)
-	if i < 0 || len(matches) > 1 {
-		return ""
+	if i := stageIndex(pol, c); i >= 0 {
+		return pol.Stages[i].Name
 	}
-	return pol.Stages[i].Name
+	return ""
+}
+
+// stageIndex is the index of the one stage that selects c; -1 when none
+// or several do.
+func stageIndex(pol *policy.Policy, c *aksupgrade.Cluster) int {
+	i, matches := pol.StageOf(c)
+	if len(matches) > 1 {
+		return -1
+	}
+	return i
 }
 
 func lower(s string) string { return strings.ToLower(s) }

@@ -132,7 +132,7 @@ func TestReplayChannel(t *testing.T) {
 		t.Fatal(err)
 	}
 	from := time.Date(2025, 3, 3, 0, 0, 0, 0, time.UTC)
-	res, err := Replay(context.Background(), Input{Policy: pol, Fleet: tinyFleet(), From: from, To: from.Add(2 * 24 * time.Hour), Channel: "patch",
+	res, err := Replay(context.Background(), Input{Policy: pol, Fleet: tinyFleet(), From: from, To: from.Add(2 * 24 * time.Hour), Builtin: "aks-patch",
 		Releases: []simulator.TimelineEntry{{After: simulator.Duration(2 * time.Hour), Region: "westeurope", AddPatch: "1.31.5"}}})
 	if err != nil {
 		t.Fatal(err)
@@ -161,7 +161,7 @@ func TestReportHTML(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	in.Channel = "patch"
+	in.Builtin = "aks-patch"
 	aks, err := Replay(context.Background(), in)
 	if err != nil {
 		t.Fatal(err)

@@ -55,7 +55,7 @@ func WriteHTML(w io.Writer, r Report) error {
 
 // colour is the i-th scheme's (or stage's) colour.
 func colour(i int) string {
-	palette := [...]string{"#2563eb", "#dc2626", "#d97706", "#16a34a", "#7c3aed"}
+	palette := [...]string{"#2563eb", "#dc2626", "#d97706", "#16a34a", "#7c3aed", "#0891b2", "#db2777"}
 	return palette[i%len(palette)]
 }
 

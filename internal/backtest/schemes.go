@@ -1,13 +1,28 @@
 package backtest
 
-import "strings"
+import (
+	"slices"
+	"strings"
+)
 
-// The built-in schemes a policy is compared with: AKS's own auto-upgrade
-// channels on every cluster, each in its own window, with no order
-// between stages.
-var builtin = []struct{ name, channel string }{
-	{"aks-patch", "patch"},
-	{"aks-stable", "stable"},
+// builtinScheme is a way of upgrading the fleet other than aksupgrade:
+// AKS's own auto-upgrade channel on every cluster, or a program that
+// drives AKS as a team or Fleet Manager would.
+type builtinScheme struct {
+	name string
+	// channel is the AKS auto-upgrade channel every cluster is put on.
+	channel string
+	// operator makes the program, when there is one.
+	operator func(in Input) operator
+}
+
+// builtin lists the schemes a policy is compared with.
+var builtin = []builtinScheme{
+	{name: "aks-patch", channel: "patch"},
+	{name: "aks-stable", channel: "stable"},
+	{name: "weekday", operator: func(in Input) operator { return newWeekday(in.Policy, false) }},
+	{name: "weekday-as-built", operator: func(in Input) operator { return newWeekday(in.Policy, true) }},
+	{name: "fleet-manager", operator: func(in Input) operator { return newFleetManager(in) }},
 }
 
 // Schemes names the built-in schemes.
@@ -19,13 +34,13 @@ func Schemes() []string {
 	return out
 }
 
-// SchemeChannel is the AKS auto-upgrade channel a built-in scheme
-// replays; false for a name that is not one.
-func SchemeChannel(name string) (string, bool) {
-	for _, s := range builtin {
-		if strings.EqualFold(s.name, name) {
-			return s.channel, true
-		}
+// IsScheme tells whether name is a built-in scheme.
+func IsScheme(name string) bool { _, ok := schemeNamed(name); return ok }
+
+func schemeNamed(name string) (builtinScheme, bool) {
+	i := slices.IndexFunc(builtin, func(s builtinScheme) bool { return strings.EqualFold(s.name, name) })
+	if i < 0 {
+		return builtinScheme{}, false
 	}
-	return "", false
+	return builtin[i], true
 }

@@ -166,8 +166,8 @@ func regionsOf(snap *aksupgrade.Snapshot) []string {
 // schemeInput is the replay of a compared scheme: a built-in one, or a
 // policy file.
 func schemeInput(in backtest.Input, name string) (backtest.Input, error) {
-	if ch, ok := backtest.SchemeChannel(name); ok {
-		in.Channel = ch
+	if backtest.IsScheme(name) {
+		in.Builtin = name
 		return in, nil
 	}
 	pol, err := policy.Load(name, notify.Vocabulary())
@@ -183,13 +183,13 @@ func schemeInput(in backtest.Input, name string) (backtest.Input, error) {
 func writeBacktest(e *env, rep backtest.Report, pol *policy.Policy) error {
 	var b bytes.Buffer
 	tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "SCHEME\tTO PROD (median / p90 / max)\tRELEASES IN PROD\tUNPROVEN PROD UPGRADES\tCLUSTER-DAYS OUT OF SUPPORT\tUPGRADES")
+	fmt.Fprintln(tw, "SCHEME\tTO PROD (median / p90 / max)\tRELEASES IN PROD\tUNPROVEN PROD UPGRADES\tCLUSTER-DAYS OUT OF SUPPORT\tUPGRADES\tFAILED\tRETRIED")
 	for _, s := range rep.Schemes {
 		t, toProd := s.TimeToProdHours, "-"
 		if t.N > 0 {
 			toProd = hours(&t.Median) + " / " + hours(&t.P90) + " / " + hours(&t.Max)
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%.1f\t%d\n", s.Name, toProd, t.N, s.UnprovenProdUpgrades, s.ClusterDaysOutOfSupport, s.Upgrades)
+		fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%.1f\t%d\t%d\t%d\n", s.Name, toProd, t.N, s.UnprovenProdUpgrades, s.ClusterDaysOutOfSupport, s.Upgrades, s.UpgradesFailed, s.UpgradesRetried)
 	}
 	if err := tw.Flush(); err != nil {
 		return err
@@ -226,7 +226,9 @@ func writeBacktest(e *env, rep backtest.Report, pol *policy.Policy) error {
 			hours(&res.TimeToProdHours.Median), hours(&res.TimeToProdHours.P90), hours(&res.TimeToProdHours.Max), res.TimeToProdHours.N)
 		fmt.Fprintf(&b, "Against the lower bound: median %.3f×, max %.3f×\n", res.LowerBoundRatio.Median, res.LowerBoundRatio.Max)
 	}
-	fmt.Fprintf(&b, "Upgrades seen: %d; prod upgrades to a version not proven before it: %d\n", res.Upgrades, res.UnprovenProdUpgrades)
+	fmt.Fprintf(&b, "Upgrades seen: %d (operations started %d, failed %d, retried %d); approvals asked: %d\n",
+		res.Upgrades, res.UpgradesStarted, res.UpgradesFailed, res.UpgradesRetried, res.ApprovalsAsked)
+	fmt.Fprintf(&b, "Prod upgrades to a version not proven before it: %d\n", res.UnprovenProdUpgrades)
 	fmt.Fprintf(&b, "Cluster-days out of support: %.1f; within 30 days of its end: %.1f\n", res.ClusterDaysOutOfSupport, res.ClusterDaysNearEndOfSupport)
 	_, err := b.WriteTo(e.stdout)
 	return err

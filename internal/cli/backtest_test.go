@@ -32,8 +32,12 @@ func TestBacktestExample(t *testing.T) {
 		t.Fatalf("the JSON: %v\n%s", err, out)
 	}
 	// The policy first, then every built-in scheme.
-	if len(rep.Schemes) != 3 || rep.Schemes[0].Name != "policy.yaml" || rep.Schemes[1].Name != "aks-patch" || rep.Schemes[2].Name != "aks-stable" {
-		t.Fatalf("schemes: %+v", rep.Schemes)
+	var names []string
+	for _, s := range rep.Schemes {
+		names = append(names, s.Name)
+	}
+	if want := "policy.yaml aks-patch aks-stable weekday weekday-as-built fleet-manager"; strings.Join(names, " ") != want {
+		t.Fatalf("schemes %v, want %s", names, want)
 	}
 	res := rep.Schemes[0].Result
 	reached := 0
@@ -54,7 +58,7 @@ func TestBacktestExample(t *testing.T) {
 	if code != 0 || !strings.HasPrefix(out, "<!doctype html>") || strings.Count(out, "<svg") < 2 {
 		t.Errorf("-o html: exit %d, %d bytes, %d charts: %s", code, len(out), strings.Count(out, "<svg"), errOut)
 	}
-	if code, _, errOut = run(t, "backtest", "--policy", "../../examples/policy.yaml", "--fleet", "../../examples/fleet.yaml", "--compare", "aks-weekly"); code == 0 || !strings.Contains(errOut, "not a built-in scheme (aks-patch, aks-stable)") {
+	if code, _, errOut = run(t, "backtest", "--policy", "../../examples/policy.yaml", "--fleet", "../../examples/fleet.yaml", "--compare", "aks-weekly"); code == 0 || !strings.Contains(errOut, "not a built-in scheme (aks-patch, aks-stable, weekday, weekday-as-built, fleet-manager)") {
 		t.Errorf("an unknown scheme: exit %d: %s", code, errOut)
 	}
 	if code, _, errOut = run(t, "backtest", "--policy", "../../examples/policy.yaml", "--fleet", "../../examples/fleet.yaml", "--from", "2026-03-22", "--to", "2026-03-01"); code == 0 || !strings.Contains(errOut, "is not after --from") {
