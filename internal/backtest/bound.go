@@ -42,10 +42,14 @@ type Milestone struct {
 // stage after stage, each cluster starts at the first instant its window
 // fits its whole upgrade, once the stage before proved the release; the
 // stage reaches it when its last cluster is done and proves it a soak
-// later. A stage starts when the release reaches the first of its
-// clusters' regions; a cluster whose region gets it while the stage is
-// still rolling holds it too, one whose region gets it later does not
-// (the engine records a stage's progress the same way). Nothing else
+// later. The first stage starts when the release reaches the first of
+// its clusters' regions; a cluster whose region gets it while the stage
+// is still rolling holds it too, one whose region gets it later does not.
+// A later stage takes the release the stage before proved on every one of
+// its clusters, each once its region has it. (The engine records a
+// stage's progress the same way: the first stage follows what each
+// region offers, the later ones converge on what the stage before
+// proved.) Nothing else
 // holds anything up: no maxParallel, no approval, no failure, no engine
 // step or poll. A stage with no cluster that needs the release passes it
 // on at once (no soak: nothing ran it). It fails when a cluster's upgrade
@@ -53,18 +57,19 @@ type Milestone struct {
 func LowerBound(available time.Time, stages []StageWork) ([]Milestone, error) {
 	at := available
 	out := make([]Milestone, 0, len(stages))
-	for _, st := range stages {
+	for si, st := range stages {
 		m := Milestone{Stage: st.Name, Start: at, Reached: at, Proven: at}
 		if len(st.Clusters) == 0 {
 			out = append(out, m)
 			continue
 		}
-		// As the engine records it, a stage has a release when every
-		// cluster of it whose region offers it has it: the stage starts
-		// when the first of its regions has the release, and a cluster
-		// whose region gets it while the stage is still rolling joins
-		// it; one whose region gets it after the stage has it upgrades
-		// then, holding nothing up.
+		// As the engine records it, the first stage has a release when
+		// every cluster of it whose region offers it has it: the stage
+		// starts when the first of its regions has the release, and a
+		// cluster whose region gets it while the stage is still rolling
+		// joins it; one whose region gets it after the stage has it
+		// upgrades then, holding nothing up. A later stage waits for
+		// every cluster.
 		opens := st.Clusters[0].Available
 		for _, c := range st.Clusters {
 			if c.Available.Before(opens) {
@@ -76,7 +81,7 @@ func LowerBound(available time.Time, stages []StageWork) ([]Milestone, error) {
 		}
 		holds := make([]bool, len(st.Clusters))
 		for i, c := range st.Clusters {
-			holds[i] = !c.Available.After(at)
+			holds[i] = si > 0 || !c.Available.After(at)
 		}
 		for {
 			var err error

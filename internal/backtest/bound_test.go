@@ -80,10 +80,11 @@ func TestLowerBoundByHand(t *testing.T) {
 			},
 		},
 		{
-			// A cluster whose region gets the release after its stage
-			// has it does not hold the stage; one whose region gets it
-			// while the stage rolls does; a stage whose regions all get
-			// it later starts when the first does.
+			// In the first stage, a cluster whose region gets the
+			// release after the stage has it does not hold the stage.
+			// A later stage takes it on every cluster, each once its
+			// region has it; one whose regions all get it later starts
+			// when the first does.
 			name: "regions that get it later",
 			stages: []StageWork{
 				{Name: "dev", Soak: time.Hour, Clusters: []ClusterWork{{Name: "d1", Duration: time.Hour}, {Name: "d2", Duration: 5 * time.Hour, Available: release.Add(3 * time.Hour)}}},
@@ -94,7 +95,8 @@ func TestLowerBoundByHand(t *testing.T) {
 				{"dev", release, release.Add(time.Hour), release.Add(2 * time.Hour)},
 				// t1 from 2h to 5h; t2's region has it at 4h: it joins, 4h to 5h.
 				{"test", release.Add(2 * time.Hour), release.Add(5 * time.Hour), release.Add(5 * time.Hour)},
-				{"prod", release.Add(6 * time.Hour), release.Add(7 * time.Hour), release.Add(7 * time.Hour)},
+				// p1 from 6h to 7h, p2 from 9h to 10h.
+				{"prod", release.Add(6 * time.Hour), release.Add(10 * time.Hour), release.Add(10 * time.Hour)},
 			},
 		},
 		{

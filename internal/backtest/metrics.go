@@ -94,6 +94,10 @@ type StageResult struct {
 	Stage   string     `json:"stage"`
 	Reached *time.Time `json:"reached,omitempty"`
 	Proven  *time.Time `json:"proven,omitempty"`
+	// BoundReached and BoundProven are the lower bound's: the earliest
+	// the stage could have had and proved the release.
+	BoundReached *time.Time `json:"boundReached,omitempty"`
+	BoundProven  *time.Time `json:"boundProven,omitempty"`
 }
 
 // nearEnd is how close to the end of support counts as near.
@@ -239,6 +243,9 @@ func (w *watch) result(in Input, hist aksupgrade.History) (*Result, error) {
 		if err != nil {
 			rr.BoundError = err.Error()
 		} else {
+			for i := range ms {
+				rr.Stages[i].BoundReached, rr.Stages[i].BoundProven = &ms[i].Reached, &ms[i].Proven
+			}
 			b := ms[len(ms)-1].Reached.Sub(rel.at).Hours()
 			rr.LowerBoundHours = &b
 			if rr.ToProdHours != nil && b > 0 {

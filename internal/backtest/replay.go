@@ -45,6 +45,11 @@ type Input struct {
 	// ApproveAfter is how long a person takes to approve what waits for
 	// approval (negative: nobody approves).
 	ApproveAfter time.Duration
+	// FixAfter is how long a person takes to fix what halted a stage and
+	// retry it (negative: nobody does).
+	FixAfter time.Duration
+	// Seed seeds the simulator's random faults.
+	Seed uint64
 	// Builtin, when set, names a built-in scheme (Schemes) to replay
 	// instead of aksupgrade: no engine runs, and the stages of Policy
 	// group the clusters for the scheme and the measures.
@@ -84,7 +89,7 @@ func Replay(ctx context.Context, in Input) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	sc.Faults = in.Faults
+	sc.Faults, sc.Seed = in.Faults, in.Seed
 	clk := clock.NewManual(in.From)
 	sim, err := simulator.New(simulator.Options{Clock: clk, Scenario: sc})
 	if err != nil {
@@ -127,7 +132,7 @@ func replayEngine(ctx context.Context, in Input, armAddr string, clk *clock.Manu
 	}
 	defer func() { _ = os.RemoveAll(dir) }() // the replay's scratch database
 	a, err := app.New(ctx, app.Options{Policy: sparseGates(in.Policy), DBPath: filepath.Join(dir, "state.db"), ARMEndpoint: "http://" + armAddr,
-		Clock: clk, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), ObserveInterval: in.Observe, PollInterval: replayPoll, WebhookAnonymous: true})
+		Clock: clk, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), ObserveInterval: in.Observe, PollInterval: replayPoll, ImageInterval: replayImageInterval, WebhookAnonymous: true})
 	if err != nil {
 		return nil, err
 	}
@@ -148,7 +153,7 @@ func replayEngine(ctx context.Context, in Input, armAddr string, clk *clock.Manu
 	}
 	arrivals := arrivalTimes(in)
 
-	p := &person{after: in.ApproveAfter, asked: map[string]time.Time{}}
+	p := &person{approveAfter: in.ApproveAfter, fixAfter: in.FixAfter, asked: map[string]time.Time{}, halted: map[string]time.Time{}}
 	steps := 0
 	for now := clk.Now(); now.Before(in.To); now = clk.Now() {
 		if err := ctx.Err(); err != nil {
@@ -162,14 +167,14 @@ func replayEngine(ctx context.Context, in Input, armAddr string, clk *clock.Manu
 		}
 		now = clk.Now() // a step that waited for Azure's limits took simulated time
 		w.sample(now, sim.Fleet().Clusters)
-		approved, err := p.approve(ctx, a.Engine, now)
+		acted, err := p.act(ctx, a.Engine, now)
 		if err != nil {
 			return nil, err
 		}
-		if approved {
+		if acted {
 			next = now // the service steps at once after an action (Engine.Wake)
 		}
-		if at := p.due(); !at.IsZero() && at.Before(next) {
+		if at := p.wake(); !at.IsZero() && at.Before(next) {
 			next = at
 		}
 		// Wake when a release arrives, and a minute later, when Event Grid
@@ -209,6 +214,12 @@ func replayEngine(ctx context.Context, in Input, armAddr string, clk *clock.Manu
 // flight: it learns that one ended from AKS's events, delivered as they
 // happen (the replay wakes it then), so polling is only a safety net.
 const replayPoll = time.Hour
+
+// replayImageInterval is how long the replayed engine keeps a cluster's
+// details (its pools' latest node images, its own window): node images
+// are not replayed, so they change only when the pools do, which has
+// them read again at once.
+const replayImageInterval = 30 * 24 * time.Hour
 
 // replayGateEvery is the least time between two postflight rounds on a
 // cluster in the replay. The simulated clusters stay healthy between
@@ -296,62 +307,6 @@ func defaultPatch(cat aksupgrade.KubernetesVersionList) (string, bool) {
 	}
 	return "", false
 }
-
-// person approves what waits for approval, a while after it is asked.
-type person struct {
-	after time.Duration
-	asked map[string]time.Time // stage/target → when first seen waiting
-	next  time.Time
-}
-
-// approver is what the person needs of the engine.
-type approver interface {
-	LastPlan() (*planner.Result, error)
-	Approve(ctx context.Context, stage string, t aksupgrade.Target, by string) error
-}
-
-// approve approves, as "backtest", each target that has waited for
-// approval in a stage for p.after by now, and says whether it did.
-func (p *person) approve(ctx context.Context, e approver, now time.Time) (bool, error) {
-	p.next = time.Time{}
-	if p.after < 0 {
-		return false, nil
-	}
-	res, err := e.LastPlan()
-	if err != nil || res == nil {
-		return false, nil // no plan yet: nothing is asked
-	}
-	approved := false
-	for _, sp := range res.Stages {
-		for _, tp := range sp.Targets {
-			if tp.State != planner.TargetApproval {
-				continue
-			}
-			key := sp.Name + "/" + tp.Target.String()
-			asked, ok := p.asked[key]
-			if !ok {
-				asked, p.asked[key] = now, now
-			}
-			if due := asked.Add(p.after); now.Before(due) {
-				if p.next.IsZero() || due.Before(p.next) {
-					p.next = due
-				}
-				continue
-			}
-			err := e.Approve(ctx, sp.Name, tp.Target, "backtest")
-			var ae *aksupgrade.Error
-			if err != nil && !(errors.As(err, &ae) && ae.Code == aksupgrade.ErrAlreadyDone) {
-				return approved, fmt.Errorf("approve %s for %s: %w", tp.Target, sp.Name, err)
-			}
-			approved = approved || err == nil
-		}
-	}
-	return approved, nil
-}
-
-// due is when the person next approves something; zero when nothing
-// waits.
-func (p *person) due() time.Time { return p.next }
 
 // replayChannel lets AKS upgrade the fleet on its own: the simulator's
 // hourly sweep starts what each cluster's channel asks, in its window;

@@ -204,3 +204,38 @@ func TestReportHTML(t *testing.T) {
 		}
 	}
 }
+
+// TestReplayFixAndRetry: dev's upgrade fails its drain and halts dev; a
+// person retries it FixAfter later, then prod follows. With nobody to
+// fix it, prod never gets the release.
+func TestReplayFixAndRetry(t *testing.T) {
+	pol, err := policy.Parse("anytime", []byte(anytime))
+	if err != nil {
+		t.Fatal(err)
+	}
+	from := time.Date(2025, 3, 3, 0, 0, 0, 0, time.UTC)
+	run := func(fixAfter time.Duration) *Result {
+		res, err := Replay(context.Background(), Input{Policy: pol, Fleet: tinyFleet(), From: from, To: from.AddDate(0, 0, 4), FixAfter: fixAfter,
+			Faults:   []simulator.Fault{{Kind: simulator.FaultDrainFailure, Cluster: "dev-1", Count: 1}},
+			Releases: []simulator.TimelineEntry{{After: simulator.Duration(2 * time.Hour), Region: "westeurope", AddPatch: "1.31.5"}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return res
+	}
+	fixed := run(8 * time.Hour)
+	if fixed.UpgradesFailed != 1 || fixed.UpgradesRetried != 1 || fixed.UnprovenProdUpgrades != 0 {
+		t.Errorf("failed %d, retried %d, unproven %d; want 1, 1, 0", fixed.UpgradesFailed, fixed.UpgradesRetried, fixed.UnprovenProdUpgrades)
+	}
+	st := fixed.Releases[0].Stages
+	if st[0].Reached == nil || st[0].Reached.Before(from.Add(10*time.Hour)) || st[1].Reached == nil {
+		t.Errorf("dev reached 1.31.5 at %v (want after the fix, 8h after the failure), prod at %v", st[0].Reached, st[1].Reached)
+	}
+	if *fixed.Releases[0].Ratio <= 1 {
+		t.Errorf("ratio %.3f: a failure and a fix took no time", *fixed.Releases[0].Ratio)
+	}
+	nobody := run(-1)
+	if nobody.UpgradesRetried != 0 || nobody.Releases[0].Stages[1].Reached != nil {
+		t.Errorf("nobody fixing: retried %d, prod reached %v; want 0, never", nobody.UpgradesRetried, nobody.Releases[0].Stages[1].Reached)
+	}
+}

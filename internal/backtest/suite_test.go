@@ -4,6 +4,7 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"slices"
 	"strings"
@@ -22,7 +23,7 @@ var benchObserve = flag.Duration("backtest.observe", 0, "the replay's Observe in
 var benchMonths = flag.Int("backtest.months", 24, "how many months BenchmarkReplayTwoYears100 replays (24: the claim; fewer to profile)")
 
 // generated is a fleet and a policy made from a seed: n clusters (0:
-// 10 to 60, drawn) in four stages over up to three regions, one to three
+// 10 to 500, drawn) in four stages over up to three regions, one to three
 // pools each, each stage's window and soak drawn from plausible ones.
 func generated(seed uint64, n int) (*aksupgrade.Snapshot, *policy.Policy, error) {
 	rng := rand.New(rand.NewPCG(seed, seed*7919))
@@ -47,7 +48,8 @@ func generated(seed uint64, n int) (*aksupgrade.Snapshot, *policy.Policy, error)
 	if err != nil {
 		return nil, nil, fmt.Errorf("%w\n%s", err, pol.String())
 	}
-	if drawn := 10 + rng.IntN(51); n == 0 {
+	// Sizes from 10 to 500, as many fleets of each order of magnitude.
+	if drawn := int(math.Round(10 * math.Pow(50, rng.Float64()))); n == 0 {
 		n = drawn
 	}
 	snap := &aksupgrade.Snapshot{}

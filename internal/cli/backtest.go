@@ -19,6 +19,7 @@ import (
 	"github.com/aksupgrade/aksupgrade/internal/notify"
 	"github.com/aksupgrade/aksupgrade/internal/planner"
 	"github.com/aksupgrade/aksupgrade/internal/policy"
+	"github.com/aksupgrade/aksupgrade/internal/simulator"
 	"github.com/aksupgrade/aksupgrade/internal/snapshot"
 )
 
@@ -26,9 +27,10 @@ func newBacktest(e *env) *cobra.Command {
 	var policyFile, fleetFile, historyFile, from, to, output string
 	var compare []string
 	var seed int64
-	var observe, approve time.Duration
+	var observe, approve, fix time.Duration
+	var faultRate float64
 	cmd := &cobra.Command{
-		Use:   "backtest --policy FILE --fleet FILE [--from DATE --to DATE] [--seed N] [--history FILE]",
+		Use:   "backtest --policy FILE --fleet FILE [--from DATE --to DATE] [--seed N] [--history FILE] [--fault-rate P]",
 		Short: "Replay AKS's release history on a fleet with a policy, and measure the rollouts",
 		Long: `backtest replays AKS's real release history (new minors and patches, each
 reaching each region after a modelled lag, minors leaving support) on a fleet,
@@ -45,6 +47,7 @@ default minor then. --history replaces the built-in history
 (internal/history/aks-releases.json, its sources inside).`,
 		Example: `  aksupgrade backtest --policy examples/policy.yaml --fleet examples/fleet.yaml --from 2025-01-01 --to 2025-07-01
   aksupgrade backtest --policy policy.yaml --fleet fleet.yaml --from 2024-06-01 --to 2026-06-01 --seed 7 -o json
+  aksupgrade backtest --policy policy.yaml --fleet fleet.yaml --fault-rate 0.05 --fix-after 8h --compare fleet-manager
   aksupgrade backtest --policy policy.yaml --fleet fleet.yaml --compare aks-patch -o html > backtest.html`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -74,8 +77,15 @@ default minor then. --history replaces the built-in history
 			if err != nil {
 				return failure("%v", err)
 			}
+			if faultRate < 0 || faultRate > 1 {
+				return fmt.Errorf("--fault-rate %g is not a probability; give a number from 0 to 1, such as 0.05", faultRate)
+			}
 			w := backtest.WorldFrom(h, regionsOf(snap), start, end, seed)
-			in := backtest.Input{Policy: pol, Fleet: snap, From: start, To: end, Releases: w.Timeline, Catalogs: w.Catalogs, Observe: observe, ApproveAfter: approve}
+			in := backtest.Input{Policy: pol, Fleet: snap, From: start, To: end, Releases: w.Timeline, Catalogs: w.Catalogs,
+				Observe: observe, ApproveAfter: approve, FixAfter: fix, Seed: uint64(seed)}
+			if faultRate > 0 {
+				in.Faults = []simulator.Fault{{Kind: simulator.FaultRandom, Rate: faultRate, Kinds: []simulator.FaultKind{simulator.FaultDrainFailure}}}
+			}
 			if len(compare) == 0 {
 				compare = backtest.Schemes()
 			}
@@ -115,9 +125,11 @@ default minor then. --history replaces the built-in history
 	f.StringVar(&historyFile, "history", "", "a release history `FILE` instead of the built-in one")
 	f.StringVar(&from, "from", "2025-01-01", "the replay's first `DATE` (2006-01-02)")
 	f.StringVar(&to, "to", "2025-07-01", "the replay's end `DATE` (2006-01-02)")
-	f.Int64Var(&seed, "seed", 1, "the seed of the regions' release lags")
+	f.Int64Var(&seed, "seed", 1, "the seed of the regions' release lags and of --fault-rate's faults")
 	f.DurationVar(&observe, "observe", 24*time.Hour, "how often the replayed engine lists the fleet, in simulated time (serve: 15m); AKS's events tell it of releases as they arrive, as Event Grid does")
 	f.DurationVar(&approve, "approve-after", 24*time.Hour, "how long a person takes to approve what waits for approval, in simulated time (negative: nobody approves)")
+	f.Float64Var(&faultRate, "fault-rate", 0, "the chance, from 0 to 1, that a node pool's upgrade fails its drain (AKS's UpgradeFailed), drawn with --seed")
+	f.DurationVar(&fix, "fix-after", 24*time.Hour, "how long a person takes to fix what halted a stage and retry it, in simulated time (negative: nobody does)")
 	f.StringSliceVar(&compare, "compare", nil, "schemes to compare with the policy on the same fleet, history and seed: "+strings.Join(backtest.Schemes(), ", ")+", or another policy FILE (default: every built-in scheme)")
 	f.StringVarP(&output, "output", "o", "table", "output format: table, json, or html (one self-contained page with charts: -o html > backtest.html)")
 	for _, name := range []string{"policy", "fleet"} {

@@ -61,6 +61,9 @@ func TestBacktestExample(t *testing.T) {
 	if code, _, errOut = run(t, "backtest", "--policy", "../../examples/policy.yaml", "--fleet", "../../examples/fleet.yaml", "--compare", "aks-weekly"); code == 0 || !strings.Contains(errOut, "not a built-in scheme (aks-patch, aks-stable, weekday, weekday-as-built, fleet-manager)") {
 		t.Errorf("an unknown scheme: exit %d: %s", code, errOut)
 	}
+	if code, _, errOut = run(t, "backtest", "--policy", "../../examples/policy.yaml", "--fleet", "../../examples/fleet.yaml", "--fault-rate", "2"); code == 0 || !strings.Contains(errOut, "--fault-rate 2 is not a probability") {
+		t.Errorf("a fault rate above 1: exit %d: %s", code, errOut)
+	}
 	if code, _, errOut = run(t, "backtest", "--policy", "../../examples/policy.yaml", "--fleet", "../../examples/fleet.yaml", "--from", "2026-03-22", "--to", "2026-03-01"); code == 0 || !strings.Contains(errOut, "is not after --from") {
 		t.Errorf("an end before the start: exit %d: %s", code, errOut)
 	}
