@@ -38,12 +38,16 @@ func (p *person) act(ctx context.Context, e engineOperator, now time.Time) (bool
 	acted := false
 	for _, sp := range res.Stages {
 		if sp.Halted != "" {
-			if !p.due(p.halted, sp.Name+"/"+sp.Halted, now, p.fixAfter) {
+			key := sp.Name + "/" + sp.Halted
+			if !p.due(p.halted, key, now, p.fixAfter) {
 				continue
 			}
 			if err := e.Retry(ctx, sp.Name, "backtest"); err != nil && !alreadyDone(err) {
 				return acted, fmt.Errorf("retry %s: %w", sp.Name, err)
 			}
+			// A halt after this retry, even for the same reason, takes
+			// the person fixAfter again.
+			delete(p.halted, key)
 			acted = true
 			continue
 		}

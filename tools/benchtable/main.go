@@ -17,12 +17,15 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 )
 
 func main() {
 	all := flag.Bool("all", true, "list every claim, those not in the input as \"not run\"; -all=false lists only what the input holds")
 	flag.Usage = func() {
-		fmt.Fprintf(flag.CommandLine.Output(), "usage: go test -bench ... | benchtable [-all=false]\n")
+		// The usage goes to standard error; if that cannot be written
+		// there is nowhere to say so.
+		_, _ = fmt.Fprintf(flag.CommandLine.Output(), "usage: go test -bench ... | benchtable [-all=false]\n")
 		flag.PrintDefaults()
 	}
 	flag.Parse()
@@ -36,24 +39,34 @@ func main() {
 // run prints the table of what r holds to stdout, failures to stderr, and
 // returns the exit status.
 func run(r io.Reader, stdout, stderr io.Writer, all bool) int {
+	var msg strings.Builder
+	status := report(r, stdout, &msg, all)
+	if _, err := io.WriteString(stderr, msg.String()); err != nil && status == 0 {
+		status = 2
+	}
+	return status
+}
+
+// report prints the table to stdout and what went wrong to msg.
+func report(r io.Reader, stdout io.Writer, msg *strings.Builder, all bool) int {
 	in, err := parse(r)
 	if err != nil {
-		fmt.Fprintf(stderr, "benchtable: reading the input: %v\n", err)
+		fmt.Fprintf(msg, "benchtable: reading the input: %v\n", err)
 		return 2
 	}
 	if err := write(stdout, rows(in, all)); err != nil {
-		fmt.Fprintf(stderr, "benchtable: %v\n", err)
+		fmt.Fprintf(msg, "benchtable: %v\n", err)
 		return 2
 	}
 	status := 0
 	if len(in.failures) > 0 {
-		fmt.Fprintf(stderr, "benchtable: the input reports %d failure line(s):\n", len(in.failures))
+		fmt.Fprintf(msg, "benchtable: the input reports %d failure line(s):\n", len(in.failures))
 		for i, l := range in.failures {
 			if i == 20 {
-				fmt.Fprintf(stderr, "  ... and %d more\n", len(in.failures)-i)
+				fmt.Fprintf(msg, "  ... and %d more\n", len(in.failures)-i)
 				break
 			}
-			fmt.Fprintf(stderr, "  %s\n", l)
+			fmt.Fprintf(msg, "  %s\n", l)
 		}
 		status = 1
 	}
@@ -62,7 +75,7 @@ func run(r io.Reader, stdout, stderr io.Writer, all bool) int {
 		ran = ran || len(res.runs) > 0
 	}
 	if !ran {
-		fmt.Fprintln(stderr, "benchtable: no benchmark results in the input")
+		msg.WriteString("benchtable: no benchmark results in the input\n")
 		status = 1
 	}
 	return status
