@@ -123,10 +123,13 @@ func insertStepAudit(ctx context.Context, tx *sql.Tx, rec store.StepRecord) erro
 	})
 }
 
+// activeSteps selects the steps issuing or running, oldest first, through
+// the index steps_active: the engine reads them on every step.
+const activeSteps = `SELECT ` + stepColumns + ` FROM steps WHERE state IN ('issuing', 'running') ORDER BY started_at, id`
+
 // ActiveSteps returns the steps issuing or running, oldest first.
 func (s *Store) ActiveSteps(ctx context.Context) ([]store.StepRecord, error) {
-	return s.querySteps(ctx, "read active steps",
-		`SELECT `+stepColumns+` FROM steps WHERE state IN ('issuing', 'running') ORDER BY started_at, id`)
+	return s.querySteps(ctx, "read active steps", activeSteps)
 }
 
 // Steps returns the steps of a cluster (every cluster when clusterID is
