@@ -70,34 +70,68 @@ func (s *Simulator) aksSweep(t time.Time) {
 }
 
 func (s *Simulator) aksActs(c *clusterState, t time.Time) {
+	for _, w := range s.aksWork(c) {
+		if t.Before(w.notBefore) || !s.windowOpen(c, w.config, t) {
+			continue
+		}
+		if w.pool != nil {
+			s.startPool(opNodeImage, w.pool, w.image, t)
+			s.log.Info("AKS upgrades on its own", "cluster", c.name, "pool", w.pool.name, "why", w.why, "to", w.image)
+			return
+		}
+		s.aksUpgrade(c, w.to, t, w.why)
+		return
+	}
+}
+
+// aksWork is an operation AKS would start on a cluster of its own.
+type aksWork struct {
+	// config is the maintenance configuration whose window it waits for.
+	config string
+	// notBefore: not before the end of the grace period (forced upgrades).
+	notBefore time.Time
+	// to is a cluster upgrade's target; pool and image a node image
+	// upgrade's.
+	to    version.Version
+	pool  *poolState
+	image string
+	why   string
+}
+
+// aksWork is what AKS would start on c, by the cluster's state alone, in
+// the order it tries them: the first whose window is open (and whose
+// grace period is over) at a sweep is started. A cluster upgrade its
+// window does not allow yet leaves a node image upgrade free to go in its
+// own.
+func (s *Simulator) aksWork(c *clusterState) []aksWork {
 	r := s.region(c)
 	cp := mustVersion(c.version)
 	if m := r.recoveryMinor(cp); m != nil {
 		removed, ok := r.removed[cp.MinorOf()]
-		if ok && !t.Before(removed.Add(forcedUpgradeAfter)) && s.windowOpen(c, configAutoUpgrade, t) {
-			s.aksUpgrade(c, m.patches[len(m.patches)-1], t, "forced: out of support")
+		if !ok {
+			return nil
 		}
-		return // node OS upgrades only work on a supported version
+		// Node OS upgrades only work on a supported version.
+		return []aksWork{{config: configAutoUpgrade, notBefore: removed.Add(forcedUpgradeAfter), to: m.patches[len(m.patches)-1], why: "forced: out of support"}}
 	}
-	if to, ok := s.autoUpgradeTarget(c, cp); ok && s.windowOpen(c, configAutoUpgrade, t) {
-		s.aksUpgrade(c, to, t, "auto-upgrade channel "+c.autoUpgrade)
-		return
+	var out []aksWork
+	if to, ok := s.autoUpgradeTarget(c, cp); ok {
+		out = append(out, aksWork{config: configAutoUpgrade, to: to, why: "auto-upgrade channel " + c.autoUpgrade})
 	}
 	reimage := c.nodeOSUpgrade == nodeOSNodeImage || c.nodeOSUpgrade == nodeOSSecurityPatch
-	config := configNodeOS
+	config, why := configNodeOS, "node OS channel "+c.nodeOSUpgrade
 	if c.autoUpgrade == channelNodeImage {
-		reimage, config = true, configAutoUpgrade
+		reimage, config, why = true, configAutoUpgrade, "auto-upgrade channel "+c.autoUpgrade
 	}
-	if !reimage || !s.windowOpen(c, config, t) {
-		return
+	if !reimage {
+		return out
 	}
 	for _, p := range systemFirst(c.pools) {
 		if latest := s.latestImage(p); latest != p.image {
-			s.startPool(opNodeImage, p, latest, t)
-			s.log.Info("AKS upgrades on its own", "cluster", c.name, "pool", p.name, "why", "node OS channel "+c.nodeOSUpgrade, "to", latest)
-			return
+			return append(out, aksWork{config: config, pool: p, image: latest, why: why})
 		}
 	}
+	return out
 }
 
 // aksUpgrade starts AKS's own upgrade of the control plane and every pool
