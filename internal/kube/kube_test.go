@@ -19,6 +19,7 @@ import (
 type world struct {
 	sim   *simulator.Simulator
 	clock *clock.Manual
+	arm   *azure.Provider
 	user  *kube.Client
 	admin *kube.Client
 }
@@ -40,7 +41,7 @@ func newWorld(t *testing.T) *world {
 	if err != nil {
 		t.Fatal(err)
 	}
-	w := &world{sim: sim, clock: clk}
+	w := &world{sim: sim, clock: clk, arm: p}
 	for _, admin := range []bool{false, true} {
 		c, err := kube.New(kube.Options{Kubeconfig: p.Kubeconfig, Credential: p.Credential(), Clock: clk, Admin: admin})
 		if err != nil {

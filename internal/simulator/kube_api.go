@@ -12,6 +12,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/fields"
 	"k8s.io/apimachinery/pkg/labels"
+	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 )
 
@@ -210,14 +211,19 @@ func (s *Simulator) routeKube(kc *kubeCall) {
 	items := s.kubeItems(kc.c, res, kc.now)
 	rv := strconv.FormatInt(kc.now.Unix(), 10)
 	table := wantsTable(kc.r.Header.Get("Accept"))
+	proto := !table && wantsProtobuf(kc.r.Header.Get("Accept"))
 	if name != "" {
 		for _, it := range items {
 			if it.name != name || it.namespace != ns {
 				continue
 			}
-			if table {
+			o, isObj := it.obj.(runtime.Object)
+			switch {
+			case table:
 				writeJSON(kc.w, http.StatusOK, tableOf(res, []kubeItem{it}, kc.now, rv))
-			} else {
+			case proto && isObj:
+				writeProto(kc.w, o)
+			default:
 				writeJSON(kc.w, http.StatusOK, it.obj)
 			}
 			return
@@ -252,7 +258,12 @@ func (s *Simulator) routeKube(kc *kubeCall) {
 		writeJSON(kc.w, http.StatusOK, tableOf(res, kept, kc.now, rv))
 		return
 	}
-	writeJSON(kc.w, http.StatusOK, listOf(res, kept, rv))
+	list := listOf(res, kept, rv)
+	if proto {
+		writeProto(kc.w, list)
+		return
+	}
+	writeJSON(kc.w, http.StatusOK, list)
 }
 
 // parseResourcePath reads a resource request's path:

@@ -8,6 +8,7 @@ import (
 	policyv1 "k8s.io/api/policy/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/fields"
+	"k8s.io/apimachinery/pkg/runtime"
 )
 
 // kubeItem is an object of the cluster API with what selectors match.
@@ -55,7 +56,7 @@ func (s *Simulator) kubeItems(c *clusterState, res kubeResource, now time.Time) 
 
 // listOf is the typed list of items, Kind and APIVersion set on the list
 // and, as the API server sends them, not on its items.
-func listOf(res kubeResource, items []kubeItem, resourceVersion string) any {
+func listOf(res kubeResource, items []kubeItem, resourceVersion string) runtime.Object {
 	lm := metav1.ListMeta{ResourceVersion: resourceVersion}
 	tm := metav1.TypeMeta{Kind: res.kind + "List", APIVersion: res.gv.String()}
 	switch res.name {
