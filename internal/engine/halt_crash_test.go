@@ -167,3 +167,49 @@ func TestLostAnswer(t *testing.T) {
 		})
 	}
 }
+
+// TestRetryAfterHaltSurvivesCrash: a node pool of test-weu fails to
+// drain once and the pool stays Failed, as AKS leaves it; a person
+// retries, and the process dies right after the retry's step is recorded,
+// before ARM hears of it. The new process finds the pool Failed, as it
+// was before the retry: that is no answer to the retry, so the stage does
+// not halt again, and the retry goes through.
+func TestRetryAfterHaltSurvivesCrash(t *testing.T) {
+	h := newFaultHarness(t, []simulator.Fault{{Kind: simulator.FaultDrainFailure, Cluster: "test-weu", Pool: "apps", Count: 1}})
+	ctx := context.Background()
+	afterFailure := func() bool {
+		steps, err := h.st.Steps(ctx, "", 100)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, s := range steps {
+			if s.State == store.StepFailed {
+				return true
+			}
+		}
+		return false
+	}
+	plan := &crashPlan{target: "after begin step", when: afterFailure, crashes: map[string]int{}}
+	h.wrap = func(s store.Store, p aksupgrade.Provider) (store.Store, aksupgrade.Provider) {
+		return crashStore{s, plan}, crashProvider{p, plan}
+	}
+	h.restart()
+	h.runCrashing(h.clk.Now().Add(6*24*time.Hour), h.person("alice"))
+	if plan.crashes["after begin step"] != 1 {
+		t.Fatalf("crashes %v: the run never crashed after the retry began", plan.crashes)
+	}
+	o := outcomeOf(t, h)
+	if len(o.Halts) != 1 || !strings.HasPrefix(o.Halts[0], "test ") {
+		t.Errorf("halts = %q, want the one of stage test", o.Halts)
+	}
+	var apps []string
+	for _, op := range h.sim.State(true).Operations {
+		if aksupgrade.ClusterName(op.ClusterID) == "test-weu" && op.Pool == "apps" {
+			apps = append(apps, op.Status)
+		}
+	}
+	if strings.Join(apps, " ") != "Failed Succeeded" {
+		t.Errorf("operations on test-weu/apps %v, want the failed one and the retry's", apps)
+	}
+	checkTold(t, h)
+}

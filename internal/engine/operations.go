@@ -71,7 +71,9 @@ func (e *Engine) follow(ctx context.Context, now time.Time, f *store.Fleet, s *s
 //   - busy: it may be running; look again later;
 //   - Failed (the cluster, or the step's pool): the operation ran and
 //     failed, so the step failed and its stage halts, exactly as if the
-//     process had stayed up to see it;
+//     process had stayed up to see it; unless the step before it had
+//     failed, leaving the state Failed already (failedBefore): then it
+//     is abandoned, and ARM's answer to the next request settles it;
 //   - otherwise it never reached ARM: abandoned, and the planner decides
 //     again.
 func (e *Engine) settle(ctx context.Context, now time.Time, f *store.Fleet, s *store.StepRecord) (bool, error) {
@@ -91,11 +93,42 @@ func (e *Engine) settle(ctx context.Context, now time.Time, f *store.Fleet, s *s
 	case !c.Idle():
 		return false, nil
 	case stepFailed(c, s.Step):
+		before, err := e.failedBefore(ctx, s)
+		if err != nil {
+			return false, err
+		}
+		if before {
+			// Failed since the step before this one failed: the state
+			// answers that one, not this. Abandoned, the planner asks
+			// ARM again, whose answer settles it. Had this one reached
+			// ARM and failed the same way, the next fails and halts the
+			// stage one request later.
+			return true, e.finish(ctx, now, f, s, store.StepAbandoned, nil)
+		}
 		failure := &aksupgrade.Error{Code: aksupgrade.ErrInternal,
 			Message: "the operation's answer was never read (the process stopped), and ARM reports the cluster Failed since; the activity log has the details"}
 		return true, e.finish(ctx, now, f, s, store.StepFailed, failure)
 	}
 	return true, e.finish(ctx, now, f, s, store.StepAbandoned, nil)
+}
+
+// failedBefore reports whether the cluster's last step before s that ARM
+// answered failed: ARM then showed the cluster (or a pool) Failed before
+// s began, as AKS leaves it until an operation succeeds. Abandoned steps
+// in between (refused, or settled so after a crash like s) changed
+// nothing in Azure.
+func (e *Engine) failedBefore(ctx context.Context, s *store.StepRecord) (bool, error) {
+	const lookBack = 20 // abandoned retries in a row, at most, before one ARM answered
+	steps, err := e.o.Store.Steps(ctx, s.Step.ClusterID, lookBack)
+	if err != nil {
+		return false, err
+	}
+	for _, prev := range steps {
+		if prev.ID != s.ID && prev.State != store.StepAbandoned {
+			return prev.State == store.StepFailed, nil
+		}
+	}
+	return false, nil
 }
 
 // stepFailed reports whether ARM shows the step's operation as failed:
