@@ -32,3 +32,14 @@ const (
 	SupportPlanOfficial = "KubernetesOfficial"
 	SupportPlanLTS      = "AKSLongTermSupport"
 )
+
+// Lists reports whether the catalogue offers the patch ("1.31.5") in any
+// of its minors.
+func (l KubernetesVersionList) Lists(patch string) bool {
+	for _, kv := range l.Values {
+		if _, ok := kv.PatchVersions[patch]; ok {
+			return true
+		}
+	}
+	return false
+}

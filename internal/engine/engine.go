@@ -73,8 +73,10 @@ type Engine struct {
 	stageIndex   map[string]string
 	stageIndexOf *planner.Result
 	cal          calendar
-	// observed is when the fleet was last read.
-	observed time.Time
+	// observed is when the fleet was last read; rediscover, when set,
+	// has the next step read it again whatever the time (Rediscover).
+	observed   time.Time
+	rediscover atomic.Bool
 
 	gmu   sync.Mutex // guards gates
 	gates gateState
@@ -145,6 +147,12 @@ func (e *Engine) Stop() { e.loop.Stop() }
 
 // Wake makes the loop run now instead of at its next due time.
 func (e *Engine) Wake() { e.loop.Poke() }
+
+// Rediscover has the next step read the whole fleet again, however
+// recently it was read: for a driver that knows Azure changed in a way no
+// event announces (a version leaving a region, which AKS tells only the
+// clusters on it, if any), as the next regular observation would find.
+func (e *Engine) Rediscover() { e.rediscover.Store(true) }
 
 // LastPlan returns the plan of the last step, and its error.
 func (e *Engine) LastPlan() (*planner.Result, error) {

@@ -26,6 +26,11 @@ func (e *Engine) execute(ctx context.Context, now time.Time, res *planner.Result
 		default:
 			did, err = e.issue(ctx, now, a, f)
 		}
+		if errors.Is(err, errPlanStale) {
+			// The rest of the plan was made on the same old catalogue:
+			// plan again before asking AKS for anything else.
+			return true, nil
+		}
 		if err != nil {
 			return acted, err
 		}
@@ -156,6 +161,13 @@ func (e *Engine) issue(ctx context.Context, now time.Time, a planner.Action, f *
 		// that is failing.
 		e.log.Warn("operation may or may not have started; settling it from the cluster's state", "cluster", a.Cluster, "err", err)
 		return false, nil
+	case code == aksupgrade.ErrVersionNotAvailable:
+		switch ok, err := e.withdrawn(ctx, now, f, &rec, err); {
+		case err != nil:
+			return false, err
+		case ok:
+			return true, errPlanStale
+		}
 	case code.Retryable():
 		// ARM refused it (busy, throttled, a conflict): nothing started.
 		e.log.Warn("operation not started; will try again", "cluster", a.Cluster, "err", err)

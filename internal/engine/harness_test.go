@@ -12,6 +12,7 @@ import (
 	"github.com/aksupgrade/aksupgrade/internal/azure"
 	"github.com/aksupgrade/aksupgrade/internal/clock"
 	"github.com/aksupgrade/aksupgrade/internal/engine"
+	"github.com/aksupgrade/aksupgrade/internal/eventgrid"
 	"github.com/aksupgrade/aksupgrade/internal/gates"
 	"github.com/aksupgrade/aksupgrade/internal/kube"
 	"github.com/aksupgrade/aksupgrade/internal/planner"
@@ -41,6 +42,9 @@ type harness struct {
 	// gates, when set, runs the stages' gates through each cluster's
 	// simulated API (client-go, credentials from the simulated ARM).
 	gates bool
+	// observe, when set, is the engine's ObserveInterval (set it, then
+	// restart).
+	observe time.Duration
 }
 
 func newHarness(t *testing.T, scenarioFile, policyFile string) *harness {
@@ -96,7 +100,7 @@ func (h *harness) open() {
 	if h.wrap != nil {
 		s, p = h.wrap(s, p)
 	}
-	o := engine.Options{Policy: h.pol, Provider: p, Store: s, Clock: h.clk}
+	o := engine.Options{Policy: h.pol, Provider: p, Store: s, Clock: h.clk, ObserveInterval: h.observe}
 	if h.gates {
 		api, err := kube.New(kube.Options{Kubeconfig: prov.Kubeconfig, Credential: prov.Credential(), Clock: h.clk})
 		if err != nil {
@@ -165,6 +169,19 @@ func (h *harness) approver(by string) func(*planner.Result) {
 				}
 			}
 		}
+	}
+}
+
+// subscribe delivers the simulator's events to the engine's store
+// through the real Event Grid webhook, as the service receives them;
+// h.sim.DeliverDue sends what is due.
+func (h *harness) subscribe() {
+	h.t.Helper()
+	hook := httptest.NewServer(eventgrid.NewHandler(eventgrid.HandlerOptions{Store: h.st, AllowAnonymous: true, Clock: h.clk}))
+	h.t.Cleanup(hook.Close)
+	if _, err := h.sim.SubscribeContext(context.Background(), simulator.EventSubscription{Name: "engine", Endpoint: hook.URL,
+		Schema: simulator.SchemaEventGrid, MaxEventsPerBatch: 100}); err != nil {
+		h.t.Fatal(err)
 	}
 }
 

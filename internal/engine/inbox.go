@@ -13,8 +13,9 @@ import (
 // processEvents acts on the events received (webhook) or derived
 // (poller) since the last step:
 //
-//   - a new Kubernetes version: read the cluster's region's catalogue
-//     again now;
+//   - a new Kubernetes version, or a minor leaving the region (AKS's
+//     ClusterSupportEnded): read the cluster's region's catalogue again
+//     now;
 //   - a node pool rolling started, succeeded or failed: read the cluster
 //     again now;
 //
@@ -49,9 +50,9 @@ func (e *Engine) processEvents(ctx context.Context, f *store.Fleet) (changed boo
 			continue
 		}
 		switch typed.Type {
-		case aksupgrade.EventNewKubernetesVersion:
-			// Every cluster of a region is told; its catalogue is read
-			// once.
+		case aksupgrade.EventNewKubernetesVersion, aksupgrade.EventClusterSupportEnded:
+			// Every cluster of a region is told (of a minor leaving:
+			// every one on it); its catalogue is read once.
 			region := "catalogue|" + c.SubscriptionID + "|" + planner.NormalizeLocation(c.Location)
 			if refreshed[region] {
 				continue
@@ -59,7 +60,7 @@ func (e *Engine) processEvents(ctx context.Context, f *store.Fleet) (changed boo
 			refreshed[region] = true
 			l, err := e.o.Provider.Catalog(ctx, c.SubscriptionID, c.Location)
 			if err != nil {
-				e.log.Warn("cannot read the catalogue a new-version event announced; the next observation will", "region", c.Location, "err", err)
+				e.log.Warn("cannot read the catalogue an event announced changed; the next observation will", "region", c.Location, "err", err)
 				continue
 			}
 			if f.Catalogs == nil {

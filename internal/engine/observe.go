@@ -15,18 +15,22 @@ import (
 )
 
 // observe returns the fleet: the stored observation, discovered again in
-// full when the observe interval has passed (or nothing is stored yet).
+// full when the observe interval has passed, when Rediscover asked for it,
+// or when nothing is stored yet.
 func (e *Engine) observe(ctx context.Context, now time.Time) (store.Fleet, error) {
 	prev, err := e.o.Store.Fleet(ctx)
-	switch {
-	case errors.Is(err, store.ErrNotFound):
-	case err != nil:
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
 		return store.Fleet{}, err
-	case !e.observed.IsZero() && now.Sub(e.observed) < e.o.ObserveInterval:
+	}
+	asked := e.rediscover.Swap(false)
+	if err == nil && !asked && !e.observed.IsZero() && now.Sub(e.observed) < e.o.ObserveInterval {
 		return prev, nil
 	}
 	f, err := e.discover(ctx, now, prev)
 	if err != nil {
+		if asked {
+			e.rediscover.Store(true) // still asked: the next step tries again
+		}
 		return store.Fleet{}, err
 	}
 	// What changed becomes the same events the webhook receives, stored
@@ -36,6 +40,9 @@ func (e *Engine) observe(ctx context.Context, now time.Time) (store.Fleet, error
 		Managed: func(c *aksupgrade.Cluster) bool { si, _ := pol.StageOf(c); return si >= 0 }})
 	announce(prev, &f)
 	if _, err := e.writes().Record(ctx, store.Fact{Fleet: &f, Events: polled}); err != nil {
+		if asked {
+			e.rediscover.Store(true)
+		}
 		return store.Fleet{}, fmt.Errorf("save fleet: %w", err)
 	}
 	e.observed = now
