@@ -15,7 +15,7 @@ import (
 // that has an operation in flight shown busy even when the last
 // observation predates it.
 func (e *Engine) plan(ctx context.Context, now time.Time, f store.Fleet, active []store.StepRecord) (*planner.Result, error) {
-	hist, err := e.o.Store.History(ctx)
+	hist, err := e.o.Store.PlanningHistory(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("history: %w", err)
 	}

@@ -78,6 +78,10 @@ type Store interface {
 	// recorded. Rollout.ID is assigned by the store: non-empty, unique and
 	// stable.
 	History(ctx context.Context) (aksupgrade.History, error)
+	// PlanningHistory is History without what each proof's last round of
+	// gates saw (every StageProgress.Gates is nil): what the engine plans
+	// with at every step, without decoding evidence planning never reads.
+	PlanningHistory(ctx context.Context) (aksupgrade.History, error)
 	// Apply records one transition of the rollout history and its audit
 	// entry in one transaction; see TransitionKind for what each kind
 	// does. It is idempotent: a transition that changes nothing (a reach,

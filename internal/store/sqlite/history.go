@@ -11,13 +11,24 @@ import (
 // History returns every rollout with its stage progress, ordered by target
 // kind and creation; stages in the order they were first recorded.
 func (s *Store) History(ctx context.Context) (aksupgrade.History, error) {
+	return s.history(ctx, true)
+}
+
+// PlanningHistory is History without the gates' evidence.
+func (s *Store) PlanningHistory(ctx context.Context) (aksupgrade.History, error) {
+	return s.history(ctx, false)
+}
+
+// history reads the rollouts and their stages, each proof's gates with
+// them when gates is set.
+func (s *Store) history(ctx context.Context, gates bool) (aksupgrade.History, error) {
 	var h aksupgrade.History
 	err := s.read(ctx, "load history", func(tx *sql.Tx) error {
 		index, err := readRollouts(ctx, tx, &h)
 		if err != nil {
 			return err
 		}
-		return readStages(ctx, tx, &h, index)
+		return readStages(ctx, tx, &h, index, gates)
 	})
 	if err != nil {
 		return aksupgrade.History{}, err
@@ -69,8 +80,12 @@ func mark(by string, at sql.NullString, reason string) (*aksupgrade.Mark, error)
 }
 
 // readStages fills in the stage progress of the rollouts in h.
-func readStages(ctx context.Context, tx *sql.Tx, h *aksupgrade.History, index map[int64]int) error {
-	rows, err := tx.QueryContext(ctx, `SELECT rollout_id, stage, started_at, reached_at, proven_at, evidence, gates,
+func readStages(ctx context.Context, tx *sql.Tx, h *aksupgrade.History, index map[int64]int, withGates bool) error {
+	gatesColumn := "gates"
+	if !withGates {
+		gatesColumn = "NULL" // read as no gates
+	}
+	rows, err := tx.QueryContext(ctx, `SELECT rollout_id, stage, started_at, reached_at, proven_at, evidence, `+gatesColumn+`,
 	approved_by, approved_at, halt_cluster, halt_reason, halt_at
 FROM stage_progress ORDER BY rollout_id, position`)
 	if err != nil {

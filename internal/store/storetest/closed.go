@@ -28,7 +28,8 @@ func testClosed(t *testing.T, open Opener) {
 			_, err := s.Prune(ctx, store.Retention{EventsBefore: at(0)})
 			return err
 		},
-		"History": func(ctx context.Context) error { _, err := s.History(ctx); return err },
+		"History":         func(ctx context.Context) error { _, err := s.History(ctx); return err },
+		"PlanningHistory": func(ctx context.Context) error { _, err := s.PlanningHistory(ctx); return err },
 		"Apply": func(ctx context.Context) error {
 			return s.Apply(ctx, store.Transition{Kind: store.TransitionStarted, Stage: "dev", Target: k, At: at(0), Actor: "engine"})
 		},

@@ -1,6 +1,7 @@
 package storetest
 
 import (
+	"context"
 	"errors"
 	"slices"
 	"strings"
@@ -300,5 +301,18 @@ func testRetryAfterReached(t *testing.T, open Opener) {
 	}
 	if sp := h.Progress("dev", soaking); sp.ReachedAt == nil || !sp.ReachedAt.Equal(at(5*time.Hour)) {
 		t.Errorf("dev on %s reached again = %+v, want at 5h", soaking, sp.ReachedAt)
+	}
+	// Planning reads the same history, without the gates' evidence.
+	planning, err := s.PlanningHistory(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range h.Rollouts {
+		for j := range h.Rollouts[i].Stages {
+			h.Rollouts[i].Stages[j].Gates = nil
+		}
+	}
+	if diff := cmp.Diff(h, planning); diff != "" {
+		t.Errorf("PlanningHistory differs from History without the gates (-want +got):\n%s", diff)
 	}
 }
