@@ -148,19 +148,12 @@ func newWatch(pol *policy.Policy, cal *version.Calendar) *watch {
 // counts as it was then; versions changed since are upgrades.
 func (w *watch) sample(now time.Time, clusters []aksupgrade.Cluster) {
 	if w.prev != nil {
-		d := now.Sub(w.last)
 		for _, c := range w.prev {
 			v, err := version.Parse(c.KubernetesVersion)
 			if err != nil {
 				continue // a version nobody can read counts nowhere
 			}
-			st := w.cal.Status(v, c.SupportPlan, w.last)
-			switch {
-			case st.Support == version.OutOfSupport || st.Support == version.PlatformSupport:
-				w.out += d
-			case st.Support == version.Supported && st.LastDay(c.SupportPlan).AddDate(0, 0, 1).Sub(w.last) <= nearEnd:
-				w.near += d
-			}
+			w.support(v, c.SupportPlan, w.last, now)
 		}
 	}
 	if w.first == nil {
@@ -177,6 +170,37 @@ func (w *watch) sample(now time.Time, clusters []aksupgrade.Cluster) {
 		}
 	}
 	w.prev, w.last = cur, now
+}
+
+// support adds the time from..to that a control plane on v, on support
+// plan plan, spent out of support and near its end. The interval is cut
+// where the calendar changes v's status, so the sums do not depend on how
+// often the fleet is sampled, only on when its versions changed.
+func (w *watch) support(v version.Version, plan string, from, to time.Time) {
+	cuts := []time.Time{from}
+	if e, ok := w.cal.Entry(v); ok {
+		for _, last := range []time.Time{e.EndOfLife, e.PlatformSupportEnd, e.LTSEnd} {
+			if last.IsZero() {
+				continue
+			}
+			end := last.AddDate(0, 0, 1) // a status holds through its last day
+			cuts = append(cuts, end, end.Add(-nearEnd))
+		}
+		cuts = append(cuts, e.AKSGA)
+	}
+	cuts = slices.DeleteFunc(cuts, func(t time.Time) bool { return t.Before(from) || !t.Before(to) })
+	slices.SortFunc(cuts, time.Time.Compare)
+	cuts = append(slices.Compact(cuts), to)
+	for i := 0; i+1 < len(cuts); i++ {
+		at, d := cuts[i], cuts[i+1].Sub(cuts[i])
+		st := w.cal.Status(v, plan, at)
+		switch {
+		case st.Support == version.OutOfSupport || st.Support == version.PlatformSupport:
+			w.out += d
+		case st.Support == version.Supported && st.LastDay(plan).AddDate(0, 0, 1).Sub(at) <= nearEnd:
+			w.near += d
+		}
+	}
 }
 
 func (w *watch) result(in Input, hist aksupgrade.History) (*Result, error) {

@@ -39,8 +39,10 @@ type Input struct {
 	// Calendar says when minors leave support (default: the embedded
 	// calendar).
 	Calendar *version.Calendar
-	// Observe is how often the engine lists the fleet (default 24h: AKS's
-	// events tell it of releases as they arrive, as Event Grid does).
+	// Observe is how often the engine lists the fleet (default a week).
+	// It learns of every change sooner: AKS's events tell it of releases,
+	// of its own upgrades and of AKS's, as Event Grid does, and the replay
+	// has it list the fleet again when a catalogue changes unannounced.
 	Observe time.Duration
 	// ApproveAfter is how long a person takes to approve what waits for
 	// approval (negative: nobody approves).
@@ -67,7 +69,7 @@ func Replay(ctx context.Context, in Input) (*Result, error) {
 		in.Calendar = version.DefaultCalendar()
 	}
 	if in.Observe == 0 {
-		in.Observe = 24 * time.Hour
+		in.Observe = DefaultObserve
 	}
 	if !in.To.After(in.From) {
 		return nil, errors.New("the replay ends before it starts: give --to after --from")
@@ -151,7 +153,7 @@ func replayEngine(ctx context.Context, in Input, armAddr string, clk *clock.Manu
 		Schema: simulator.SchemaEventGrid, MaxEventsPerBatch: 100}); err != nil {
 		return nil, fmt.Errorf("subscribe the service to the simulator's events: %w", err)
 	}
-	arrivals := arrivalTimes(in)
+	unannounced := unannouncedTimes(in)
 
 	p := &person{approveAfter: in.ApproveAfter, fixAfter: in.FixAfter, asked: map[string]time.Time{}, halted: map[string]time.Time{}}
 	steps := 0
@@ -161,6 +163,17 @@ func replayEngine(ctx context.Context, in Input, armAddr string, clk *clock.Manu
 		}
 		steps++
 		sim.DeliverDue(ctx)
+		// A version leaving a region is announced to the clusters on it,
+		// if any, and a new default to nobody: the service's regular
+		// listing (every 15 minutes in serve) finds it minutes later. The
+		// replay lists the fleet in between only as often as Observe, so
+		// it has the engine read it again at such a change.
+		if len(unannounced) > 0 && !unannounced[0].After(now) {
+			for len(unannounced) > 0 && !unannounced[0].After(now) {
+				unannounced = unannounced[1:]
+			}
+			a.Engine.Rediscover()
+		}
 		next, err := step(ctx, a.Engine.Step, clk)
 		if err != nil {
 			return nil, fmt.Errorf("engine step at %s: %w", now.Format(time.RFC3339), err)
@@ -177,16 +190,10 @@ func replayEngine(ctx context.Context, in Input, armAddr string, clk *clock.Manu
 		if at := p.wake(); !at.IsZero() && at.Before(next) {
 			next = at
 		}
-		// Wake when a release arrives, and a minute later, when Event Grid
-		// has delivered it.
-		for len(arrivals) > 0 && !arrivals[0].After(now) {
-			arrivals = arrivals[1:]
-		}
-		if len(arrivals) > 0 && arrivals[0].Before(next) {
-			next = arrivals[0]
-		}
-		// Wake when an operation ends: AKS's NodePoolRolling events tell
-		// the service at once, so it need not poll every few seconds.
+		// Wake when Azure changes: an operation ends, or AKS starts one of
+		// its own (AKS's NodePoolRolling events tell the service at once,
+		// so it need not poll every few seconds), or the timeline changes
+		// a catalogue.
 		if at, ok := sim.NextChange(); ok && at.Before(next) {
 			next = at
 		}
@@ -209,6 +216,12 @@ func replayEngine(ctx context.Context, in Input, armAddr string, clk *clock.Manu
 	}
 	return res, err
 }
+
+// DefaultObserve is how often the replayed engine lists the whole fleet
+// unless told otherwise. Nothing a replay measures depends on it (the
+// engine hears of every change as it happens, see Input.Observe); a
+// listing costs a tenth of a second of the replay for 100 clusters.
+const DefaultObserve = 7 * 24 * time.Hour
 
 // replayPoll is how often the replayed engine polls operations in
 // flight: it learns that one ended from AKS's events, delivered as they
@@ -347,13 +360,14 @@ func withChannel(snap *aksupgrade.Snapshot, ch string) *aksupgrade.Snapshot {
 	return out
 }
 
-// arrivalTimes are the instants the timeline changes a region, and a
-// minute after each (Event Grid's delivery), in order.
-func arrivalTimes(in Input) []time.Time {
+// unannouncedTimes are when the releases change a catalogue in a way no
+// event announces to every cluster: a version leaving, a new default.
+func unannouncedTimes(in Input) []time.Time {
 	var out []time.Time
 	for _, e := range in.Releases {
-		at := in.From.Add(e.After.D())
-		out = append(out, at, at.Add(time.Minute))
+		if e.Remove != "" || e.SetDefault != "" {
+			out = append(out, in.From.Add(e.After.D()))
+		}
 	}
 	slices.SortFunc(out, time.Time.Compare)
 	return slices.Compact(out)

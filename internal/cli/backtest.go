@@ -126,7 +126,7 @@ default minor then. --history replaces the built-in history
 	f.StringVar(&from, "from", "2025-01-01", "the replay's first `DATE` (2006-01-02)")
 	f.StringVar(&to, "to", "2025-07-01", "the replay's end `DATE` (2006-01-02)")
 	f.Int64Var(&seed, "seed", 1, "the seed of the regions' release lags and of --fault-rate's faults")
-	f.DurationVar(&observe, "observe", 24*time.Hour, "how often the replayed engine lists the fleet, in simulated time (serve: 15m); AKS's events tell it of releases as they arrive, as Event Grid does")
+	f.DurationVar(&observe, "observe", backtest.DefaultObserve, "how often the replayed engine lists the whole fleet, in simulated time (serve: 15m); it hears of every change sooner, from AKS's events as from Event Grid, and lists the fleet again when a catalogue changes unannounced")
 	f.DurationVar(&approve, "approve-after", 24*time.Hour, "how long a person takes to approve what waits for approval, in simulated time (negative: nobody approves)")
 	f.Float64Var(&faultRate, "fault-rate", 0, "the chance, from 0 to 1, that a node pool's upgrade fails its drain (AKS's UpgradeFailed), drawn with --seed")
 	f.DurationVar(&fix, "fix-after", 24*time.Hour, "how long a person takes to fix what halted a stage and retry it, in simulated time (negative: nobody does)")
