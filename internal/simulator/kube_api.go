@@ -12,7 +12,6 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/fields"
 	"k8s.io/apimachinery/pkg/labels"
-	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 )
 
@@ -217,12 +216,11 @@ func (s *Simulator) routeKube(kc *kubeCall) {
 			if it.name != name || it.namespace != ns {
 				continue
 			}
-			o, isObj := it.obj.(runtime.Object)
 			switch {
 			case table:
 				writeJSON(kc.w, http.StatusOK, tableOf(res, []kubeItem{it}, kc.now, rv))
-			case proto && isObj:
-				writeProto(kc.w, o)
+			case proto:
+				writeProto(kc.w, it.obj)
 			default:
 				writeJSON(kc.w, http.StatusOK, it.obj)
 			}

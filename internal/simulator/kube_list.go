@@ -16,7 +16,7 @@ type kubeItem struct {
 	name, namespace string
 	labels          map[string]string
 	fields          fields.Set
-	obj             any // *corev1.Node, *corev1.Pod, ...
+	obj             runtime.Object // *corev1.Node, *corev1.Pod, ...
 }
 
 // kubeItems returns the objects of a resource, as the cluster stands now.
@@ -75,7 +75,7 @@ func listOf(res kubeResource, items []kubeItem, resourceVersion string) runtime.
 func itemsOf[T any](items []kubeItem, strip func(*T)) []T {
 	out := make([]T, 0, len(items))
 	for _, it := range items {
-		if o, ok := it.obj.(*T); ok {
+		if o, ok := any(it.obj).(*T); ok {
 			v := *o
 			strip(&v)
 			out = append(out, v)
